@@ -1,0 +1,1 @@
+"""mentorbot: an alumni mentorship programme run inside chat apps."""

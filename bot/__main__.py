@@ -1,0 +1,103 @@
+"""The `mentorbot` command: run the bot, the terminal chat, migrations, one sweep."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mentorbot", description="The alumni mentorship bot.")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="start every platform with a token set; with none, the terminal chat")
+    sub.add_parser("console", help="the terminal chat (reads a script from standard input too)")
+    db = sub.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="apply migrations up to the newest")
+    sub.add_parser("demo", help="load the demo people into an empty database")
+    return parser
+
+
+async def _console(settings: Settings) -> None:
+    from bot.core.app import Core
+    from bot.platforms.console import run_console
+
+    core = await Core.create(settings)
+    try:
+        if settings.demo_data:
+            await _load_demo(core)
+        await run_console(core)
+    finally:
+        await core.close()
+
+
+async def _load_demo(core) -> bool:  # type: ignore[no-untyped-def]
+    from bot.demo import load_demo
+
+    async with core.sessions() as session, session.begin():
+        return await load_demo(session, core.clock.now(), core.programme.default_mentor_capacity)
+
+
+async def _upgrade(settings: Settings) -> None:
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _demo(settings: Settings) -> None:
+    from bot.core.app import Core
+
+    core = await Core.create(settings)
+    try:
+        loaded = await _load_demo(core)
+        print("Demo data loaded." if loaded else "The database already has people in it; nothing loaded.")
+    finally:
+        await core.close()
+
+
+async def _run(settings: Settings) -> None:
+    if not (settings.telegram_enabled or settings.slack_enabled):
+        await _console(settings)
+        return
+    from bot.runner import run_platforms
+
+    await run_platforms(settings)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+        from bot.programme import load_programme
+
+        load_programme(settings.programme)  # a bad programme file stops us here, before anything starts
+    except ConfigError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 2
+    console = command == "console" or (command == "run" and not (settings.telegram_enabled or settings.slack_enabled))
+    logging.basicConfig(
+        level=logging.WARNING if console else getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    runners = {"run": _run, "console": _console, "db": _upgrade, "demo": _demo}
+    try:
+        asyncio.run(runners[command](settings))
+    except KeyboardInterrupt:
+        pass
+    except ConfigError as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,104 @@
+"""Settings, read from the environment and `.env` (every one is documented in `.env.example`)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLATFORMS = ("telegram", "slack", "console")
+
+
+class ConfigError(Exception):
+    """Bad configuration: the message is one sentence naming the setting, shown instead of a traceback."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///mentorbot.db"
+    programme: str = "university"
+    timezone: str = "UTC"
+    staff_ids: str = Field(default="", description="comma-separated platform:id pairs")
+    demo_data: bool = True
+    log_level: str = "INFO"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_staff_chat_id: int | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: SecretStr | None = None
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_staff_channel: str | None = None
+    slack_port: int = 3000
+
+    sweep_interval_minutes: int = Field(default=60, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use a name like 'Europe/London'") from exc
+        return value
+
+    @field_validator("staff_ids")
+    @classmethod
+    def _staff_pairs(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            platform, sep, ident = item.partition(":")
+            if not sep or platform not in PLATFORMS or not ident:
+                raise ValueError(
+                    f"{item!r} is not platform:id (platform one of {', '.join(PLATFORMS)}), e.g. telegram:12345"
+                )
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if value.startswith("postgres://") or value.startswith("postgresql://"):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
+            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError("use an sqlite:/// or postgresql:// URL")
+        return value
+
+    @cached_property
+    def staff_identities(self) -> set[tuple[str, str]]:
+        pairs = set()
+        for item in filter(None, (part.strip() for part in self.staff_ids.split(","))):
+            platform, _, ident = item.partition(":")
+            pairs.add((platform, ident))
+        return pairs
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one plain sentence naming the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "configuration"
+        message = first["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"The setting {name} is not valid: {message}.") from None

@@ -1,0 +1,1 @@
+"""Multi-step forms: profiles, request messages, the agreement, contact logs, surveys."""

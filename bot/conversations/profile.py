@@ -1,0 +1,307 @@
+"""The profile forms for mentors (alumni) and mentees (students)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.context import Context
+from bot.core.forms import Choice, Field, Form, FormEnv, register_form
+from bot.core.markup import fmt
+from bot.core.replies import Button, Reply
+from bot.i18n import N_, _
+from bot.services import profiles
+from bot.views import mentor_card
+
+
+def _areas(env: FormEnv) -> list[Choice]:
+    return [Choice(area.key, area.label) for area in env.programme.areas]
+
+
+def _topics(env: FormEnv) -> list[Choice]:
+    chosen = env.answers.get("areas") or []
+    return [
+        Choice(f"{area.key}.{topic.key}", topic.label)
+        for area in env.programme.areas
+        if area.key in chosen
+        for topic in area.topics
+    ]
+
+
+def _has_topics(answers: dict[str, Any]) -> bool:
+    return bool(answers.get("areas"))
+
+
+def _industries(env: FormEnv) -> list[Choice]:
+    return [Choice(name, name) for name in env.programme.industries]
+
+
+def _languages(env: FormEnv) -> list[Choice]:
+    return [Choice(name, name) for name in env.programme.languages]
+
+
+def _contact_methods(env: FormEnv) -> list[Choice]:
+    return [Choice(name, name.capitalize()) for name in env.programme.contact_methods]
+
+
+def _capacities(env: FormEnv) -> list[Choice]:
+    return [Choice(str(n), str(n)) for n in range(1, env.programme.max_mentor_capacity + 1)]
+
+
+def _graduation_year(value: Any, env: FormEnv) -> str | None:
+    this_year = env.ctx.now.year
+    if not 1950 <= value <= this_year:
+        return fmt(_("Please write the year you graduated, from 1950 to {year}, e.g. 2018."), year=this_year)
+    return None
+
+
+NAME = Field(
+    "name",
+    "text",
+    N_("What's your full name? This is how others in the programme will see you."),
+    help=N_("For example: Aigerim Sadykova"),
+    max_length=120,
+)
+CONTACT = Field(
+    "contact_details",
+    "text",
+    N_("How should your match reach you? An e-mail address or phone number."),
+    help=N_("Only shown to the person you are matched with, after you both agree."),
+    max_length=300,
+)
+LANGUAGES = Field("languages", "multi", N_("Which languages can you mentor in?"), choices=_languages)
+
+
+async def _mentor_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
+    profile, created = await profiles.save_mentor(ctx.session, ctx.user, merge_topics(answers), ctx.now)
+    if not created:
+        return [
+            Reply(
+                fmt(_("Saved, {first}. Your profile now reads:"), first=ctx.user.first_name)
+                + "\n\n"
+                + mentor_card(ctx.user, profile, ctx.programme)
+            )
+        ]
+    ctx.notify_staff(
+        Reply(
+            fmt(
+                _(
+                    "New mentor profile waiting for approval: {name}, {role} at {employer} ({industry}). "
+                    "Approve it once they have attended the orientation."
+                ),
+                name=ctx.user.name,
+                role=profile.current_role,
+                employer=profile.employer,
+                industry=profile.industry,
+            ),
+            buttons=[[Button(_("See mentors waiting"), "staff.pending")]],
+        )
+    )
+    return [
+        Reply(
+            fmt(
+                _(
+                    "Thank you, {first}! Your mentor profile is saved.\n\n"
+                    "Next: {office} will approve it after you attend the orientation session, and we'll "
+                    "message you here as soon as students can see it. Meanwhile /profile shows and edits it."
+                ),
+                first=ctx.user.first_name,
+                office=ctx.programme.office,
+            ),
+            buttons=[[Button(_("See my profile"), "profile.show")]],
+        )
+    ]
+
+
+async def _mentee_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
+    _profile, created = await profiles.save_mentee(ctx.session, ctx.user, merge_topics(answers), ctx.now)
+    if not created:
+        return [Reply(fmt(_("Saved, {first}. /profile shows your profile."), first=ctx.user.first_name))]
+    return [
+        Reply(
+            fmt(
+                _(
+                    "You're all set, {first}! Your profile is saved.\n\n"
+                    "Next: browse mentors — the best matches for you come first — and press Interested on "
+                    "someone you'd like to talk to."
+                ),
+                first=ctx.user.first_name,
+            ),
+            buttons=[[Button(_("Browse mentors"), "browse.open"), Button(_("See my profile"), "profile.show")]],
+        )
+    ]
+
+
+MENTOR_FORM = register_form(
+    Form(
+        name="mentor",
+        title=N_("Your mentor profile"),
+        intro=N_(
+            "Let's build your mentor profile. Students read it to choose a mentor, so the more detail, "
+            "the better. Your contact details stay hidden until you accept someone."
+        ),
+        fields=[
+            NAME,
+            Field(
+                "programme_of_study",
+                "text",
+                N_("Which programme did you study at the university?"),
+                help=N_("For example: BSc Computer Science"),
+                max_length=120,
+            ),
+            Field(
+                "graduation_year",
+                "number",
+                N_("Which year did you graduate?"),
+                help=N_("For example: 2016"),
+                check=_graduation_year,
+            ),
+            Field(
+                "current_role",
+                "text",
+                N_("What is your current role?"),
+                help=N_("For example: Product manager"),
+                max_length=160,
+            ),
+            Field("employer", "text", N_("Who do you work for?"), help=N_("For example: Kaspi.kz"), max_length=160),
+            Field("industry", "choice", N_("Which industry are you in?"), choices=_industries),
+            Field(
+                "country",
+                "text",
+                N_("Which country are you based in?"),
+                help=N_("For example: Kazakhstan"),
+                max_length=80,
+            ),
+            Field(
+                "job_history",
+                "text",
+                N_("Your job history, in a few lines."),
+                help=N_("For example: 2016-2019 analyst at EY; since 2019 product manager at Kaspi."),
+                multiline=True,
+            ),
+            Field(
+                "key_successes",
+                "text",
+                N_("Key areas of success and responsibility?"),
+                help=N_("What you are proud of and what you are trusted with."),
+                multiline=True,
+            ),
+            Field(
+                "moving_experience",
+                "text",
+                N_("Have you moved country or industry? Tell students about it (or skip)."),
+                required=False,
+                multiline=True,
+            ),
+            Field(
+                "areas", "multi", N_("Which areas can you help with? Tap all that apply, then Done."), choices=_areas
+            ),
+            Field(
+                "topics",
+                "multi",
+                N_("Anything in particular? Tap the topics you offer, then Done (or skip)."),
+                choices=_topics,
+                required=False,
+                when=_has_topics,
+            ),
+            LANGUAGES,
+            Field("contact_method", "choice", N_("How do you prefer to meet?"), choices=_contact_methods),
+            CONTACT,
+            Field(
+                "capacity",
+                "choice",
+                N_("How many mentees can you take at a time? Most mentors take 2."),
+                choices=_capacities,
+            ),
+        ],
+        on_complete=_mentor_done,
+    )
+)
+
+MENTEE_FORM = register_form(
+    Form(
+        name="mentee",
+        title=N_("Your student profile"),
+        intro=N_(
+            "Let's build your profile, so we can show you the mentors who fit you best. "
+            "Mentors see it when you approach them."
+        ),
+        fields=[
+            NAME,
+            Field(
+                "programme_of_study",
+                "text",
+                N_("What do you study?"),
+                help=N_("For example: BA Economics"),
+                max_length=120,
+            ),
+            Field(
+                "year_of_study",
+                "number",
+                N_("Which year of study are you in?"),
+                help=N_("A number, e.g. 3"),
+                min_value=1,
+                max_value=8,
+            ),
+            Field(
+                "goals",
+                "text",
+                N_("What would you like a mentor to help you with?"),
+                help=N_("For example: decide between a master's abroad and a first job in consulting."),
+                multiline=True,
+            ),
+            Field(
+                "areas",
+                "multi",
+                N_("Which areas do you want help with? Tap all that apply, then Done."),
+                choices=_areas,
+            ),
+            Field(
+                "topics",
+                "multi",
+                N_("Anything in particular? Tap the topics, then Done (or skip)."),
+                choices=_topics,
+                required=False,
+                when=_has_topics,
+            ),
+            Field(
+                "industries",
+                "multi",
+                N_("Which industries interest you? Tap them, then Done (or skip)."),
+                choices=_industries,
+                required=False,
+            ),
+            Field("languages", "multi", N_("Which languages are you happy to talk in?"), choices=_languages),
+            CONTACT,
+        ],
+        on_complete=_mentee_done,
+    )
+)
+
+
+def merge_topics(answers: dict[str, Any]) -> dict[str, Any]:
+    """The forms ask areas and topics separately; profiles keep them in one list of keys."""
+    merged = dict(answers)
+    topics = merged.pop("topics", None) or []
+    merged["areas"] = [*(merged.get("areas") or []), *topics]
+    return merged
+
+
+def split_topics(keys: list[str]) -> dict[str, list[str]]:
+    return {"areas": [k for k in keys if "." not in k], "topics": [k for k in keys if "." in k]}
+
+
+def mentor_answers(user, profile) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """An existing mentor profile as form answers, so editing starts from what is there."""
+    answers = {"name": user.name, "contact_details": user.contact_details, "capacity": str(profile.capacity)}
+    for name in profiles.MENTOR_FIELDS:
+        if name not in ("areas", "capacity"):
+            answers[name] = getattr(profile, name)
+    return {**answers, **split_topics(profile.areas)}
+
+
+def mentee_answers(user, profile) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    answers = {"name": user.name, "contact_details": user.contact_details}
+    for name in profiles.MENTEE_FIELDS:
+        if name != "areas":
+            answers[name] = getattr(profile, name)
+    return {**answers, **split_topics(profile.areas)}

@@ -1,0 +1,181 @@
+"""The core: one object that turns an Event into Replies, the same for every platform."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import selectinload
+
+from bot.config import Settings
+from bot.core import forms
+from bot.core.clock import Clock, SystemClock
+from bot.core.context import Context
+from bot.core.delivery import Delivery
+from bot.core.errors import Refusal
+from bot.core.events import Actor, Event
+from bot.core.markup import fmt
+from bot.core.registry import ActionSpec, CommandSpec, Registry, registry
+from bot.core.replies import Reply
+from bot.i18n import _
+from bot.programme import Programme, load_programme
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.models import Identity, ProcessedUpdate, User
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    settings: Settings
+    programme: Programme
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    delivery: Delivery
+    registry: Registry = field(default_factory=lambda: registry)
+
+    @classmethod
+    async def create(cls, settings: Settings, clock: Clock | None = None, *, migrate: bool = True) -> Core:
+        import bot.handlers  # noqa: F401 - registers every command, action and form
+
+        programme = load_programme(settings.programme)
+        engine = make_engine(settings.database_url)
+        if migrate:
+            await upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        clock = clock or SystemClock()
+        return cls(settings, programme, engine, sessions, clock, Delivery(sessions, clock))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # --- the one entry point ------------------------------------------------------------------------
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """Handle one event in one transaction. A refusal or a failure changes nothing."""
+        now = self.clock.now()
+        try:
+            async with self.sessions() as session, session.begin():
+                if event.update_key and not await self._first_delivery(session, event, now):
+                    return []
+                user = await identify(session, event.actor, self.settings, now)
+                ctx = Context(event=event, session=session, user=user, core=self, now=now)
+                replies = await self._route(ctx)
+                replies = [*replies, *ctx.extra_replies]
+        except Refusal as refusal:
+            replies = [refusal.reply()]
+        except Exception:
+            log.exception("handling %s %s failed", event.kind, event.command or event.action)
+            replies = [
+                Reply(
+                    _("Sorry, something went wrong on our side and nothing was changed. Please try again in a moment.")
+                )
+            ]
+        self.delivery.kick()
+        return replies
+
+    async def _first_delivery(self, session: AsyncSession, event: Event, now) -> bool:  # type: ignore[no-untyped-def]
+        values = {"platform": event.actor.platform, "update_key": event.update_key, "created_at": now}
+        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        result = await session.execute(insert(ProcessedUpdate).values(**values).on_conflict_do_nothing())
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def _route(self, ctx: Context) -> list[Reply]:
+        event = ctx.event
+        if event.kind == "command":
+            spec = self.registry.commands.get(event.command)
+            if spec is None:
+                raise Refusal(fmt(_("I don't know /{command}. /help lists what you can do."), command=event.command))
+            authorise(spec, ctx.user)
+            return _as_list(await spec.handler(ctx))
+        if event.kind == "action":
+            if event.action.startswith("f."):
+                return await forms.on_action(ctx)
+            spec = self.registry.actions.get(event.action)
+            if spec is None:
+                raise Refusal(_("That button no longer works. /help shows what you can do now."))
+            authorise(spec, ctx.user)
+            return _as_list(await spec.handler(ctx))
+        if event.kind == "form_submit":
+            return await forms.on_submit(ctx)
+        progress = await forms.current_progress(ctx)
+        if progress is not None:
+            return await forms.on_text(ctx, progress)
+        if self.registry.text_fallback is not None:
+            return _as_list(await self.registry.text_fallback(ctx))
+        return [Reply(_("I didn't catch that. /help lists what you can do."))]
+
+    def commands_for(self, user: User | None) -> list[CommandSpec]:
+        """The commands a person may run, for /help and the platforms' command menus."""
+        return [spec for spec in self.registry.commands.values() if user is None or allowed(spec, user)]
+
+
+def allowed(spec: CommandSpec | ActionSpec, user: User) -> bool:
+    if "any" in spec.roles:
+        return True
+    if "staff" in spec.roles and user.is_staff:
+        return True
+    if "member" in spec.roles and (user.role is not None or user.is_staff):
+        return True
+    return user.role is not None and (
+        ("student" in spec.roles and user.role == "student") or ("alumnus" in spec.roles and user.role == "alumnus")
+    )
+
+
+def authorise(spec: CommandSpec | ActionSpec, user: User) -> None:
+    if allowed(spec, user):
+        return
+    if spec.roles == {"staff"}:
+        raise Refusal(_("That command is for the career team only."))
+    if user.role is None:
+        raise Refusal(_("Let's set up your profile first: send /start."))
+    if spec.roles == {"student"}:
+        raise Refusal(_("That's something students do. /help lists what you can do."))
+    if spec.roles == {"alumnus"}:
+        raise Refusal(_("That's something mentors do. /help lists what you can do."))
+    raise Refusal(_("That isn't available to you. /help lists what you can do."))
+
+
+async def identify(session: AsyncSession, actor: Actor, settings: Settings, now) -> User:  # type: ignore[no-untyped-def]
+    """The person behind a platform identity, created on first contact; staff status from the database,
+    granted by STAFF_IDS."""
+    identity = await session.scalar(
+        select(Identity)
+        .where(Identity.platform == actor.platform, Identity.external_id == actor.external_id)
+        .options(selectinload(Identity.user))
+    )
+    if identity is None:
+        user = User(name=actor.display_name.strip()[:120], created_at=now)
+        identity = Identity(
+            user=user,
+            platform=actor.platform,
+            external_id=actor.external_id,
+            chat_id=actor.chat_id,
+            username=actor.username,
+            created_at=now,
+        )
+        session.add_all([user, identity])
+        await session.flush()
+    else:
+        user = identity.user
+        if actor.chat_id and identity.chat_id != actor.chat_id:
+            identity.chat_id = actor.chat_id
+        if actor.username and identity.username != actor.username:
+            identity.username = actor.username
+    if user.blocked_bot_at is not None:
+        user.blocked_bot_at = None  # they wrote to us, so they can hear us again
+    if (actor.platform, actor.external_id) in settings.staff_identities and not user.is_staff:
+        user.is_staff = True
+    return user
+
+
+def _as_list(result: Reply | list[Reply] | None) -> list[Reply]:
+    if result is None:
+        return []
+    return result if isinstance(result, list) else [result]

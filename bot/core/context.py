@@ -1,0 +1,66 @@
+"""What a handler gets: the event, the person (from the database), a transaction, and ways to speak."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.events import Event
+from bot.core.replies import Reply
+from storage.models import Outbox, User
+
+if TYPE_CHECKING:
+    from bot.core.app import Core
+
+
+def queue_message(
+    session: AsyncSession,
+    now: dt.datetime,
+    reply: Reply,
+    *,
+    user_id: int | None = None,
+    to_staff: bool = False,
+    not_before: dt.datetime | None = None,
+) -> Outbox:
+    """Write a message for someone else into the outbox, inside the caller's transaction.
+
+    It is sent after the transaction commits, so a refused or failed action never tells anyone anything.
+    """
+    row = Outbox(
+        user_id=user_id,
+        to_staff=to_staff,
+        reply=reply.to_dict(),
+        not_before=not_before or now,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+@dataclass
+class Context:
+    event: Event
+    session: AsyncSession
+    user: User
+    core: Core
+    now: dt.datetime
+    extra_replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def programme(self):  # type: ignore[no-untyped-def]
+        return self.core.programme
+
+    @property
+    def settings(self):  # type: ignore[no-untyped-def]
+        return self.core.settings
+
+    def notify(self, user_id: int, reply: Reply, *, not_before: dt.datetime | None = None) -> None:
+        """Tell another person something (through the outbox, after commit)."""
+        queue_message(self.session, self.now, reply, user_id=user_id, not_before=not_before)
+
+    def notify_staff(self, reply: Reply) -> None:
+        """Tell the career team, in their staff chat(s)."""
+        queue_message(self.session, self.now, reply, to_staff=True)

@@ -1,0 +1,47 @@
+"""Reading dates people type ("yesterday", "last Tuesday", "3 days ago", "12 March") with dateparser."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+from bot.core.errors import Refusal
+from bot.core.markup import fmt
+from bot.i18n import _
+
+
+def parse_past_date(text: str, zone: ZoneInfo, now: dt.datetime, *, allow_future: bool = False) -> dt.date:
+    """The calendar date meant by `text` in the person's time zone; refuses nonsense and future dates."""
+    local_now = now.astimezone(zone)
+    cleaned = text.strip()
+    parsed = None
+    if cleaned:
+        parsed = dateparser.parse(
+            cleaned,
+            languages=["en"],
+            settings={
+                "PREFER_DATES_FROM": "future" if allow_future else "past",
+                "RELATIVE_BASE": local_now.replace(tzinfo=None),
+                "RETURN_AS_TIMEZONE_AWARE": False,
+                "PREFER_DAY_OF_MONTH": "first",
+                "DATE_ORDER": "DMY",
+            },
+        )
+    if parsed is None:
+        raise Refusal(
+            fmt(
+                _("I couldn't read '{text}' as a date. Try 'yesterday', 'last Tuesday', '3 days ago' or '12 March'."),
+                text=cleaned or " ",
+            )
+        )
+    day = parsed.date()
+    if not allow_future and day > local_now.date():
+        raise Refusal(
+            fmt(
+                _("{day} is in the future. Log a contact once it has happened, e.g. 'today' or 'yesterday'."),
+                day=day.strftime("%d %B %Y"),
+            )
+        )
+    return day

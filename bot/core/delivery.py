@@ -1,0 +1,196 @@
+"""Delivery of queued messages (the outbox) to people and to the staff chat, on every running platform.
+
+Exactly one worker claims a message (a conditional UPDATE), sends it, and marks it sent. A platform that
+says "slow down" (429) or fails for a moment gets the message again later; a person who blocked the bot
+is recorded and staff are told once. Nothing is lost, and a message marked sent is never sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from typing import Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core.clock import Clock
+from bot.core.context import queue_message
+from bot.core.markup import fmt
+from bot.core.replies import Reply
+from bot.i18n import _
+from storage.models import Identity, Outbox, User
+
+log = logging.getLogger(__name__)
+
+CLAIM_LEASE = dt.timedelta(minutes=2)  # a worker that dies mid-send frees the message after this
+MAX_ATTEMPTS = 10
+
+
+class RetryLater(Exception):
+    """The platform asked us to wait (HTTP 429 / retry_after) or failed for a moment."""
+
+    def __init__(self, seconds: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class Unreachable(Exception):
+    """The person cannot be written to (blocked the bot, left the workspace)."""
+
+
+class Transport(Protocol):
+    platform: str
+
+    async def send_to_user(self, identity: Identity, reply: Reply) -> None: ...
+
+    async def send_to_staff(self, reply: Reply) -> bool:
+        """Post to this platform's staff chat; False when none is configured here."""
+        ...
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(5 * 2 ** max(0, attempts - 1), 3600))
+
+
+class Delivery:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.transports: dict[str, Transport] = {}
+        self._kick = asyncio.Event()
+
+    def add_transport(self, transport: Transport) -> None:
+        self.transports[transport.platform] = transport
+
+    def kick(self) -> None:
+        self._kick.set()
+
+    async def run_forever(self, idle_seconds: float = 5.0) -> None:
+        while True:
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("delivery pass failed; trying again shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), timeout=idle_seconds)
+            self._kick.clear()
+
+    async def flush(self, limit: int = 200) -> int:
+        """Send what is due now; return how many messages were delivered."""
+        now = self.clock.now()
+        async with self.sessions() as session:
+            ids = list(
+                await session.scalars(
+                    select(Outbox.id)
+                    .where(Outbox.status == "pending", Outbox.not_before <= now)
+                    .order_by(Outbox.id)
+                    .limit(limit)
+                )
+            )
+        sent = 0
+        for message_id in ids:
+            if await self._deliver_one(message_id):
+                sent += 1
+        return sent
+
+    async def _claim(self, message_id: int) -> Outbox | None:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            result = await session.execute(
+                update(Outbox)
+                .where(Outbox.id == message_id, Outbox.status == "pending", Outbox.not_before <= now)
+                .values(not_before=now + CLAIM_LEASE, attempts=Outbox.attempts + 1)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None  # another worker has it
+            return await session.get(Outbox, message_id)
+
+    async def _deliver_one(self, message_id: int) -> bool:
+        row = await self._claim(message_id)
+        if row is None:
+            return False
+        reply = Reply.from_dict(row.reply)
+        try:
+            if row.to_staff:
+                await self._send_staff(reply)
+            else:
+                await self._send_user(row.user_id, reply)
+        except RetryLater as wait:
+            await self._reschedule(row, dt.timedelta(seconds=wait.seconds), str(wait))
+            return False
+        except Unreachable as gone:
+            await self._unreachable(row, str(gone))
+            return False
+        except Exception as exc:  # a network error, a timeout, a 5xx: try again with back-off
+            log.warning("delivery of message %s failed: %r", row.id, exc)
+            await self._reschedule(row, _backoff(row.attempts), repr(exc))
+            return False
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Outbox).where(Outbox.id == row.id).values(status="sent", sent_at=self.clock.now())
+            )
+        return True
+
+    async def _send_user(self, user_id: int | None, reply: Reply) -> None:
+        async with self.sessions() as session:
+            identities = list(await session.scalars(select(Identity).where(Identity.user_id == user_id)))
+        reachable = [i for i in identities if i.platform in self.transports]
+        if not reachable:
+            raise RetryLater(3600, "no running platform reaches this person")
+        for identity in reachable:
+            await self.transports[identity.platform].send_to_user(identity, reply)
+
+    async def _send_staff(self, reply: Reply) -> None:
+        posted = False
+        for transport in self.transports.values():
+            posted = await transport.send_to_staff(reply) or posted
+        if posted:
+            return
+        # No staff chat anywhere: each staff member gets it directly.
+        async with self.sessions() as session:
+            staff = list(await session.scalars(select(User.id).where(User.is_staff.is_(True))))
+        if not staff:
+            raise RetryLater(3600, "no staff chat and no staff member to tell")
+        for user_id in staff:
+            await self._send_user(user_id, reply)
+
+    async def _reschedule(self, row: Outbox, delay: dt.timedelta, error: str) -> None:
+        failed = row.attempts >= MAX_ATTEMPTS
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Outbox)
+                .where(Outbox.id == row.id)
+                .values(
+                    status="failed" if failed else "pending",
+                    not_before=self.clock.now() + delay,
+                    last_error=error[:500],
+                )
+            )
+
+    async def _unreachable(self, row: Outbox, error: str) -> None:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(Outbox).where(Outbox.id == row.id).values(status="failed", last_error=error[:500])
+            )
+            user = await session.get(User, row.user_id) if row.user_id else None
+            if user is not None and user.blocked_bot_at is None:
+                user.blocked_bot_at = now
+                queue_message(
+                    session,
+                    now,
+                    Reply(
+                        fmt(
+                            _(
+                                "{name} can't receive messages from the bot any more (they blocked it or left). "
+                                "Messages to them are not delivered until they write to the bot again."
+                            ),
+                            name=user.name or f"#{user.id}",
+                        )
+                    ),
+                    to_staff=True,
+                )
+        self.kick()

@@ -1,0 +1,44 @@
+"""What reaches the core from any platform: who, where, and what they did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+EventKind = Literal["command", "text", "action", "form_submit"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person as the platform knows them."""
+
+    platform: str  # telegram | slack | console
+    external_id: str
+    chat_id: str | None = None
+    display_name: str = ""
+    username: str | None = None
+
+
+@dataclass
+class Event:
+    actor: Actor
+    kind: EventKind
+    command: str = ""  # without the slash, lower case
+    args: str = ""
+    text: str = ""
+    action: str = ""
+    payload: str = ""
+    values: dict[str, Any] = field(default_factory=dict)  # form_submit: field name -> raw value
+    form: str = ""  # form_submit: which form
+    update_key: str | None = None  # the platform's update/event id: a redelivery is handled once
+    message_ref: str | None = None  # the message a button was pressed on (for edits)
+
+    @classmethod
+    def command_from_text(cls, actor: Actor, text: str, **extra: Any) -> Event:
+        """'/log met yesterday' -> command 'log' with args 'met yesterday'; other text stays text."""
+        stripped = text.strip()
+        if stripped.startswith("/") and len(stripped) > 1:
+            head, _, rest = stripped[1:].partition(" ")
+            name = head.split("@", 1)[0].lower()  # Telegram's /start@botname in groups
+            return cls(actor=actor, kind="command", command=name, args=rest.strip(), **extra)
+        return cls(actor=actor, kind="text", text=text, **extra)

@@ -1,0 +1,477 @@
+"""The form engine: forms declared once, walked step by step (Telegram, terminal) or shown whole (Slack).
+
+Progress is a row in `form_progress`, written at every answer, so a restart resumes at the same question.
+Button payloads carry the form and step they belong to, so a stale button cannot answer a later question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+
+from bot.core.context import Context
+from bot.core.dates import parse_past_date
+from bot.core.errors import Refusal
+from bot.core.markup import esc, fmt
+from bot.core.replies import Button, FormFieldView, FormView, Reply, rows
+from bot.i18n import _
+from storage.models import FormProgress
+
+FieldKind = Literal["text", "choice", "multi", "date", "number", "yes_no"]
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str  # plain text
+
+
+@dataclass
+class FormEnv:
+    """What a field's callbacks may look at."""
+
+    ctx: Context
+    answers: dict[str, Any]
+    context: dict[str, Any]
+
+    @property
+    def programme(self):  # type: ignore[no-untyped-def]
+        return self.ctx.programme
+
+
+ChoicesFn = Callable[[FormEnv], list[Choice]]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: FieldKind
+    prompt: str  # catalogue msgid
+    help: str = ""  # catalogue msgid: an example, or who will see the answer
+    choices: list[Choice] | ChoicesFn | None = None
+    required: bool = True
+    max_length: int = 1000
+    multiline: bool = False
+    min_value: int | None = None
+    max_value: int | None = None
+    allow_future: bool = False  # dates: by default only today or earlier
+    when: Callable[[dict[str, Any]], bool] | None = None  # asked only when this holds
+    check: Callable[[Any, FormEnv], str | None] | None = None  # extra rule: an error message or None
+
+    def applies(self, answers: dict[str, Any]) -> bool:
+        return self.when is None or self.when(answers)
+
+    def choice_list(self, env: FormEnv) -> list[Choice]:
+        if self.kind == "yes_no":
+            return [Choice("yes", _("Yes")), Choice("no", _("No"))]
+        if callable(self.choices):
+            return self.choices(env)
+        return list(self.choices or [])
+
+
+Completion = Callable[[Context, dict[str, Any], dict[str, Any]], Awaitable["Reply | list[Reply] | None"]]
+Prefill = Callable[[Context, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str  # short: it travels in button payloads
+    title: str  # catalogue msgid
+    fields: list[Field]
+    on_complete: Completion
+    intro: str = ""  # catalogue msgid shown above the first question
+    cancelled: str = ""  # catalogue msgid shown on Cancel (default: nothing was changed)
+    submit_label: str = "Save"
+
+
+FORMS: dict[str, Form] = {}
+
+
+def register_form(form: Form) -> Form:
+    if form.name in FORMS:
+        raise ValueError(f"form {form.name} registered twice")
+    if len(form.name) > 16 or "." in form.name:
+        raise ValueError(f"form name {form.name!r} must be short and without dots")
+    FORMS[form.name] = form
+    return form
+
+
+# --- starting and resuming -------------------------------------------------------------------------
+
+
+async def start_form(
+    ctx: Context, name: str, context: dict[str, Any] | None = None, answers: dict[str, Any] | None = None
+) -> Reply:
+    """Begin (or restart) a form for the acting person and return its first question."""
+    form = FORMS[name]
+    answers = dict(answers or {})
+    step = _next_step(form, answers, -1)
+    progress = await ctx.session.get(FormProgress, ctx.user.id)
+    if progress is None:
+        progress = FormProgress(user_id=ctx.user.id, form=name, updated_at=ctx.now)
+        ctx.session.add(progress)
+    progress.form = name
+    progress.step = step
+    progress.answers = answers
+    progress.context = dict(context or {})
+    progress.platform = ctx.event.actor.platform
+    progress.updated_at = ctx.now
+    reply = _question(ctx, form, progress, intro=True)
+    return reply
+
+
+async def current_progress(ctx: Context) -> FormProgress | None:
+    progress = await ctx.session.get(FormProgress, ctx.user.id)
+    if progress is not None and progress.form not in FORMS:
+        await ctx.session.delete(progress)
+        return None
+    return progress
+
+
+async def resume(ctx: Context) -> Reply | None:
+    """The question the person was at, if they are in the middle of a form."""
+    progress = await current_progress(ctx)
+    if progress is None:
+        return None
+    return _question(ctx, FORMS[progress.form], progress, intro=False)
+
+
+# --- answers ---------------------------------------------------------------------------------------
+
+
+async def on_text(ctx: Context, progress: FormProgress) -> list[Reply]:
+    form = FORMS[progress.form]
+    fld = form.fields[progress.step]
+    env = FormEnv(ctx, dict(progress.answers), dict(progress.context))
+    try:
+        value = _parse_text(fld, ctx.event.text, env)
+    except Refusal as refusal:
+        # Bad input changes nothing: say what was wrong and ask the same question again.
+        return [Reply(refusal.text), _question(ctx, form, progress, intro=False)]
+    return await _store_and_advance(ctx, form, progress, fld, value)
+
+
+async def on_action(ctx: Context) -> list[Reply]:
+    """A form button: f.pick / f.tog / f.done / f.back / f.skip / f.keep / f.cancel with 'form.step[.index]'."""
+    verb = ctx.event.action.removeprefix("f.")
+    parts = ctx.event.payload.split(".")
+    progress = await current_progress(ctx)
+    if progress is None:
+        raise Refusal(_("That form is closed. Nothing was changed."))
+    if len(parts) < 2 or parts[0] != progress.form or parts[1] != str(progress.step):
+        raise _StaleButton(ctx, progress)
+    form = FORMS[progress.form]
+    fld = form.fields[progress.step]
+    env = FormEnv(ctx, dict(progress.answers), dict(progress.context))
+    index = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else -1
+
+    if verb == "cancel":
+        await ctx.session.delete(progress)
+        return [Reply(_(form.cancelled) if form.cancelled else _("Cancelled. Nothing was changed."), edit=True)]
+    if verb == "back":
+        previous = _previous_step(form, progress.answers, progress.step)
+        progress.step = previous
+        progress.updated_at = ctx.now
+        return [_question(ctx, form, progress, intro=False, edit=True)]
+    if verb == "skip":
+        if fld.required:
+            raise _StaleButton(ctx, progress)
+        return await _store_and_advance(ctx, form, progress, fld, None)
+    if verb == "keep":
+        if fld.name not in progress.answers:
+            raise _StaleButton(ctx, progress)
+        return await _store_and_advance(ctx, form, progress, fld, progress.answers[fld.name])
+    choices = fld.choice_list(env)
+    if verb == "pick" and fld.kind in ("choice", "yes_no") and 0 <= index < len(choices):
+        value: Any = choices[index].value
+        if fld.kind == "yes_no":
+            value = value == "yes"
+        return await _store_and_advance(ctx, form, progress, fld, value)
+    if verb == "tog" and fld.kind == "multi" and 0 <= index < len(choices):
+        selected = list(progress.answers.get(fld.name) or [])
+        value = choices[index].value
+        selected = [v for v in selected if v != value] if value in selected else [*selected, value]
+        progress.answers = {**progress.answers, fld.name: selected}
+        progress.updated_at = ctx.now
+        return [_question(ctx, form, progress, intro=False, edit=True)]
+    if verb == "done" and fld.kind == "multi":
+        selected = list(progress.answers.get(fld.name) or [])
+        try:
+            _check_multi(fld, selected, env)
+        except Refusal as refusal:
+            return [Reply(refusal.text), _question(ctx, form, progress, intro=False)]
+        return await _store_and_advance(ctx, form, progress, fld, selected)
+    raise _StaleButton(ctx, progress)
+
+
+async def on_submit(ctx: Context) -> list[Reply]:
+    """A whole form sent at once (a Slack modal): every field validated, errors returned in place."""
+    progress = await current_progress(ctx)
+    form = FORMS.get(ctx.event.form)
+    if form is None:
+        raise Refusal(_("That form is closed. Nothing was changed."))
+    context = dict(progress.context) if progress and progress.form == form.name else {}
+    answers: dict[str, Any] = dict(progress.answers) if progress and progress.form == form.name else {}
+    errors: dict[str, str] = {}
+    for fld in form.fields:
+        if not fld.applies(answers):
+            answers.pop(fld.name, None)
+            continue
+        raw = ctx.event.values.get(fld.name)
+        env = FormEnv(ctx, answers, context)
+        try:
+            answers[fld.name] = _parse_submitted(fld, raw, env)
+        except Refusal as refusal:
+            errors[fld.name] = refusal.text
+    if errors:
+        return [Reply(_("Some answers need another look."), errors=errors)]
+    if progress is not None:
+        await ctx.session.delete(progress)
+    return _as_list(await form.on_complete(ctx, answers, context))
+
+
+# --- rendering -------------------------------------------------------------------------------------
+
+
+def form_view(ctx: Context, form: Form, answers: dict[str, Any], context: dict[str, Any]) -> FormView:
+    env = FormEnv(ctx, answers, context)
+    fields = [
+        FormFieldView(
+            name=f.name,
+            kind=f.kind,
+            label=_(f.prompt),
+            help=_(f.help) if f.help else "",
+            required=f.required,
+            choices=[(c.value, c.label) for c in f.choice_list(env)],
+            initial=answers.get(f.name),
+            multiline=f.multiline,
+        )
+        for f in form.fields
+        if f.applies(answers)
+    ]
+    return FormView(form=form.name, title=_(form.title), fields=fields, submit_label=_(form.submit_label))
+
+
+def _question(ctx: Context, form: Form, progress: FormProgress, *, intro: bool, edit: bool = False) -> Reply:
+    fld = form.fields[progress.step]
+    answers = dict(progress.answers)
+    env = FormEnv(ctx, answers, dict(progress.context))
+    steps = [i for i, f in enumerate(form.fields) if f.applies(answers)]
+    position = steps.index(progress.step) + 1 if progress.step in steps else 1
+    lines = []
+    if intro and form.intro:
+        lines += [_(form.intro), ""]
+    lines.append(fmt(_("<b>{title}</b> · {n} of {total}"), title=_(form.title), n=position, total=len(steps)))
+    lines.append(esc(_(fld.prompt)))
+    if fld.help:
+        lines.append(f"<i>{esc(_(fld.help))}</i>")
+    current = answers.get(fld.name)
+    if current not in (None, "", []) and fld.kind in ("text", "number", "date"):
+        lines.append(fmt(_("Now: {value}"), value=current))
+    tag = f"{form.name}.{progress.step}"
+    buttons: list[list[Button]] = []
+    choices = fld.choice_list(env)
+    if fld.kind in ("choice", "yes_no"):
+        picks = [Button(c.label, "f.pick", f"{tag}.{i}") for i, c in enumerate(choices)]
+        buttons += rows(picks, 3 if max((len(c.label) for c in choices), default=0) <= 14 else 1)
+    elif fld.kind == "multi":
+        selected = set(answers.get(fld.name) or [])
+        toggles = [
+            Button(("✓ " if c.value in selected else "") + c.label, "f.tog", f"{tag}.{i}")
+            for i, c in enumerate(choices)
+        ]
+        buttons += rows(toggles, 2 if max((len(c.label) for c in choices), default=0) <= 18 else 1)
+        buttons.append([Button(_("Done"), "f.done", tag, style="primary")])
+    nav: list[Button] = []
+    if _previous_step(form, answers, progress.step) != progress.step:
+        nav.append(Button(_("« Back"), "f.back", tag))
+    if current not in (None, "", []) and fld.kind in ("text", "number", "date"):
+        nav.append(Button(_("Keep"), "f.keep", tag))
+    if not fld.required:
+        nav.append(Button(_("Skip"), "f.skip", tag))
+    nav.append(Button(_("Cancel"), "f.cancel", tag))
+    buttons.append(nav)
+    return Reply(
+        text="\n".join(lines),
+        buttons=buttons,
+        edit=edit,
+        form=form_view(ctx, form, answers, dict(progress.context)),
+        expects_text=fld.kind in ("text", "number", "date"),
+    )
+
+
+# --- parsing and validation ------------------------------------------------------------------------
+
+
+def _zone(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.user.timezone or ctx.settings.timezone)
+
+
+def _parse_text(fld: Field, text: str, env: FormEnv) -> Any:
+    raw = text.strip()
+    if fld.kind in ("choice", "yes_no"):
+        choices = fld.choice_list(env)
+        found = _match_choice(raw, choices)
+        if found is None:
+            labels = ", ".join(c.label for c in choices[:6])
+            raise Refusal(fmt(_("Please pick one of the buttons ({labels})."), labels=labels))
+        value: Any = found.value == "yes" if fld.kind == "yes_no" else found.value
+        return value
+    if fld.kind == "multi":
+        choices = fld.choice_list(env)
+        picked = []
+        for part in filter(None, (p.strip() for p in raw.replace(";", ",").split(","))):
+            found = _match_choice(part, choices)
+            if found is None:
+                raise Refusal(
+                    fmt(_("I don't know '{part}'. Tap the options, then Done, or type numbers like 1, 3."), part=part)
+                )
+            if found.value not in picked:
+                picked.append(found.value)
+        _check_multi(fld, picked, env)
+        return picked
+    return _parse_submitted(fld, raw, env)
+
+
+def _parse_submitted(fld: Field, raw: Any, env: FormEnv) -> Any:
+    """Validate one raw value (typed text, or a modal's value) into what the form stores."""
+    if fld.kind == "multi":
+        picked = [str(v) for v in (raw or [])]
+        allowed = {c.value for c in fld.choice_list(env)}
+        if any(v not in allowed for v in picked):
+            raise Refusal(_("One of those options is not offered any more; please choose again."))
+        _check_multi(fld, picked, env)
+        return picked
+    if fld.kind in ("choice", "yes_no") and not isinstance(raw, str | bool):
+        raw = None
+    text = raw.strip() if isinstance(raw, str) else raw
+    if text in (None, ""):
+        if fld.required:
+            raise Refusal(_("This one is needed. Please write a short answer."))
+        return None
+    value: Any
+    if fld.kind == "text":
+        if len(text) > fld.max_length:
+            raise Refusal(fmt(_("That's a bit long: please keep it under {n} characters."), n=fld.max_length))
+        value = text
+    elif fld.kind == "number":
+        try:
+            value = int(str(text).strip())
+        except ValueError:
+            raise Refusal(
+                fmt(
+                    _("Please write a whole number, like {example}."),
+                    example=fld.min_value if fld.min_value is not None else 2,
+                )
+            ) from None
+        if (fld.min_value is not None and value < fld.min_value) or (
+            fld.max_value is not None and value > fld.max_value
+        ):
+            raise Refusal(fmt(_("Please choose a number from {low} to {high}."), low=fld.min_value, high=fld.max_value))
+    elif fld.kind == "date":
+        value = parse_past_date(str(text), _zone(env.ctx), env.ctx.now, allow_future=fld.allow_future).isoformat()
+    elif fld.kind == "yes_no":
+        if isinstance(text, bool):
+            value = text
+        else:
+            found = _match_choice(str(text), fld.choice_list(env))
+            if found is None:
+                raise Refusal(_("Please answer yes or no."))
+            value = found.value == "yes"
+    else:  # choice
+        allowed = {c.value for c in fld.choice_list(env)}
+        if text not in allowed:
+            found = _match_choice(str(text), fld.choice_list(env))
+            if found is None:
+                raise Refusal(_("Please pick one of the options."))
+            text = found.value
+        value = text
+    if fld.check is not None:
+        problem = fld.check(value, env)
+        if problem:
+            raise Refusal(problem)
+    return value
+
+
+def _check_multi(fld: Field, picked: list[str], env: FormEnv) -> None:
+    if fld.required and not picked:
+        raise Refusal(_("Please choose at least one option, then tap Done."))
+    if fld.check is not None:
+        problem = fld.check(picked, env)
+        if problem:
+            raise Refusal(problem)
+
+
+def _match_choice(text: str, choices: list[Choice]) -> Choice | None:
+    wanted = text.strip().lower()
+    if wanted.isdigit() and 1 <= int(wanted) <= len(choices):
+        return choices[int(wanted) - 1]
+    synonyms = {"y": "yes", "yeah": "yes", "yep": "yes", "n": "no", "nope": "no"}
+    wanted = synonyms.get(wanted, wanted)
+    for choice in choices:
+        if wanted in (choice.label.lower(), choice.value.lower()):
+            return choice
+    return None
+
+
+# --- moving between steps --------------------------------------------------------------------------
+
+
+def _next_step(form: Form, answers: dict[str, Any], after: int) -> int:
+    for index in range(after + 1, len(form.fields)):
+        if form.fields[index].applies(answers):
+            return index
+    return len(form.fields)
+
+
+def _previous_step(form: Form, answers: dict[str, Any], before: int) -> int:
+    for index in range(before - 1, -1, -1):
+        if form.fields[index].applies(answers):
+            return index
+    return before
+
+
+async def _store_and_advance(ctx: Context, form: Form, progress: FormProgress, fld: Field, value: Any) -> list[Reply]:
+    answers = {**progress.answers, fld.name: value}
+    if value is None:
+        answers.pop(fld.name, None)
+    progress.answers = answers
+    progress.updated_at = ctx.now
+    step = _next_step(form, answers, progress.step)
+    if step < len(form.fields):
+        progress.step = step
+        return [_question(ctx, form, progress, intro=False)]
+    context = dict(progress.context)
+    await ctx.session.delete(progress)
+    await ctx.session.flush()
+    applicable = {k: v for k, v in answers.items() if any(f.name == k and f.applies(answers) for f in form.fields)}
+    return _as_list(await form.on_complete(ctx, applicable, context))
+
+
+async def drop_form(ctx: Context) -> bool:
+    """Forget the form in progress (when something else makes it pointless). True if there was one."""
+    result = await ctx.session.execute(delete(FormProgress).where(FormProgress.user_id == ctx.user.id))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _StaleButton(ctx: Context, progress: FormProgress) -> Refusal:
+    reply = _question(ctx, FORMS[progress.form], progress, intro=False)
+    return Refusal(
+        _("That button belongs to an earlier question. Here is where you are now:") + "\n\n" + reply.text,
+        buttons=reply.buttons,
+    )
+
+
+def _as_list(result: Reply | list[Reply] | None) -> list[Reply]:
+    if result is None:
+        return []
+    return result if isinstance(result, list) else [result]
+
+
+def today_in(ctx: Context) -> dt.date:
+    return ctx.now.astimezone(_zone(ctx)).date()

@@ -1,0 +1,93 @@
+"""What the core says: replies with text, buttons, an optional form and an optional file."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Telegram's callback_data is 1-64 bytes; every platform gets payloads that fit it.
+MAX_CALLBACK_BYTES = 64
+SEPARATOR = "|"
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str  # plain text, not markup
+    action: str  # a registered action name, e.g. "req.accept"
+    payload: str = ""  # a tiny id; the server re-authorises everything it refers to
+    style: str = ""  # "" | "primary" | "danger" (Slack shows it; others ignore it)
+
+    def __post_init__(self) -> None:
+        if SEPARATOR in self.action:
+            raise ValueError(f"action {self.action!r} contains {SEPARATOR!r}")
+        if len(self.data.encode()) > MAX_CALLBACK_BYTES:
+            raise ValueError(f"button data {self.data!r} is over {MAX_CALLBACK_BYTES} bytes")
+
+    @property
+    def data(self) -> str:
+        """The compact form every platform carries back to us: 'action|payload'."""
+        return f"{self.action}{SEPARATOR}{self.payload}"
+
+    @staticmethod
+    def parse(data: str) -> tuple[str, str]:
+        action, _, payload = data.partition(SEPARATOR)
+        return action, payload
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class FormFieldView:
+    """A form field as a platform that shows whole forms (Slack modals) needs it."""
+
+    name: str
+    kind: str
+    label: str
+    help: str = ""
+    required: bool = True
+    choices: list[tuple[str, str]] = field(default_factory=list)  # (value, label)
+    initial: Any = None
+    multiline: bool = False
+
+
+@dataclass(frozen=True)
+class FormView:
+    form: str
+    title: str
+    fields: list[FormFieldView]
+    submit_label: str = "Save"
+
+
+@dataclass
+class Reply:
+    text: str = ""  # markup subset (see bot.core.markup)
+    buttons: list[list[Button]] = field(default_factory=list)
+    edit: bool = False  # replace the message the pressed button was on, instead of a new message
+    form: FormView | None = None  # platforms with modals open it; others walk the text steps
+    attachment: Attachment | None = None
+    errors: dict[str, str] | None = None  # a whole-form submission refused, field by field
+    expects_text: bool = False  # the next message the person types is the answer (a form's text question)
+
+    def to_dict(self) -> dict[str, Any]:
+        """For the outbox: only text and buttons travel (files and forms are never queued)."""
+        return {
+            "text": self.text,
+            "buttons": [[asdict(button) for button in row] for row in self.buttons],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        return cls(
+            text=data.get("text", ""),
+            buttons=[[Button(**button) for button in row] for row in data.get("buttons", [])],
+        )
+
+
+def rows(buttons: list[Button], per_row: int = 3) -> list[list[Button]]:
+    """Lay buttons out at most three to a row (UX.md)."""
+    return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]

@@ -1,0 +1,4 @@
+"""Commands and button actions, one module per capability. Importing this package registers them all."""
+
+from bot.conversations import profile as _profile_forms  # noqa: F401
+from bot.handlers import profile, start  # noqa: F401

@@ -1,0 +1,86 @@
+"""First contact, help, cancelling a form, and what to say to text nobody asked for."""
+
+from __future__ import annotations
+
+from bot.core import forms
+from bot.core.context import Context
+from bot.core.errors import Refusal
+from bot.core.markup import esc, fmt
+from bot.core.registry import action, command, registry
+from bot.core.replies import Button, Reply
+from bot.i18n import N_, _
+
+
+@command("start", help=N_("start here, or pick up where you left off"))
+async def start(ctx: Context) -> Reply:
+    resumed = await forms.resume(ctx)
+    if resumed is not None:
+        return Reply(
+            _("Welcome back! Let's carry on where you left off.") + "\n\n" + resumed.text,
+            buttons=resumed.buttons,
+            form=resumed.form,
+            expects_text=resumed.expects_text,
+        )
+    if ctx.user.role is None:
+        hello = fmt(
+            _("Hello{name}! Welcome to the {title}."),
+            name=f", {ctx.user.first_name}" if ctx.user.first_name else "",
+            title=ctx.programme.title,
+        )
+        return Reply(
+            hello
+            + "\n\n"
+            + _(
+                "Alumni volunteer as mentors; students choose a mentor and meet them about once a month. Which are you?"
+            ),
+            buttons=[
+                [
+                    Button(_("I'm a student"), "start.role", "student"),
+                    Button(_("I'm an alumnus / alumna"), "start.role", "alumnus"),
+                ]
+            ],
+        )
+    return Reply(
+        fmt(_("Welcome back, {first}! What would you like to do?"), first=ctx.user.first_name),
+        buttons=[[Button(_("My profile"), "profile.show"), Button(_("Help"), "help.show")]],
+    )
+
+
+@action("start.role")
+async def choose_role(ctx: Context) -> Reply:
+    if ctx.user.role is not None:
+        raise Refusal(_("You already have a profile. /profile shows and edits it."))
+    if ctx.event.payload not in ("student", "alumnus"):
+        raise Refusal(_("That button no longer works. Send /start to begin again."))
+    form = "mentee" if ctx.event.payload == "student" else "mentor"
+    return await forms.start_form(ctx, form)
+
+
+@command("help", help=N_("what you can do here"))
+async def help_command(ctx: Context) -> Reply:
+    lines = [fmt(_("<b>What you can do</b>, {first}:"), first=ctx.user.first_name or _("friend"))]
+    for spec in ctx.core.commands_for(ctx.user):
+        if spec.help:
+            lines.append(f"/{spec.name} — {esc(_(spec.help))}")
+    lines.append("")
+    lines.append(fmt(_("Questions or a problem? /report reaches {office}."), office=ctx.programme.office))
+    return Reply("\n".join(lines))
+
+
+@action("help.show")
+async def help_button(ctx: Context) -> Reply:
+    return await help_command(ctx)
+
+
+@command("cancel", help=N_("stop the form you are filling in"))
+async def cancel(ctx: Context) -> Reply:
+    if await forms.drop_form(ctx):
+        return Reply(_("Cancelled. Nothing was changed."))
+    return Reply(_("There's nothing to cancel. /help lists what you can do."))
+
+
+@registry.fallback
+async def unexpected_text(ctx: Context) -> Reply:
+    if ctx.user.role is None:
+        return Reply(_("Hello! Send /start to set up your profile."))
+    return Reply(_("I didn't catch that. /help lists what you can do."))

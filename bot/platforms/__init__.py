@@ -1,0 +1,1 @@
+"""Thin adapters: turn platform updates into Events and render Replies. No programme rules here."""

@@ -1,0 +1,143 @@
+"""The terminal chat: buttons are numbered choices, `/as NAME` switches who you are, and messages the bot
+sends to other people are printed with their addressee. It reads a script from standard input too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from bot.core.app import Core
+from bot.core.events import Actor, Event
+from bot.core.markup import to_plain
+from bot.core.replies import Button, Reply
+from bot.i18n import _
+from storage.models import Identity
+
+PLATFORM = "console"
+
+
+class ConsoleChat:
+    """One terminal, many people: whoever `/as` names is the one typing."""
+
+    platform = PLATFORM
+
+    def __init__(self, core: Core, out: TextIO | None = None, *, echo: bool = False) -> None:
+        self.core = core
+        self.out = out or sys.stdout
+        self.echo = echo  # a script is being replayed: show each line as if typed
+        self.me = "guest"
+        self._buttons: dict[str, list[Button]] = {}  # last numbered choices shown to each person
+        self._expects_text: dict[str, bool] = {}
+        core.delivery.add_transport(self)
+
+    # --- Transport: messages the bot sends to other people -------------------------------------------
+
+    async def send_to_user(self, identity: Identity, reply: Reply) -> None:
+        name = identity.external_id
+        label = _("you") if name == self.me else name
+        self._show(reply, heading=f"[bot → {label}]", person=name)
+
+    async def send_to_staff(self, reply: Reply) -> bool:
+        return False  # no staff chat in a terminal: each staff member gets the message as a person
+
+    # --- the chat ----------------------------------------------------------------------------------
+
+    def actor(self) -> Actor:
+        return Actor(platform=PLATFORM, external_id=self.me, chat_id=self.me, display_name=self.me.capitalize())
+
+    async def handle_line(self, line: str) -> bool:
+        """Handle one typed line; False when the person asked to quit."""
+        text = line.rstrip("\n")
+        if self.echo:
+            self._print(f"{self.me}> {text}")
+        stripped = text.strip()
+        if not stripped:
+            return True
+        if stripped in ("/quit", "/exit"):
+            return False
+        if stripped.startswith("/as"):
+            self._switch(stripped[3:].strip())
+            return True
+        event = self._event_for(stripped)
+        if event is None:
+            return True
+        for reply in await self.core.handle(event):
+            self._show(reply, heading=f"[bot → {self.me}]", person=self.me)
+        await self.core.delivery.flush()
+        return True
+
+    def _event_for(self, text: str) -> Event | None:
+        buttons = self._buttons.get(self.me, [])
+        explicit = text.startswith("#") and text[1:].isdigit()
+        bare = text.isdigit() and not self._expects_text.get(self.me, False)
+        if explicit or bare:
+            index = int(text.lstrip("#")) - 1
+            if 0 <= index < len(buttons):
+                button = buttons[index]
+                return Event(actor=self.actor(), kind="action", action=button.action, payload=button.payload)
+            if explicit:
+                self._print(_("There's no choice with that number here."))
+                return None
+        return Event.command_from_text(self.actor(), text)
+
+    def _switch(self, name: str) -> None:
+        name = name.strip().lower()
+        if not name or not name.replace("_", "").replace("-", "").isalnum() or len(name) > 32:
+            self._print(_("Usage: /as NAME, e.g. /as alex (letters and digits)."))
+            return
+        self.me = name
+        self._print(f"— {_('you are now')} {name} —")
+        choices = self._buttons.get(name)
+        if choices:
+            self._print(self._choices_line(choices, self._expects_text.get(name, False)))
+
+    # --- printing ----------------------------------------------------------------------------------
+
+    def _show(self, reply: Reply, *, heading: str, person: str) -> None:
+        lines = [heading + (" " + _("(updated)") if reply.edit else "")]
+        if reply.errors:
+            lines += [f"  ! {to_plain(message)}" for message in reply.errors.values()]
+        lines += ["  " + line for line in to_plain(reply.text).splitlines()]
+        if reply.attachment is not None:
+            lines.append(f"  📎 {reply.attachment.filename} ({len(reply.attachment.content)} bytes)")
+        flat = [button for row in reply.buttons for button in row]
+        if flat:
+            lines.append(self._choices_line(flat, reply.expects_text))
+            self._buttons[person] = flat
+            self._expects_text[person] = reply.expects_text
+        elif not reply.edit and person == self.me:
+            self._expects_text[person] = reply.expects_text
+        self._print("\n".join(lines))
+
+    @staticmethod
+    def _choices_line(buttons: list[Button], expects_text: bool) -> str:
+        mark = "#" if expects_text else ""
+        return "  " + "   ".join(f"[{mark}{i}] {b.label}" for i, b in enumerate(buttons, 1))
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+
+async def run_console(core: Core, stream: TextIO | None = None) -> None:
+    """Read lines until end of input or /quit."""
+    stream = stream or sys.stdin
+    interactive = stream.isatty()
+    chat = ConsoleChat(core, echo=not interactive)
+    chat._print(
+        _(
+            "mentorbot in your terminal. /as NAME switches who you are (try /as alex, a student, or "
+            "/as aigerim, a mentor, or /as sam, the career team). Buttons are numbered: type the number. "
+            "/quit ends."
+        )
+    )
+    loop = asyncio.get_running_loop()
+    while True:
+        if interactive:
+            print(f"{chat.me}> ", end="", flush=True)
+        line = await loop.run_in_executor(None, stream.readline)
+        if not line:
+            break
+        if not await chat.handle_line(line):
+            break

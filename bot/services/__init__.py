@@ -1,0 +1,1 @@
+"""The programme's rules: who may do what, state changes, matching. No platform code here."""

@@ -1,0 +1,94 @@
+"""How profiles and other records read in a message (markup), shared by every handler that shows them."""
+
+from __future__ import annotations
+
+from bot.core.markup import esc, fmt
+from bot.i18n import _
+from bot.programme import Programme
+from storage.models import MenteeProfile, MentorProfile, User
+
+STATUS_LABELS = {
+    "awaiting_approval": "Waiting for the career team's approval (after the orientation session)",
+    "approved": "Approved",
+    "rejected": "Not approved",
+}
+
+
+def area_labels(programme: Programme, keys: list[str]) -> str:
+    """'Job search (CV review, mock interviews), Networking' from area and area.topic keys."""
+    parts = []
+    for area in programme.areas:
+        if area.key not in keys and not any(k.startswith(area.key + ".") for k in keys):
+            continue
+        topics = [t.label for t in area.topics if f"{area.key}.{t.key}" in keys]
+        parts.append(f"{area.label} ({', '.join(topics)})" if topics else area.label)
+    return ", ".join(parts)
+
+
+def _line(label: str, value: object) -> str | None:
+    if value in (None, "", []):
+        return None
+    return f"<b>{esc(label)}:</b> {esc(value)}"
+
+
+def mentor_card(user: User, profile: MentorProfile, programme: Programme, *, contact: bool = False) -> str:
+    """A mentor as mentees see them; contact details only when `contact` (after both agreed)."""
+    role = " · ".join(filter(None, [profile.current_role, profile.employer]))
+    lines = [f"<b>{esc(user.name)}</b>" + (f" — {esc(role)}" if role else "")]
+    studied = " ".join(filter(None, [profile.programme_of_study, str(profile.graduation_year or "")]))
+    lines += [
+        x
+        for x in (
+            _line(_("Industry"), profile.industry),
+            _line(_("Based in"), profile.country),
+            _line(_("Studied"), studied),
+            _line(_("Can help with"), area_labels(programme, profile.areas)),
+            _line(_("Job history"), profile.job_history),
+            _line(_("Key successes"), profile.key_successes),
+            _line(_("Moving country or industry"), profile.moving_experience),
+            _line(_("Languages"), ", ".join(profile.languages)),
+            _line(_("Prefers"), profile.contact_method),
+        )
+        if x
+    ]
+    if contact:
+        lines.append(_line(_("Contact"), user.contact_details) or "")
+    return "\n".join(lines)
+
+
+def mentee_card(user: User, profile: MenteeProfile, programme: Programme, *, contact: bool = False) -> str:
+    studying = " ".join(
+        filter(
+            None,
+            [profile.programme_of_study, fmt(_("year {n}"), n=profile.year_of_study) if profile.year_of_study else ""],
+        )
+    )
+    lines = [f"<b>{esc(user.name)}</b>"]
+    lines += [
+        x
+        for x in (
+            _line(_("Studying"), studying),
+            _line(_("Goals"), profile.goals),
+            _line(_("Wants help with"), area_labels(programme, profile.areas)),
+            _line(_("Industries"), ", ".join(profile.industries)),
+            _line(_("Languages"), ", ".join(profile.languages)),
+        )
+        if x
+    ]
+    if contact:
+        lines.append(_line(_("Contact"), user.contact_details) or "")
+    return "\n".join(lines)
+
+
+def mentor_status(profile: MentorProfile) -> str:
+    status = _(STATUS_LABELS.get(profile.status, profile.status))
+    visibility = _("visible to students") if profile.active else _("paused: hidden from students")
+    if profile.status != "approved":
+        visibility = _("not yet visible to students")
+    return fmt(
+        _("Status: {status}; {visibility}. Mentees: {count} of {capacity}."),
+        status=status,
+        visibility=visibility,
+        count=profile.active_mentees,
+        capacity=profile.capacity,
+    )

@@ -1,0 +1,1 @@
+"""Persistence: the schema, database sessions and migrations. Imports nothing from `bot`."""

@@ -1,0 +1,386 @@
+"""The database schema: SQLAlchemy 2 typed models. Every change goes through an Alembic migration."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware UTC datetimes on every database (SQLite keeps no zone, so we put it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC time")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+        list[str]: JSON(),
+    }
+
+
+class User(Base):
+    """A person, whatever platform(s) they reach us on."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str | None] = mapped_column(String(16))  # "student" | "alumnus" | None before /start
+    is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    contact_details: Mapped[str] = mapped_column(String(300), default="")
+    reminders_paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocked_bot_at: Mapped[dt.datetime | None]  # the platform said the person blocked us (403)
+    created_at: Mapped[dt.datetime]
+
+    identities: Mapped[list[Identity]] = relationship(back_populates="user", cascade="all, delete-orphan")
+    mentor_profile: Mapped[MentorProfile | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", uselist=False
+    )
+    mentee_profile: Mapped[MenteeProfile | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", uselist=False
+    )
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+
+class Identity(Base):
+    """How one user is known on one platform (a Telegram user id, a Slack member id, a console name)."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    chat_id: Mapped[str | None] = mapped_column(String(64))  # where to write to them (DM chat / channel)
+    username: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime]
+
+    user: Mapped[User] = relationship(back_populates="identities")
+
+
+class MentorProfile(Base):
+    __tablename__ = "mentor_profiles"
+    __table_args__ = (
+        CheckConstraint("active_mentees >= 0", name="active_mentees_not_negative"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        Index("ix_mentor_profiles_browse", "status", "active"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    programme_of_study: Mapped[str] = mapped_column(String(120), default="")
+    graduation_year: Mapped[int | None] = mapped_column(Integer)
+    current_role: Mapped[str] = mapped_column(String(160), default="")
+    employer: Mapped[str] = mapped_column(String(160), default="")
+    industry: Mapped[str] = mapped_column(String(80), default="")
+    country: Mapped[str] = mapped_column(String(80), default="")
+    job_history: Mapped[str] = mapped_column(Text, default="")
+    key_successes: Mapped[str] = mapped_column(Text, default="")
+    moving_experience: Mapped[str] = mapped_column(Text, default="")
+    areas: Mapped[list[str]] = mapped_column(JSON, default=list)  # area keys and "area.topic" keys
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    contact_method: Mapped[str] = mapped_column(String(40), default="")
+    capacity: Mapped[int] = mapped_column(Integer, default=2)
+    # Kept in step with active pairs inside the accepting transaction: the capacity rule is one
+    # conditional UPDATE (active_mentees < capacity), atomic on SQLite and PostgreSQL alike.
+    active_mentees: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="awaiting_approval")  # approved | rejected
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # False: paused, hidden from browsing
+    orientation_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    approved_at: Mapped[dt.datetime | None]
+    confirmed_at: Mapped[dt.datetime | None]  # last time the mentor confirmed the profile is up to date
+    updated_at: Mapped[dt.datetime]
+
+    user: Mapped[User] = relationship(back_populates="mentor_profile")
+
+
+class MenteeProfile(Base):
+    __tablename__ = "mentee_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    programme_of_study: Mapped[str] = mapped_column(String(120), default="")
+    year_of_study: Mapped[int | None] = mapped_column(Integer)
+    goals: Mapped[str] = mapped_column(Text, default="")
+    areas: Mapped[list[str]] = mapped_column(JSON, default=list)
+    industries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    country: Mapped[str] = mapped_column(String(80), default="")
+    updated_at: Mapped[dt.datetime]
+
+    user: Mapped[User] = relationship(back_populates="mentee_profile")
+
+
+class FormProgress(Base):
+    """A form someone is filling in, saved at every answer so a restart resumes it."""
+
+    __tablename__ = "form_progress"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    form: Mapped[str] = mapped_column(String(40))
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # what the form is about (ids)
+    platform: Mapped[str | None] = mapped_column(String(16))
+    message_ref: Mapped[str | None] = mapped_column(String(120))  # the question message, to edit in place
+    updated_at: Mapped[dt.datetime]
+
+
+class MentorshipRequest(Base):
+    """A mentee's 'Interested' with their message, waiting for the mentor's answer."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        # No two pending requests from one mentee to one mentor, whatever races.
+        Index(
+            "uq_requests_pending_pair",
+            "mentee_id",
+            "mentor_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_requests_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    message: Mapped[str] = mapped_column(Text, default="")
+    # pending | accepted | declined | withdrawn | expired
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime]
+    answered_at: Mapped[dt.datetime | None]
+
+
+class Pair(Base):
+    """A mentor-mentee relationship, from the match through the agreement to its end."""
+
+    __tablename__ = "pairs"
+    __table_args__ = (
+        Index("ix_pairs_status_last_contact", "status", "last_contact_at"),
+        Index("ix_pairs_status_cycle_ends", "status", "cycle_ends_at"),
+        # One open relationship per mentor and mentee at a time.
+        Index(
+            "uq_pairs_open_pair",
+            "mentor_id",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text("status != 'ended'"),
+            postgresql_where=text("status != 'ended'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="SET NULL"))
+    # agreeing (waiting for both to confirm the agreement) | active | ended
+    status: Mapped[str] = mapped_column(String(16), default="agreeing")
+    matched_by: Mapped[str] = mapped_column(String(16), default="request")  # request | staff
+    goals: Mapped[str] = mapped_column(Text, default="")
+    contact_method: Mapped[str] = mapped_column(String(40), default="")
+    contact_interval_days: Mapped[int] = mapped_column(Integer, default=30)
+    mentor_confirmed_at: Mapped[dt.datetime | None]
+    mentee_confirmed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    started_at: Mapped[dt.datetime | None]  # both confirmed: the cycle starts
+    cycle_ends_at: Mapped[dt.datetime | None]
+    last_contact_at: Mapped[dt.datetime | None]  # the latest logged contact, for the scheduler's index
+    fit_confirmed: Mapped[bool | None] = mapped_column(Boolean)
+    continue_after_cycle: Mapped[bool | None] = mapped_column(Boolean)
+    ended_at: Mapped[dt.datetime | None]
+    ended_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    end_reason: Mapped[str] = mapped_column(String(40), default="")
+    end_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class ContactLog(Base):
+    """One contact between a pair, logged in plain words by one side."""
+
+    __tablename__ = "contact_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    happened_on: Mapped[dt.date] = mapped_column(Date)
+    method: Mapped[str] = mapped_column(String(40))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    private: Mapped[bool] = mapped_column(Boolean, default=False)  # notes seen only by their author
+    source: Mapped[str] = mapped_column(String(16), default="log")  # log | nudge
+    created_at: Mapped[dt.datetime]
+
+
+class Goal(Base):
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    term: Mapped[str] = mapped_column(String(8))  # short | long
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | in_progress | done | dropped
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class GoalNote(Base):
+    """A progress note or a mentor's comment on a goal."""
+
+    __tablename__ = "goal_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+
+class Report(Base):
+    """Something staff should look at: a report, a problem from a nudge, an escalation, a check-in answer."""
+
+    __tablename__ = "reports"
+    __table_args__ = (Index("ix_reports_status", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # report | problem | escalation | checkin | contradiction
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | taken | resolved
+    taken_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime]
+    resolved_at: Mapped[dt.datetime | None]
+
+
+class Notice(Base):
+    """A notice the scheduler decided to send; its unique key (subject, kind, period) makes it exactly once."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answer: Mapped[str | None] = mapped_column(String(40))
+    answered_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+
+
+class Outbox(Base):
+    """A message to another person (or the staff chat), written in the transaction that decided it.
+
+    A delivery worker sends it, paced to the platform's limits; a 429 or a network error reschedules it,
+    so a message is never lost and, once marked sent, never sent again.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    to_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    platform: Mapped[str | None] = mapped_column(String(16))  # None: every platform the user is on
+    reply: Mapped[dict[str, Any]] = mapped_column(JSON)  # a serialised Reply
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]
+
+
+class ProcessedUpdate(Base):
+    """Platform updates already handled (Telegram update_id, Slack event_id): a redelivery changes nothing."""
+
+    __tablename__ = "processed_updates"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    created_at: Mapped[dt.datetime]
+
+
+class SurveyResponse(Base):
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("pair_id", "user_id", "survey"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    survey: Mapped[str] = mapped_column(String(40), default="end_of_cycle")
+    role: Mapped[str] = mapped_column(String(8))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_at: Mapped[dt.datetime]
+
+
+class ThankYouNote(Base):
+    __tablename__ = "thank_you_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime]
+
+
+class ClockOffset(Base):
+    """The console's moved clock (`/clock +31d`), kept so a restarted demo stays where it was."""
+
+    __tablename__ = "clock_offset"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seconds: Mapped[int] = mapped_column(BigInteger, default=0)
