@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:05:32.911692
+Create Date: 2026-11-26 04:12:50.688483
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import storage.models
+
 
 revision = "0001"
 down_revision = None
