@@ -324,6 +324,10 @@ def _parse_text(fld: Field, text: str, env: FormEnv) -> Any:
         return value
     if fld.kind == "multi":
         choices = fld.choice_list(env)
+        if raw.lower() in ("done", _("Done").lower()):
+            picked = list(env.answers.get(fld.name) or [])
+            _check_multi(fld, picked, env)
+            return picked
         picked = []
         for part in filter(None, (p.strip() for p in raw.replace(";", ",").split(","))):
             found = _match_choice(part, choices)

@@ -80,6 +80,12 @@ class ConsoleChat:
             if explicit:
                 self._print(_("There's no choice with that number here."))
                 return None
+        if not self._expects_text.get(self.me, False):
+            # Typing a button's label presses it, as tapping it would.
+            wanted = text.lower()
+            for button in buttons:
+                if button.label.lower().removeprefix("✓ ") == wanted:
+                    return Event(actor=self.actor(), kind="action", action=button.action, payload=button.payload)
         return Event.command_from_text(self.actor(), text)
 
     def _switch(self, name: str) -> None:

@@ -1,0 +1,105 @@
+"""Configuration and programme definitions: bad values stop the bot with one sentence naming them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.programme import load_programme
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_defaults_run_in_the_terminal_on_sqlite() -> None:
+    settings = load_settings(_env_file=None)
+    assert settings.database_url.startswith("sqlite+aiosqlite://")
+    assert not settings.telegram_enabled and not settings.slack_enabled
+
+
+def test_database_urls_get_the_async_driver() -> None:
+    assert load_settings(database_url="postgresql://u@h/db", _env_file=None).database_url == (
+        "postgresql+asyncpg://u@h/db"
+    )
+    assert load_settings(database_url="sqlite:///x.db", _env_file=None).database_url == "sqlite+aiosqlite:///x.db"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"timezone": "Mars/Olympus"}, "TIMEZONE"),
+        ({"staff_ids": "telegram"}, "STAFF_IDS"),
+        ({"staff_ids": "fax:123"}, "STAFF_IDS"),
+        ({"database_url": "mysql://x"}, "DATABASE_URL"),
+        ({"sweep_interval_minutes": 0}, "SWEEP_INTERVAL_MINUTES"),
+    ],
+)
+def test_bad_settings_name_the_setting(overrides: dict[str, object], named: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None, **overrides)
+    message = str(caught.value)
+    assert named in message
+    assert message.count("\n") == 0
+
+
+def test_staff_ids_are_parsed_into_platform_pairs() -> None:
+    settings = load_settings(staff_ids="telegram:42, slack:U123,console:sam", _env_file=None)
+    assert settings.staff_identities == {("telegram", "42"), ("slack", "U123"), ("console", "sam")}
+
+
+def test_bundled_programme_has_the_university_rules() -> None:
+    programme = load_programme("university")
+    assert programme.cycle_months == 6
+    assert programme.contact_interval_days == 30
+    assert programme.default_mentor_capacity == 2
+    assert programme.orientation_required
+    assert [a.label for a in programme.areas] == [
+        "Continuing education",
+        "Job search",
+        "Career conversations",
+        "Networking",
+    ]
+    assert {q.key for q in programme.survey_for("mentor")} >= {"overall", "mentee_engaged"}
+    assert "mentee_engaged" not in {q.key for q in programme.survey_for("mentee")}
+
+
+def test_unknown_programme_key_is_named(tmp_path: Path) -> None:
+    source = (ROOT / "bot" / "programmes" / "university.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(source.replace("cycle_months = 6", "cycle_months = 6\ncycle_lenght = 7"))
+    with pytest.raises(ConfigError, match="cycle_lenght"):
+        load_programme(str(bad))
+
+
+def test_inconsistent_programme_is_explained(tmp_path: Path) -> None:
+    source = (ROOT / "bot" / "programmes" / "university.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(source.replace("request_reminder_days = 7", "request_reminder_days = 20"))
+    with pytest.raises(ConfigError, match="request_reminder_days must come before request_expiry_days"):
+        load_programme(str(bad))
+
+
+def test_unknown_programme_name_lists_the_known_ones() -> None:
+    with pytest.raises(ConfigError, match=r"use one of .*university"):
+        load_programme("nonexistent")
+
+
+def test_the_command_fails_with_one_sentence_not_a_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "TIMEZONE": "Nowhere/Land", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().startswith("mentorbot: The setting TIMEZONE is not valid")
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

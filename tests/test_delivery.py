@@ -1,0 +1,134 @@
+"""Messages to other people: queued with the action that caused them, delivered once, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlalchemy import select
+
+from bot.core.app import Core
+from bot.core.clock import ManualClock
+from bot.core.context import queue_message
+from bot.core.delivery import RetryLater, Unreachable
+from bot.core.replies import Reply
+from storage.models import Identity, Outbox, User
+from tests.support import Harness
+
+
+class FlakyTransport:
+    """A platform that answers with the given outcomes in turn (an exception, or None for delivered)."""
+
+    platform = "console"
+
+    def __init__(self, outcomes: list[Exception | None]) -> None:
+        self.outcomes = list(outcomes)
+        self.delivered: list[str] = []
+        self.attempts = 0
+
+    async def send_to_user(self, identity: Identity, reply: Reply) -> None:
+        self.attempts += 1
+        outcome = self.outcomes.pop(0) if self.outcomes else None
+        if outcome is not None:
+            raise outcome
+        self.delivered.append(reply.text)
+
+    async def send_to_staff(self, reply: Reply) -> bool:
+        self.delivered.append("staff: " + reply.text)
+        return True
+
+
+async def _person(core: Core, name: str, clock: ManualClock) -> int:
+    async with core.sessions() as session, session.begin():
+        user = User(name=name.title(), created_at=clock.now())
+        session.add_all([user, Identity(user=user, platform="console", external_id=name, created_at=clock.now())])
+        await session.flush()
+        return user.id
+
+
+async def _queue(core: Core, clock: ManualClock, user_id: int, text: str) -> None:
+    async with core.sessions() as session, session.begin():
+        queue_message(session, clock.now(), Reply(text), user_id=user_id)
+
+
+async def test_429_waits_the_time_the_platform_says_then_delivers_once(core: Core, clock: ManualClock) -> None:
+    transport = FlakyTransport([RetryLater(30)])
+    core.delivery.add_transport(transport)
+    user_id = await _person(core, "maria", clock)
+    await _queue(core, clock, user_id, "Your mentor accepted!")
+
+    assert await core.delivery.flush() == 0
+    clock.advance(dt.timedelta(seconds=29))
+    assert await core.delivery.flush() == 0  # not before retry_after
+    assert transport.attempts == 1
+    clock.advance(dt.timedelta(seconds=2))
+    assert await core.delivery.flush() == 1
+    clock.advance(dt.timedelta(hours=1))
+    assert await core.delivery.flush() == 0
+    assert transport.delivered == ["Your mentor accepted!"]
+
+
+async def test_network_errors_back_off_and_deliver(core: Core, clock: ManualClock) -> None:
+    transport = FlakyTransport([ConnectionError("reset"), TimeoutError("slow")])
+    core.delivery.add_transport(transport)
+    user_id = await _person(core, "maria", clock)
+    await _queue(core, clock, user_id, "Hello")
+    for _ in range(3):
+        await core.delivery.flush()
+        clock.advance(dt.timedelta(minutes=1))
+    assert transport.delivered == ["Hello"]
+    async with core.sessions() as session:
+        row = await session.scalar(select(Outbox))
+    assert row.status == "sent" and row.attempts == 3
+
+
+async def test_blocked_person_is_recorded_and_staff_told_once(core: Core, clock: ManualClock) -> None:
+    transport = FlakyTransport([Unreachable("blocked"), Unreachable("blocked")])
+    core.delivery.add_transport(transport)
+    user_id = await _person(core, "maria", clock)
+    await _queue(core, clock, user_id, "one")
+    await _queue(core, clock, user_id, "two")
+    await core.delivery.flush()
+    await core.delivery.flush()
+    async with core.sessions() as session:
+        user = await session.get(User, user_id)
+    assert user.blocked_bot_at is not None
+    staff = [text for text in transport.delivered if text.startswith("staff: ")]
+    assert len(staff) == 1 and "Maria can't receive messages" in staff[0]
+
+
+async def test_writing_again_unblocks(harness: Harness, clock: ManualClock) -> None:
+    core = harness.core
+    user_id = await _person(core, "maria", clock)
+    async with core.sessions() as session, session.begin():
+        (await session.get(User, user_id)).blocked_bot_at = clock.now()
+    await harness.person("maria").say("/help")
+    async with core.sessions() as session:
+        assert (await session.get(User, user_id)).blocked_bot_at is None
+
+
+async def test_two_workers_never_send_a_message_twice(core: Core, clock: ManualClock) -> None:
+    transport = FlakyTransport([])
+    core.delivery.add_transport(transport)
+    user_id = await _person(core, "maria", clock)
+    for n in range(20):
+        await _queue(core, clock, user_id, f"message {n}")
+    await asyncio.gather(core.delivery.flush(), core.delivery.flush(), core.delivery.flush())
+    assert sorted(transport.delivered) == sorted(f"message {n}" for n in range(20))
+
+
+async def test_a_refused_action_tells_nobody(harness: Harness) -> None:
+    # A refusal rolls back the whole event, messages to others included.
+    alex = harness.person("alex")
+    await alex.say("/pause")
+    async with harness.core.sessions() as session:
+        assert list(await session.scalars(select(Outbox))) == []
+
+
+async def test_staff_messages_go_to_each_staff_member_without_a_staff_chat(harness: Harness) -> None:
+    harness.transport.has_staff_chat = False
+    await harness.person("sam").say("/help")  # sam is staff (STAFF_IDS=console:sam in the fixture)
+    async with harness.core.sessions() as session, session.begin():
+        queue_message(session, harness.core.clock.now(), Reply("A report"), to_staff=True)
+    await harness.core.delivery.flush()
+    assert [r.text for r in harness.person("sam").inbox] == ["A report"]
