@@ -283,3 +283,14 @@ async def test_user_text_is_escaped_in_replies(harness: Harness) -> None:
     await alex.press("Back")
     assert "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in alex.last[0].text
     assert "<b>Bold</b> & Co" in alex.text  # shown as typed in plain text
+
+
+async def test_time_zone_by_city_and_refusal(harness: Harness) -> None:
+    alex = harness.person("alex")
+    assert "Your time zone is UTC" in await alex.say("/timezone")
+    assert "now Europe/Berlin" in await alex.say("/timezone berlin")
+    reply = await alex.say("/timezone Atlantis")
+    assert "I don't know the time zone 'Atlantis'" in reply
+    async with harness.core.sessions() as session:
+        user = await session.scalar(select(User))
+    assert user.timezone == "Europe/Berlin"

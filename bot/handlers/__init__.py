@@ -2,3 +2,4 @@
 
 from bot.conversations import profile as _profile_forms  # noqa: F401
 from bot.handlers import profile, start  # noqa: F401
+from bot.handlers import preferences  # noqa: F401
