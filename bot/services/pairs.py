@@ -1,0 +1,216 @@
+"""Mentorship relationships (pairs): the match, the agreement both sides confirm, and who may see a pair.
+
+Lock order, kept by every transaction that matches people, so two of them never wait on each other in a
+circle (PostgreSQL would abort one as a deadlock): the mentor's profile row (claim_slot), then the mentee's
+user row, then request rows. SQLite serialises writers (BEGIN IMMEDIATE), so there the order is moot.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import zlib
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.errors import Refusal
+from bot.core.markup import fmt
+from bot.i18n import _
+from bot.programme import Programme
+from bot.services.capacity import claim_slot
+from storage.models import Pair, User
+
+# How often a pair agrees to meet, as the agreement form offers it, in days between contacts.
+FREQUENCIES: dict[str, int] = {"weekly": 7, "2weeks": 14, "monthly": 30, "6weeks": 42}
+
+
+def frequencies_for(programme: Programme) -> dict[str, int]:
+    """The meeting rhythms a programme allows: none slower than its own contact rule
+    (the university asks for contact at least once a month, so 'every 6 weeks' is not offered there)."""
+    allowed = {key: days for key, days in FREQUENCIES.items() if days <= programme.contact_interval_days}
+    return allowed or {"monthly": programme.contact_interval_days}
+
+
+def add_months(moment: dt.datetime, months: int) -> dt.datetime:
+    """The same day `months` later (the month's last day when it is shorter: 31 Aug + 6 = 28/29 Feb)."""
+    index = moment.month - 1 + months
+    year, month = moment.year + index // 12, index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+async def create_pair(
+    session: AsyncSession,
+    *,
+    mentor: User,
+    mentee: User,
+    now: dt.datetime,
+    matched_by: str = "request",
+    request_id: int | None = None,
+    programme: Programme,
+) -> Pair:
+    """Match a mentor and a mentee (status 'agreeing' until both confirm the agreement).
+
+    Claims a place in the mentor's capacity first (the row lock that serialises racing accepts);
+    a full mentor, or an open relationship between the two already, is refused and nothing changes.
+    """
+    if mentor.id == mentee.id or mentor.role != "alumnus" or mentee.role != "student":
+        raise Refusal(_("A match is between an alumni mentor and a student."))
+    if not await claim_slot(session, mentor.id):
+        raise Refusal(
+            fmt(
+                _("{name} has no free place for another mentee right now, so nothing was changed."),
+                name=mentor.first_name,
+            )
+        )
+    await lock_user(session, mentee.id)
+    existing = await session.scalar(
+        select(Pair.id).where(Pair.mentor_id == mentor.id, Pair.mentee_id == mentee.id, Pair.status != "ended")
+    )
+    if existing is not None:
+        raise Refusal(
+            fmt(_("{mentor} and {mentee} are already matched."), mentor=mentor.first_name, mentee=mentee.first_name)
+        )
+    pair = Pair(
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
+        request_id=request_id,
+        status="agreeing",
+        matched_by=matched_by,
+        contact_interval_days=programme.contact_interval_days,
+        created_at=now,
+    )
+    session.add(pair)
+    try:
+        await session.flush()
+    except IntegrityError:  # the partial unique index: a racing transaction matched the same two people
+        raise Refusal(
+            fmt(_("{mentor} and {mentee} are already matched."), mentor=mentor.first_name, mentee=mentee.first_name)
+        ) from None
+    return pair
+
+
+async def lock_user(session: AsyncSession, user_id: int) -> None:
+    """Hold the person's row until commit (PostgreSQL); SQLite's writer lock already covers it."""
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+async def open_pairs_of(session: AsyncSession, user: User) -> list[Pair]:
+    """The person's relationships that have not ended (agreeing or active), oldest first."""
+    result = await session.scalars(
+        select(Pair)
+        .where(or_(Pair.mentor_id == user.id, Pair.mentee_id == user.id), Pair.status != "ended")
+        .order_by(Pair.created_at, Pair.id)
+    )
+    return list(result)
+
+
+async def pair_for(session: AsyncSession, user: User, pair_id: int | str) -> Pair:
+    """The pair with this id, only if the person is one side of it (a payload id proves nothing)."""
+    try:
+        wanted = int(pair_id)
+    except (TypeError, ValueError):
+        wanted = 0
+    pair = await session.get(Pair, wanted) if wanted > 0 else None
+    if pair is None or user.id not in (pair.mentor_id, pair.mentee_id):
+        raise Refusal(_("I couldn't find that mentorship among yours. /help lists what you can do."))
+    return pair
+
+
+def other_side(pair: Pair, user: User) -> int:
+    return pair.mentee_id if user.id == pair.mentor_id else pair.mentor_id
+
+
+# --- the agreement ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgreementOutcome:
+    pair: Pair
+    became_active: bool
+    waiting_for: int | None  # the user id whose confirmation is still missing
+
+
+def terms_tag(pair: Pair) -> str:
+    """A short fingerprint of the agreed terms, carried by Confirm buttons: a button shown for an
+    earlier version of the agreement cannot confirm a changed one."""
+    terms = f"{pair.goals}\x1f{pair.contact_method}\x1f{pair.contact_interval_days}"
+    return format(zlib.crc32(terms.encode()), "08x")
+
+
+def has_terms(pair: Pair) -> bool:
+    return bool(pair.goals and pair.contact_method)
+
+
+def _confirmed(pair: Pair, user_id: int) -> dt.datetime | None:
+    return pair.mentor_confirmed_at if user_id == pair.mentor_id else pair.mentee_confirmed_at
+
+
+def _set_confirmed(pair: Pair, user_id: int, when: dt.datetime | None) -> None:
+    if user_id == pair.mentor_id:
+        pair.mentor_confirmed_at = when
+    else:
+        pair.mentee_confirmed_at = when
+
+
+def _require_agreeing(pair: Pair) -> None:
+    if pair.status == "active":
+        raise Refusal(_("Your agreement is already confirmed by you both. /help lists what you can do next."))
+    if pair.status != "agreeing":
+        raise Refusal(_("This mentorship has ended, so its agreement can't change any more."))
+
+
+async def propose_terms(
+    session: AsyncSession,
+    pair: Pair,
+    user: User,
+    *,
+    goals: str,
+    contact_method: str,
+    interval_days: int,
+    now: dt.datetime,
+    programme: Programme,
+) -> AgreementOutcome:
+    """One side fills in the agreement: it counts as their confirmation. If the terms changed, the other
+    side's earlier confirmation no longer applies and they are asked again."""
+    _require_agreeing(pair)
+    if user.id not in (pair.mentor_id, pair.mentee_id):
+        raise Refusal(_("I couldn't find that mentorship among yours. /help lists what you can do."))
+    if interval_days not in frequencies_for(programme).values():
+        raise Refusal(_("Please choose one of the meeting rhythms offered."))
+    before = terms_tag(pair) if has_terms(pair) else None
+    pair.goals = goals.strip()
+    pair.contact_method = contact_method
+    pair.contact_interval_days = interval_days
+    if before != terms_tag(pair):
+        _set_confirmed(pair, other_side(pair, user), None)
+    _set_confirmed(pair, user.id, now)
+    return _maybe_activate(pair, now, programme)
+
+
+async def confirm_terms(
+    session: AsyncSession, pair: Pair, user: User, *, tag: str, now: dt.datetime, programme: Programme
+) -> AgreementOutcome:
+    """The other side confirms the terms they were shown (identified by `tag`)."""
+    _require_agreeing(pair)
+    if user.id not in (pair.mentor_id, pair.mentee_id):
+        raise Refusal(_("I couldn't find that mentorship among yours. /help lists what you can do."))
+    if not has_terms(pair):
+        raise Refusal(_("There is no agreement to confirm yet. Fill it in first."))
+    if tag != terms_tag(pair):
+        raise Refusal(_("The agreement has changed since that message. Here is the latest version to confirm."))
+    _set_confirmed(pair, user.id, now)
+    return _maybe_activate(pair, now, programme)
+
+
+def _maybe_activate(pair: Pair, now: dt.datetime, programme: Programme) -> AgreementOutcome:
+    missing = [uid for uid in (pair.mentor_id, pair.mentee_id) if _confirmed(pair, uid) is None]
+    if missing:
+        return AgreementOutcome(pair, False, missing[0])
+    pair.status = "active"
+    pair.started_at = now
+    pair.cycle_ends_at = add_months(now, programme.cycle_months)
+    return AgreementOutcome(pair, True, None)
