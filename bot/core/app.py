@@ -82,7 +82,7 @@ class Core:
 
     async def _first_delivery(self, session: AsyncSession, event: Event, now) -> bool:  # type: ignore[no-untyped-def]
         values = {"platform": event.actor.platform, "update_key": event.update_key, "created_at": now}
-        insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         result = await session.execute(insert(ProcessedUpdate).values(**values).on_conflict_do_nothing())
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -97,11 +97,11 @@ class Core:
         if event.kind == "action":
             if event.action.startswith("f."):
                 return await forms.on_action(ctx)
-            spec = self.registry.actions.get(event.action)
-            if spec is None:
+            action = self.registry.actions.get(event.action)
+            if action is None:
                 raise Refusal(_("That button no longer works. /help shows what you can do now."))
-            authorise(spec, ctx.user)
-            return _as_list(await spec.handler(ctx))
+            authorise(action, ctx.user)
+            return _as_list(await action.handler(ctx))
         if event.kind == "form_submit":
             return await forms.on_submit(ctx)
         progress = await forms.current_progress(ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from bot.core.context import Context
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 HandlerResult = "Reply | list[Reply] | None"
 Handler = Callable[["Context"], Awaitable["Reply | list[Reply] | None"]]
+H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
 
 # Who may run a command: "any" (also people without a profile), "member" (has chosen a role),
 # "student", "alumnus", "staff". Checked against the database on every event.
@@ -45,12 +46,12 @@ class Registry:
 
     def command(
         self, name: str, *, help: str = "", roles: tuple[str, ...] = ("any",), menu: bool = True
-    ) -> Callable[[Handler], Handler]:
+    ) -> Callable[[H], H]:
         unknown = set(roles) - ROLES
         if unknown:
             raise ValueError(f"unknown roles {unknown}")
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: H) -> H:
             if name in self.commands:
                 raise ValueError(f"command /{name} registered twice")
             self.commands[name] = CommandSpec(name, handler, help, frozenset(roles), menu)
@@ -58,14 +59,14 @@ class Registry:
 
         return register
 
-    def action(self, name: str, *, roles: tuple[str, ...] = ("any",)) -> Callable[[Handler], Handler]:
+    def action(self, name: str, *, roles: tuple[str, ...] = ("any",)) -> Callable[[H], H]:
         unknown = set(roles) - ROLES
         if unknown:
             raise ValueError(f"unknown roles {unknown}")
         if "|" in name or len(name) > 24:
             raise ValueError(f"action name {name!r} must be short and without '|'")
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: H) -> H:
             if name in self.actions:
                 raise ValueError(f"action {name} registered twice")
             self.actions[name] = ActionSpec(name, handler, frozenset(roles))
@@ -73,7 +74,7 @@ class Registry:
 
         return register
 
-    def fallback(self, handler: Handler) -> Handler:
+    def fallback(self, handler: H) -> H:
         self.text_fallback = handler
         return handler
 
