@@ -114,6 +114,7 @@ class MentorProfile(Base):
         CheckConstraint("active_mentees >= 0", name="active_mentees_not_negative"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         Index("ix_mentor_profiles_browse", "status", "active"),
+        Index("ix_mentor_profiles_reconfirm", "active", "confirmed_at"),  # the yearly reconfirmation sweep
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
@@ -210,6 +211,9 @@ class Pair(Base):
     __table_args__ = (
         Index("ix_pairs_status_last_contact", "status", "last_contact_at"),
         Index("ix_pairs_status_cycle_ends", "status", "cycle_ends_at"),
+        # The scheduler's sweeps: overdue pairs per agreed interval, and check-ins by start date.
+        Index("ix_pairs_status_interval_contact", "status", "contact_interval_days", "last_contact_at"),
+        Index("ix_pairs_status_started", "status", "started_at"),
         # One open relationship per mentor and mentee at a time.
         Index(
             "uq_pairs_open_pair",
@@ -307,6 +311,8 @@ class Notice(Base):
     """A notice the scheduler decided to send; its unique key (subject, kind, period) makes it exactly once."""
 
     __tablename__ = "notices"
+    # Unanswered notices of a kind, oldest first: the survey reminder and reconfirmation pause sweeps.
+    __table_args__ = (Index("ix_notices_kind_open", "kind", "answered_at", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:12:50.688483
+Create Date: 2026-11-26 04:16:58.286275
 """
 
 from __future__ import annotations
@@ -129,6 +129,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("mentor_profiles", schema=None) as batch_op:
         batch_op.create_index("ix_mentor_profiles_browse", ["status", "active"], unique=False)
+        batch_op.create_index("ix_mentor_profiles_reconfirm", ["active", "confirmed_at"], unique=False)
 
     op.create_table(
         "outbox",
@@ -215,7 +216,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_pairs_mentee_id"), ["mentee_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_pairs_mentor_id"), ["mentor_id"], unique=False)
         batch_op.create_index("ix_pairs_status_cycle_ends", ["status", "cycle_ends_at"], unique=False)
+        batch_op.create_index(
+            "ix_pairs_status_interval_contact", ["status", "contact_interval_days", "last_contact_at"], unique=False
+        )
         batch_op.create_index("ix_pairs_status_last_contact", ["status", "last_contact_at"], unique=False)
+        batch_op.create_index("ix_pairs_status_started", ["status", "started_at"], unique=False)
         batch_op.create_index(
             "uq_pairs_open_pair",
             ["mentor_id", "mentee_id"],
@@ -287,6 +292,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("notices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notices_kind"), ["kind"], unique=False)
+        batch_op.create_index("ix_notices_kind_open", ["kind", "answered_at", "created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_notices_pair_id"), ["pair_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_notices_user_id"), ["user_id"], unique=False)
 
@@ -386,6 +392,7 @@ def downgrade() -> None:
     with op.batch_alter_table("notices", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notices_user_id"))
         batch_op.drop_index(batch_op.f("ix_notices_pair_id"))
+        batch_op.drop_index("ix_notices_kind_open")
         batch_op.drop_index(batch_op.f("ix_notices_kind"))
 
     op.drop_table("notices")
@@ -403,7 +410,9 @@ def downgrade() -> None:
             sqlite_where=sa.text("status != 'ended'"),
             postgresql_where=sa.text("status != 'ended'"),
         )
+        batch_op.drop_index("ix_pairs_status_started")
         batch_op.drop_index("ix_pairs_status_last_contact")
+        batch_op.drop_index("ix_pairs_status_interval_contact")
         batch_op.drop_index("ix_pairs_status_cycle_ends")
         batch_op.drop_index(batch_op.f("ix_pairs_mentor_id"))
         batch_op.drop_index(batch_op.f("ix_pairs_mentee_id"))
@@ -426,6 +435,7 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     with op.batch_alter_table("mentor_profiles", schema=None) as batch_op:
+        batch_op.drop_index("ix_mentor_profiles_reconfirm")
         batch_op.drop_index("ix_mentor_profiles_browse")
 
     op.drop_table("mentor_profiles")
