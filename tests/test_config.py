@@ -103,3 +103,15 @@ def test_the_command_fails_with_one_sentence_not_a_traceback(tmp_path: Path) -> 
     assert done.stderr.strip().startswith("mentorbot: The setting TIMEZONE is not valid")
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["university", "career"])
+def test_every_bundled_programme_loads(name: str) -> None:
+    programme = load_programme(name)
+    assert programme.key == name
+    assert programme.survey_for("mentee") and programme.survey_for("mentor")
+
+
+def test_career_programme_needs_no_orientation() -> None:
+    assert load_programme("career").orientation_required is False
+    assert load_programme("career").reconfirmation_month == 8
