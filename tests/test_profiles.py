@@ -294,3 +294,19 @@ async def test_time_zone_by_city_and_refusal(harness: Harness) -> None:
     async with harness.core.sessions() as session:
         user = await session.scalar(select(User))
     assert user.timezone == "Europe/Berlin"
+
+
+async def test_without_orientation_a_new_mentor_is_visible_at_once(database_url: str, clock) -> None:  # type: ignore[no-untyped-def]
+    settings = load_settings(database_url=database_url, programme="career", _env_file=None)
+    app = await Core.create(settings, clock, migrate=False)
+    try:
+        harness = Harness(app)
+        zhanna = harness.person("zhanna")
+        await fill_mentor_profile(zhanna)
+        assert "students can see it now" in zhanna.text
+        async with app.sessions() as session:
+            profile = await session.scalar(select(MentorProfile))
+        assert profile.status == "approved"
+        assert harness.staff_text() == ""
+    finally:
+        await app.close()

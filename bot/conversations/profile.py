@@ -72,13 +72,29 @@ LANGUAGES = Field("languages", "multi", N_("Which languages can you mentor in?")
 
 
 async def _mentor_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
-    profile, created = await profiles.save_mentor(ctx.session, ctx.user, merge_topics(answers), ctx.now)
+    profile, created = await profiles.save_mentor(
+        ctx.session, ctx.user, merge_topics(answers), ctx.now, needs_approval=ctx.programme.orientation_required
+    )
     if not created:
         return [
             Reply(
                 fmt(_("Saved, {first}. Your profile now reads:"), first=ctx.user.first_name)
                 + "\n\n"
                 + mentor_card(ctx.user, profile, ctx.programme)
+            )
+        ]
+    if profile.status == "approved":
+        return [
+            Reply(
+                fmt(
+                    _(
+                        "Thank you, {first}! Your mentor profile is saved and students can see it now. "
+                        "We'll message you here when someone would like you as their mentor. "
+                        "/profile shows and edits it; /pause hides it for a while."
+                    ),
+                    first=ctx.user.first_name,
+                ),
+                buttons=[[Button(_("See my profile"), "profile.show")]],
             )
         ]
     ctx.notify_staff(

@@ -45,15 +45,20 @@ async def mentee_profile(session: AsyncSession, user: User) -> MenteeProfile | N
 
 
 async def save_mentor(
-    session: AsyncSession, user: User, answers: dict[str, Any], now: dt.datetime
+    session: AsyncSession, user: User, answers: dict[str, Any], now: dt.datetime, *, needs_approval: bool = True
 ) -> tuple[MentorProfile, bool]:
-    """Create or update the mentor profile; returns (profile, created). New profiles await approval."""
+    """Create or update the mentor profile; returns (profile, created).
+
+    New profiles await the career team's approval (after the orientation) when the programme requires it;
+    otherwise they are visible at once."""
     if user.role not in (None, "alumnus"):
         raise Refusal(_("Your profile is a student profile, so it can't become a mentor profile."))
     profile = await session.get(MentorProfile, user.id)
     created = profile is None
     if profile is None:
         profile = MentorProfile(user_id=user.id, status="awaiting_approval", active=True, active_mentees=0)
+        if not needs_approval:
+            profile.status, profile.approved_at = "approved", now
         session.add(profile)
     user.role = "alumnus"
     user.name = answers.get("name", user.name)
