@@ -1,5 +1,9 @@
 """Commands and button actions, one module per capability. Importing this package registers them all."""
 
 from bot.conversations import profile as _profile_forms  # noqa: F401
-from bot.handlers import profile, start  # noqa: F401
-from bot.handlers import preferences  # noqa: F401
+from bot.handlers import (  # noqa: F401
+    contacts,
+    preferences,
+    profile,
+    start,
+)

@@ -1,0 +1,85 @@
+"""The contact log form: which mentorship (when there are several), when, how, notes, private?
+
+What a one-line `/log met yesterday on zoom` already said is carried in the form's context and its
+question skipped, so the person is only asked for what is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.core.context import Context
+from bot.core.forms import Choice, Field, Form, FormEnv, register_form
+from bot.core.replies import Reply
+from bot.i18n import N_, _
+from bot.services.contacts import METHODS
+
+FORM = "contact"
+
+
+def _pairs(env: FormEnv) -> list[Choice]:
+    return [Choice(str(pid), name) for pid, name in env.context.get("pairs", [])]
+
+
+def _methods(env: FormEnv) -> list[Choice]:
+    return [Choice(key, _(label)) for key, label in METHODS.items()]
+
+
+def _asked(name: str):  # type: ignore[no-untyped-def]
+    """A field asked only when the one-line /log didn't already answer it (marker '_has_<name>')."""
+    return lambda answers: not answers.get(f"_has_{name}")
+
+
+async def _done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
+    from bot.handlers.contacts import save_logged_contact
+
+    pair_id = answers.get("pair") or context.get("pair")
+    happened = answers.get("happened_on") or context.get("happened_on")
+    method = answers.get("method") or context.get("method")
+    notes = answers.get("notes") or context.get("notes") or ""
+    return await save_logged_contact(
+        ctx,
+        pair_id=str(pair_id),
+        happened_on=dt.date.fromisoformat(str(happened)),
+        method=str(method),
+        notes=str(notes),
+        private=bool(answers.get("private")),
+    )
+
+
+CONTACT_FORM = register_form(
+    Form(
+        name=FORM,
+        title=N_("Log a contact"),
+        intro=N_("Logging a contact keeps your mentorship on track, and stops reminders you don't need."),
+        fields=[
+            Field("pair", "choice", N_("Which mentorship is this about?"), choices=_pairs, when=_asked("pair")),
+            Field(
+                "happened_on",
+                "date",
+                N_("When did you talk?"),
+                help=N_("For example: today, yesterday, last Tuesday, 3 days ago, 12 March"),
+                when=_asked("date"),
+            ),
+            Field("method", "choice", N_("How did you talk?"), choices=_methods, when=_asked("method")),
+            Field(
+                "notes",
+                "text",
+                N_("Any notes? What you talked about, what's next (or skip)."),
+                help=N_("Your match can read these, unless you keep them private in the next step."),
+                required=False,
+                multiline=True,
+                max_length=2000,
+                when=_asked("notes"),
+            ),
+            Field(
+                "private",
+                "yes_no",
+                N_("Keep these notes private? Yes: only you will see them. No: your match sees them too."),
+                when=lambda answers: bool(answers.get("notes")),
+            ),
+        ],
+        on_complete=_done,
+    )
+)

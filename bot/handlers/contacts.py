@@ -1,0 +1,224 @@
+"""/log a contact (in one line or step by step), /history of a mentorship, and "is this a good fit?"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.conversations import contact_log as _contact_form  # noqa: F401 - registers the form
+from bot.core import forms
+from bot.core.context import Context
+from bot.core.errors import Refusal
+from bot.core.markup import esc, fmt
+from bot.core.registry import action, command
+from bot.core.replies import Button, Reply
+from bot.handlers.pair_choice import choose_pair, no_pairs_refusal, other_of, pair_options, zone_of
+from bot.i18n import N_, _
+from bot.services import contacts, ending
+from bot.services.pairs import pair_for
+from storage.models import Pair, User
+
+SIDES = ("student", "alumnus")
+EXAMPLE = N_("For example: /log met yesterday on zoom, talked about my CV")
+
+
+@command("log", help=N_("log a talk with your mentor or mentee, e.g. /log met yesterday on zoom"), roles=SIDES)
+async def log_contact(ctx: Context) -> Reply | list[Reply]:
+    options = await pair_options(ctx)
+    if not options:
+        raise no_pairs_refusal(ctx.user)
+    context: dict[str, object] = {"pairs": [[pair.id, other.name] for pair, other in options]}
+    answers: dict[str, object] = {}
+    if len(options) == 1:
+        context["pair"], answers["_has_pair"] = options[0][0].id, True
+    if ctx.event.args:
+        said = contacts.read_plain_log(ctx.event.args, zone_of(ctx), ctx.now)
+        named = _named_pair(ctx.event.args, options)
+        if named is not None:
+            context["pair"], answers["_has_pair"] = named.id, True
+        if said.happened_on is not None:
+            context["happened_on"], answers["_has_date"] = said.happened_on.isoformat(), True
+        if said.method is not None:
+            context["method"], answers["_has_method"] = said.method, True
+        if said.notes or (said.happened_on and said.method):  # a whole sentence: no notes question
+            context["notes"], answers["_has_notes"] = said.notes, True
+        if all(answers.get(f"_has_{key}") for key in ("pair", "date", "method")):
+            return await save_logged_contact(
+                ctx,
+                pair_id=str(context["pair"]),
+                happened_on=said.happened_on,  # type: ignore[arg-type]
+                method=said.method,  # type: ignore[arg-type]
+                notes=said.notes,
+                private=False,
+            )
+    return await forms.start_form(ctx, "contact", context=context, answers=answers)
+
+
+def _named_pair(text: str, options: list[tuple[Pair, User]]) -> Pair | None:
+    """'/log met Zhanna yesterday' with several mentorships: the one whose first name is in the text."""
+    words = {w.strip(".,;:!?").lower() for w in text.split()}
+    found = [pair for pair, other in options if other.first_name and other.first_name.lower() in words]
+    return found[0] if len(found) == 1 else None
+
+
+async def save_logged_contact(
+    ctx: Context, *, pair_id: str, happened_on: dt.date, method: str, notes: str, private: bool
+) -> list[Reply]:
+    pair = await pair_for(ctx.session, ctx.user, pair_id)
+    other = await other_of(ctx, pair)
+    await contacts.record_contact(
+        ctx.session,
+        pair,
+        author_id=ctx.user.id,
+        happened_on=happened_on,
+        method=method,
+        notes=notes,
+        private=private,
+        now=ctx.now,
+    )
+    lines = [
+        fmt(
+            _("Logged: {method} with {name} on {day}. Thank you!"),
+            method=contacts.method_label(method).lower(),
+            name=other.name,
+            day=_day(happened_on),
+        )
+    ]
+    if notes.strip():
+        who = (
+            _("Only you can read the notes.")
+            if private
+            else fmt(_("{first} can read the notes too."), first=other.first_name)
+        )
+        lines.append(who)
+    lines.append(_("/history shows everything you've logged together."))
+    return [Reply("\n".join(lines), buttons=[[Button(_("See the history"), "log.hist", str(pair.id))]])]
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+
+
+@command("history", help=N_("see the contacts logged in your mentorship"), roles=SIDES)
+async def history(ctx: Context) -> Reply:
+    chosen = await choose_pair(ctx, "log.hist", _("Whose history would you like to see?"))
+    if isinstance(chosen, Reply):
+        return chosen
+    return await _history_of(ctx, chosen)
+
+
+@action("log.hist", roles=SIDES)
+async def history_button(ctx: Context) -> Reply:
+    return await _history_of(ctx, await pair_for(ctx.session, ctx.user, ctx.event.payload))
+
+
+async def _history_of(ctx: Context, pair: Pair) -> Reply:
+    other = await other_of(ctx, pair)
+    entries = await contacts.history(ctx.session, pair, ctx.user)
+    buttons = [[Button(_("Log a contact"), "log.new", str(pair.id))]] if pair.status != "ended" else []
+    if not entries:
+        return Reply(
+            fmt(
+                _("Nothing logged with {name} yet. After you talk, send /log, e.g. /log met yesterday on zoom."),
+                name=other.name,
+            ),
+            buttons=buttons,
+        )
+    lines = [fmt(_("<b>Your contacts with {name}</b>, newest first:"), name=other.name)]
+    for entry in entries:
+        author = _("you") if entry.author_id == ctx.user.id else other.first_name
+        lines.append(
+            fmt(
+                _("• {day} · {method} · logged by {author}"),
+                day=entry.happened_on.strftime("%d %b %Y"),
+                method=contacts.method_label(entry.method),
+                author=author,
+            )
+        )
+        if entry.notes:
+            lock = "🔒 " if entry.private else ""
+            lines.append(f"  {lock}<i>{esc(entry.notes)}</i>")
+    if any(e.private and e.author_id == ctx.user.id for e in entries):
+        lines.append("")
+        lines.append(_("🔒 = a private note: only you can see it."))
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+@action("log.new", roles=SIDES)
+async def log_button(ctx: Context) -> Reply:
+    pair = await pair_for(ctx.session, ctx.user, ctx.event.payload)
+    if pair.status == "ended":
+        raise Refusal(_("That mentorship has ended, so there is nothing more to log for it."))
+    return await forms.start_form(ctx, "contact", context={"pair": pair.id}, answers={"_has_pair": True})
+
+
+# --- is this a good fit? -------------------------------------------------------------------------------
+
+
+async def _open_pair(ctx: Context) -> Pair:
+    pair = await pair_for(ctx.session, ctx.user, ctx.event.payload)
+    if pair.status == "ended":
+        raise Refusal(_("That mentorship has already ended. Nothing was changed."))
+    return pair
+
+
+@action("fit.yes", roles=SIDES)
+async def fit_yes(ctx: Context) -> Reply:
+    pair = await _open_pair(ctx)
+    if pair.fit_confirmed is None:
+        pair.fit_confirmed = True
+    other = await other_of(ctx, pair)
+    return Reply(
+        fmt(
+            _("Wonderful! Next, set a goal or two with {first}: /goals. Log each talk with /log."),
+            first=other.first_name,
+        ),
+        edit=True,
+    )
+
+
+@action("fit.no", roles=SIDES)
+async def fit_no(ctx: Context) -> Reply:
+    pair = await _open_pair(ctx)
+    other = await other_of(ctx, pair)
+    return Reply(
+        fmt(
+            _(
+                "Thanks for being honest. Shall we end your mentorship with {name}? {first} and {office} "
+                "will be told kindly that it wasn't the right fit, and {first}'s place frees up."
+            ),
+            name=other.name,
+            first=other.first_name,
+            office=ctx.programme.office,
+        ),
+        buttons=[
+            [
+                Button(_("Keep going for now"), "fit.keep", str(pair.id)),
+                Button(_("Yes, end it"), "fit.end", str(pair.id), style="danger"),
+            ]
+        ],
+        edit=True,
+    )
+
+
+@action("fit.keep", roles=SIDES)
+async def fit_keep(ctx: Context) -> Reply:
+    await _open_pair(ctx)
+    return Reply(
+        _("Alright, nothing was changed. If it still doesn't feel right later, /end is always there."), edit=True
+    )
+
+
+@action("fit.end", roles=SIDES)
+async def fit_end(ctx: Context) -> Reply:
+    pair = await _open_pair(ctx)
+    pair.fit_confirmed = False
+    await ending.end_pair(
+        ctx.session,
+        pair,
+        by=ctx.user,
+        reason="chemistry",
+        note=_("Not a good fit after the first conversation."),
+        now=ctx.now,
+        programme=ctx.programme,
+    )
+    return await ending.ending_reply(ctx.session, pair, ctx.user, ctx.programme)

@@ -1,0 +1,52 @@
+"""Which mentorship a command is about: the only one, or buttons to choose when someone has several."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.core.context import Context
+from bot.core.errors import Refusal
+from bot.core.replies import Button, Reply, rows
+from bot.i18n import _
+from bot.services.pairs import open_pairs_of, other_side
+from storage.models import Pair, User
+
+
+def no_pairs_refusal(user: User) -> Refusal:
+    if user.role == "alumnus":
+        return Refusal(
+            _("You don't have a mentee yet. When a student asks for you and you accept, you'll find them here.")
+        )
+    return Refusal(_("You don't have a mentor yet. /mentors shows the mentors who fit you best."))
+
+
+async def pair_options(ctx: Context) -> list[tuple[Pair, User]]:
+    """The person's open mentorships, each with the other side."""
+    options = []
+    for pair in await open_pairs_of(ctx.session, ctx.user):
+        other = await ctx.session.get(User, other_side(pair, ctx.user))
+        if other is not None:
+            options.append((pair, other))
+    return options
+
+
+async def choose_pair(ctx: Context, action: str, question: str) -> Pair | Reply:
+    """The one open mentorship, or a question with one button per mentorship (action|pair id)."""
+    options = await pair_options(ctx)
+    if not options:
+        raise no_pairs_refusal(ctx.user)
+    if len(options) == 1:
+        return options[0][0]
+    buttons = [Button(other.name[:40] or f"#{pair.id}", action, str(pair.id)) for pair, other in options]
+    return Reply(question, buttons=rows(buttons, 2))
+
+
+async def other_of(ctx: Context, pair: Pair) -> User:
+    other = await ctx.session.get(User, other_side(pair, ctx.user))
+    if other is None:
+        raise Refusal(_("I couldn't find that person; they may have left the programme."))
+    return other
+
+
+def zone_of(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.user.timezone or ctx.settings.timezone)

@@ -1,0 +1,236 @@
+"""The contact log: who met whom, when and how, with notes that can be kept to their author.
+
+`record_contact` is the one way a contact enters the log (the /log command, the scheduler's one-tap
+"we talked" answers); it keeps `pair.last_contact_at` on the latest contact, which the scheduler's index
+reads, and asks both sides "is this a good fit?" after a pair's very first contact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import dateparser
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.context import queue_message
+from bot.core.dates import parse_past_date
+from bot.core.errors import Refusal
+from bot.core.markup import fmt
+from bot.core.replies import Button, Reply
+from bot.i18n import N_, _
+from storage.models import ContactLog, Pair, User
+
+# The methods a contact can take, in the order the form offers them, with their catalogue labels.
+METHODS: dict[str, str] = {
+    "video": N_("Video call"),
+    "phone": N_("Phone call"),
+    "in_person": N_("In person"),
+    "email": N_("E-mail"),
+    "chat": N_("Chat"),
+}
+
+# Plain words people use for each method (whole words or phrases, lower case).
+_METHOD_WORDS: list[tuple[str, str]] = [
+    ("in person", "in_person"),
+    ("face to face", "in_person"),
+    ("met at", "in_person"),
+    ("coffee", "in_person"),
+    ("lunch", "in_person"),
+    ("dinner", "in_person"),
+    ("zoom", "video"),
+    ("teams", "video"),
+    ("google meet", "video"),
+    ("meet", "video"),
+    ("skype", "video"),
+    ("video", "video"),
+    ("videocall", "video"),
+    ("phone", "phone"),
+    ("call", "phone"),
+    ("called", "phone"),
+    ("rang", "phone"),
+    ("e-mail", "email"),
+    ("email", "email"),
+    ("emailed", "email"),
+    ("mail", "email"),
+    ("chat", "chat"),
+    ("chatted", "chat"),
+    ("telegram", "chat"),
+    ("whatsapp", "chat"),
+    ("slack", "chat"),
+    ("messaged", "chat"),
+    ("texted", "chat"),
+]
+# Words that carry neither date nor method in sentences like "we met yesterday on zoom".
+_FILLER = {
+    "we", "i", "met", "meet", "had", "have", "a", "an", "the", "on", "via", "by", "over", "with", "my",
+    "mentor", "mentee", "talked", "spoke", "speak", "talk", "did", "and", "at", "for", "session",
+    "meeting", "catch", "up", "catchup", "quick", "long", "short", "good", "great", "nice", "it", "was",
+}  # fmt: skip
+_NOTE_SPLIT = re.compile(r"\s*(?:[,;:]|\s-\s|\s—\s|\babout\b)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PlainLog:
+    """What a one-line `/log ...` said: any of these may be missing."""
+
+    happened_on: dt.date | None
+    method: str | None
+    notes: str
+
+
+def method_label(method: str) -> str:
+    return _(METHODS.get(method, method))
+
+
+def read_method(text: str) -> str | None:
+    """The contact method named in `text`, or None ("met yesterday on zoom" -> "video")."""
+    lowered = f" {text.lower()} "
+    for phrase, method in _METHOD_WORDS:
+        if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", lowered):
+            return method
+    return None
+
+
+def _strip_method_and_filler(text: str) -> str:
+    lowered = text.lower()
+    for phrase, _method in _METHOD_WORDS:
+        lowered = re.sub(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", " ", lowered)
+    words = [w for w in re.split(r"\s+", lowered.strip(" .!?")) if w and w not in _FILLER]
+    return " ".join(words)
+
+
+def read_plain_log(text: str, zone: ZoneInfo, now: dt.datetime) -> PlainLog:
+    """Pull the date, the method and any notes out of one sentence.
+
+    "met yesterday on zoom, talked about my CV" -> yesterday, video, "talked about my CV". Notes start
+    after the first comma, colon, dash or "about". A date that is there but unreadable, or in the
+    future, is refused with an example (bot.core.dates); a missing date or method is left None.
+    """
+    head, *rest = _NOTE_SPLIT.split(text.strip(), maxsplit=1)
+    notes = rest[0].strip() if rest else ""
+    if rest and re.search(r"\babout\b", text, re.IGNORECASE) and not re.search(r"[,;:]|\s[-—]\s", text):
+        notes = "about " + notes  # "met yesterday about my CV": keep the sentence readable
+    method = read_method(head)
+    date_words = _strip_method_and_filler(head)
+    if not date_words:
+        return PlainLog(None, method, notes)
+    # "met at the cafe yesterday": the date is the longest run of words that reads as one.
+    span = _date_span(date_words, zone, now) or date_words
+    return PlainLog(parse_past_date(span, zone, now), method, notes)
+
+
+def _date_span(words: str, zone: ZoneInfo, now: dt.datetime) -> str | None:
+    parts = words.split()[:12]
+    base = now.astimezone(zone).replace(tzinfo=None)
+    settings = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": base, "DATE_ORDER": "DMY"}
+    for size in range(len(parts), 0, -1):
+        for start in range(len(parts) - size + 1):
+            candidate = " ".join(parts[start : start + size])
+            if dateparser.parse(candidate, languages=["en"], settings=settings) is not None:  # type: ignore[arg-type]
+                return candidate
+    return None
+
+
+async def record_contact(
+    session: AsyncSession,
+    pair: Pair,
+    *,
+    author_id: int | None,
+    happened_on: dt.date,
+    method: str,
+    notes: str = "",
+    private: bool = False,
+    source: str = "log",
+    now: dt.datetime,
+) -> ContactLog:
+    """Add one contact to the pair's log and keep `pair.last_contact_at` on the latest one."""
+    if pair.status == "ended":
+        raise Refusal(_("That mentorship has ended, so there is nothing more to log for it."))
+    if method not in METHODS:
+        raise Refusal(_("Please choose how you met: video, phone, in person, e-mail or chat."))
+    first = await contact_count(session, pair.id) == 0
+    entry = ContactLog(
+        pair_id=pair.id,
+        author_id=author_id,
+        happened_on=happened_on,
+        method=method,
+        notes=notes.strip(),
+        private=private and bool(notes.strip()),
+        source=source,
+        created_at=now,
+    )
+    session.add(entry)
+    # The moment of a contact is its day; midday UTC keeps "which day" stable in every time zone near it.
+    moment = dt.datetime.combine(happened_on, dt.time(12, 0), tzinfo=dt.UTC)
+    if pair.last_contact_at is None or moment > pair.last_contact_at:
+        pair.last_contact_at = moment
+    await session.flush()
+    if first and pair.fit_confirmed is None:
+        await _ask_fit(session, pair, now)
+    return entry
+
+
+async def contact_count(session: AsyncSession, pair_id: int) -> int:
+    return int(await session.scalar(select(func.count(ContactLog.id)).where(ContactLog.pair_id == pair_id)) or 0)
+
+
+async def history(session: AsyncSession, pair: Pair, viewer: User, *, limit: int = 20) -> list[ContactLog]:
+    """The pair's contacts, newest first. Private notes are blanked for everyone but their author
+    (the rows are detached copies, so nothing is written back)."""
+    rows = list(
+        await session.scalars(
+            select(ContactLog)
+            .where(ContactLog.pair_id == pair.id)
+            .order_by(ContactLog.happened_on.desc(), ContactLog.id.desc())
+            .limit(limit)
+        )
+    )
+    shown = []
+    for row in rows:
+        hidden = row.private and row.author_id != viewer.id
+        shown.append(
+            ContactLog(
+                id=row.id,
+                pair_id=row.pair_id,
+                author_id=row.author_id,
+                happened_on=row.happened_on,
+                method=row.method,
+                notes="" if hidden else row.notes,
+                private=row.private,
+                source=row.source,
+                created_at=row.created_at,
+            )
+        )
+    return shown
+
+
+def fit_question(pair: Pair, other: User) -> Reply:
+    return Reply(
+        fmt(
+            _(
+                "You've had your first conversation with {name}. Is this a good fit for you?\n"
+                "If it isn't, just say so: we'll end the match kindly and help find a better one. "
+                "Nobody has to explain."
+            ),
+            name=other.name,
+        ),
+        buttons=[
+            [
+                Button(_("Yes, a good fit"), "fit.yes", str(pair.id), style="primary"),
+                Button(_("Not really"), "fit.no", str(pair.id)),
+            ]
+        ],
+    )
+
+
+async def _ask_fit(session: AsyncSession, pair: Pair, now: dt.datetime) -> None:
+    mentor = await session.get(User, pair.mentor_id)
+    mentee = await session.get(User, pair.mentee_id)
+    if mentor is None or mentee is None:
+        return
+    queue_message(session, now, fit_question(pair, mentee), user_id=mentor.id)
+    queue_message(session, now, fit_question(pair, mentor), user_id=mentee.id)
