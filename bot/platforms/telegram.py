@@ -1,0 +1,517 @@
+"""Telegram, on python-telegram-bot v22: updates become core Events, Replies become messages.
+
+A thin adapter. Long polling by default, a webhook when TELEGRAM_WEBHOOK_URL is set. Inline keyboards carry
+`action|payload` as callback data; a reply marked `edit` replaces the message whose button was pressed.
+Messages to other people come from the outbox through `send_to_user` / `send_to_staff`, where Telegram's
+refusals become the outbox's RetryLater / Unreachable, so retries and pacing stay in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import re
+import warnings
+from collections.abc import Callable, Coroutine
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy import select
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.config import ConfigError
+from bot.core.app import Core
+from bot.core.context import queue_message
+from bot.core.delivery import RetryLater, Unreachable
+from bot.core.events import Actor, Event
+from bot.core.markup import shorten, to_plain, to_telegram_html
+from bot.core.registry import CommandSpec
+from bot.core.replies import Button, Reply
+from bot.i18n import _
+from storage.models import Identity
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+MAX_TEXT = 4096  # Telegram's message limit, in UTF-16 code units
+ALLOWED_UPDATES = ["message", "callback_query"]
+_COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Requests that put something in a chat: the ones paced per chat.
+_CHAT_WRITES = frozenset({"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"})
+
+
+# --- pacing ----------------------------------------------------------------------------------------
+
+
+class ChatPacedRateLimiter(AIORateLimiter):
+    """PTB's limiter (about 30 requests a second overall, 20 a minute per group) plus about one message a
+    second per private chat, which AIORateLimiter leaves unpaced. `max_retries=0`: a 429 goes straight
+    back to the caller, whose outbox retries it after `retry_after` without stalling everyone else."""
+
+    def __init__(
+        self, *, overall_per_second: float, group_per_minute: float, per_chat_per_second: float, chat_burst: int
+    ) -> None:
+        super().__init__(
+            overall_max_rate=overall_per_second,
+            overall_time_period=1,
+            group_max_rate=group_per_minute,
+            group_time_period=60,
+            max_retries=0,
+        )
+        self._per_chat = per_chat_per_second
+        self._burst = max(1, chat_burst)
+        self._chats: dict[int, AsyncLimiter] = {}
+
+    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+        if len(self._chats) > 1024:  # forget chats that have been quiet long enough to be at full capacity
+            for key, limiter in list(self._chats.items()):
+                if key != chat_id and limiter.has_capacity(limiter.max_rate):
+                    del self._chats[key]
+        if chat_id not in self._chats:
+            self._chats[chat_id] = AsyncLimiter(self._burst, self._burst / self._per_chat)
+        return self._chats[chat_id]
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = _int_or_none(data.get("chat_id"))
+        if self._per_chat > 0 and endpoint in _CHAT_WRITES and chat_id is not None and chat_id > 0:
+            async with self._chat_limiter(chat_id):
+                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
+# --- text and keyboards ----------------------------------------------------------------------------
+
+
+def utf16_len(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+_TAGS = re.compile(r"<(/?)(b|i|code)>")
+_ATOMS = re.compile(r"</?(?:b|i|code)>|&#?\w+;|\s+|[^\s<&]+|[<&]")
+_TAG_ROOM = 40  # room for re-opening and closing <b><i><code> around a chunk
+
+
+def split_html(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Cut a long HTML text into messages Telegram accepts: at line breaks where possible, then at spaces,
+    never inside a tag or an entity, with <b>/<i>/<code> closed at the cut and reopened after it."""
+    if utf16_len(text) <= limit:
+        return [text] if text.strip() else []
+    budget = limit - _TAG_ROOM
+    pieces: list[str] = []  # each one fits the budget; "\n" joins lines back where they were
+    for line in text.split("\n"):
+        pieces.extend(_split_line(line, budget) if utf16_len(line) > budget else [line])
+    chunks: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = piece if not current else current + "\n" + piece
+        if current and utf16_len(candidate) > budget:
+            chunks.append(current)
+            current = piece
+        else:
+            current = candidate
+    chunks.append(current)
+    return _balance_tags([c for c in chunks if c.strip()])
+
+
+def _split_line(line: str, budget: int) -> list[str]:
+    parts: list[str] = []
+    current = ""
+    for atom in _ATOMS.findall(line):
+        while utf16_len(atom) > budget:  # one enormous word: cut it hard
+            head, atom = atom[: budget // 2], atom[budget // 2 :]
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(head)
+        if utf16_len(current + atom) > budget:
+            parts.append(current)
+            current = atom.lstrip()
+        else:
+            current += atom
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _balance_tags(chunks: list[str]) -> list[str]:
+    balanced = []
+    still_open: list[str] = []
+    for chunk in chunks:
+        prefix = "".join(f"<{tag}>" for tag in still_open)
+        stack = list(still_open)
+        for closing, tag in _TAGS.findall(chunk):
+            if closing and tag in stack:
+                stack.remove(tag)
+            elif not closing:
+                stack.append(tag)
+        suffix = "".join(f"</{tag}>" for tag in reversed(stack))
+        balanced.append(prefix + chunk + suffix)
+        still_open = stack
+    return balanced
+
+
+def keyboard(buttons: list[list[Button]]) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in buttons if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """`retry_after` is an int or a timedelta depending on PTB 22.x and PTB_TIMEDELTA; take either."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(value)  # type: ignore[call-overload, no-any-return]
+    except (TypeError, ValueError):
+        return None
+
+
+def _not_modified(exc: BadRequest) -> bool:
+    return "message is not modified" in exc.message.lower()
+
+
+def _bad_markup(exc: BadRequest) -> bool:
+    return "can't parse entities" in exc.message.lower()
+
+
+# --- the platform ----------------------------------------------------------------------------------
+
+
+class TelegramPlatform:
+    """The bot on Telegram; also the outbox's Transport for Telegram identities and the staff chat."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        core: Core,
+        *,
+        listen: str = "0.0.0.0",  # noqa: S104 - the webhook server sits behind the TLS proxy
+        poll_timeout: float = 10.0,
+        request_timeout: float = 10.0,
+        overall_per_second: float = 30,
+        group_per_minute: float = 20,
+        per_chat_per_second: float = 1.0,
+        chat_burst: int = 3,
+    ) -> None:
+        settings = core.settings
+        if settings.telegram_bot_token is None:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set, so the bot cannot start on Telegram.")
+        self.core = core
+        self.staff_chat_id: int | None = settings.telegram_staff_chat_id
+        self.webhook_url = settings.telegram_webhook_url or None
+        self.webhook_secret = (
+            settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+        )
+        if self.webhook_url and not _WEBHOOK_SECRET.match(self.webhook_secret):
+            raise ConfigError(
+                "Webhook mode needs TELEGRAM_WEBHOOK_SECRET: 1 to 256 letters, digits, '_' or '-', "
+                "so that only Telegram can post updates to the bot."
+            )
+        self.listen = listen
+        self.poll_timeout = poll_timeout
+        self.ready = asyncio.Event()  # set once updates are being received
+        self._partial: dict[tuple[int, str], int] = {}  # long messages cut short mid-way: parts already sent
+        limiter = ChatPacedRateLimiter(
+            overall_per_second=overall_per_second,
+            group_per_minute=group_per_minute,
+            per_chat_per_second=per_chat_per_second,
+            chat_burst=chat_burst,
+        )
+        timeouts = {"connect_timeout": request_timeout, "read_timeout": request_timeout}
+        self.app: Application[Any, Any, Any, Any, Any, Any] = (
+            Application.builder()
+            .token(settings.telegram_bot_token.get_secret_value())
+            .base_url(settings.telegram_api_base_url)
+            .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
+            .request(HTTPXRequest(write_timeout=request_timeout, media_write_timeout=request_timeout, **timeouts))
+            .get_updates_request(HTTPXRequest(**timeouts))
+            .rate_limiter(limiter)
+            .job_queue(None)  # our scheduler runs the timed work
+            .build()
+        )
+        self.app.add_handler(CallbackQueryHandler(self._on_button))
+        self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self._on_message))
+        self.app.add_error_handler(self._on_error)
+
+    # --- running -----------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Receive updates until cancelled: long polling, or a webhook server when a webhook URL is set."""
+        app = self.app
+        async with app:
+            await self._publish_commands()
+            await app.start()
+            updater = app.updater
+            assert updater is not None
+            if self.webhook_url:
+                url = urlsplit(self.webhook_url)
+                await updater.start_webhook(
+                    listen=self.listen,
+                    port=self.core.settings.telegram_webhook_port,
+                    url_path=url.path.lstrip("/"),
+                    webhook_url=self.webhook_url,
+                    secret_token=self.webhook_secret,
+                    allowed_updates=ALLOWED_UPDATES,
+                )
+            else:
+                await updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+            self.ready.set()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                self.ready.clear()
+                await updater.stop()
+                await app.stop()
+
+    async def _publish_commands(self) -> None:
+        """The command menu: everyone's commands by default, the career team's in the staff chat."""
+        specs = [spec for spec in self.core.registry.commands.values() if spec.menu and _COMMAND_NAME.match(spec.name)]
+        everyone = [_bot_command(spec) for spec in specs if spec.roles != frozenset({"staff"})]
+        staff = [_bot_command(spec) for spec in specs if spec.roles == frozenset({"staff"}) or spec.name == "help"]
+        try:
+            await self.app.bot.set_my_commands(everyone[:100], scope=BotCommandScopeDefault())
+            if self.staff_chat_id is not None and staff:
+                await self.app.bot.set_my_commands(staff[:100], scope=BotCommandScopeChat(self.staff_chat_id))
+        except TelegramError as exc:  # a menu is a convenience: run without it rather than not at all
+            log.warning("could not publish the command menu: %s", exc)
+
+    # --- updates in --------------------------------------------------------------------------------
+
+    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user, chat = update.message, update.effective_user, update.effective_chat
+        if message is None or user is None or chat is None or user.is_bot:
+            return
+        private = chat.type == ChatType.PRIVATE
+        text = message.text
+        if text is None:
+            if private:  # a photo, a sticker, a voice note: say what works instead
+                await self._answer(chat.id, [Reply(_("I can only read text messages. /help lists what you can do."))])
+            return
+        if not private and not self._meant_for_us(message, text):
+            return  # group chatter that isn't a command to us or a reply to the bot
+        actor = self._actor(update, private)
+        event = Event.command_from_text(actor, text, update_key=str(update.update_id))
+        await self._answer(chat.id, await self.core.handle(event))
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        with contextlib.suppress(TelegramError):  # stop the spinner at once; an old query may refuse
+            await query.answer()
+        if not query.data:
+            return
+        message = query.message
+        chat_id = message.chat.id if message is not None else query.from_user.id
+        private = message is None or message.chat.type == ChatType.PRIVATE
+        action, payload = Button.parse(query.data)
+        event = Event(
+            actor=self._actor(update, private),
+            kind="action",
+            action=action,
+            payload=payload,
+            update_key=str(update.update_id),
+            message_ref=f"{message.chat.id}:{message.message_id}" if message is not None else None,
+        )
+        pressed = (message.chat.id, message.message_id) if message is not None else None
+        await self._answer(chat_id, await self.core.handle(event), pressed=pressed)
+
+    def _meant_for_us(self, message: Message, text: str) -> bool:
+        username = (self.app.bot.username or "").lower()
+        if text.startswith("/"):
+            head = text.split(maxsplit=1)[0]
+            return "@" not in head or head.split("@", 1)[1].lower() == username
+        replied = message.reply_to_message
+        return replied is not None and replied.from_user is not None and replied.from_user.id == self.app.bot.id
+
+    @staticmethod
+    def _actor(update: Update, private: bool) -> Actor:
+        user = update.effective_user
+        assert user is not None
+        # Only a private chat is where we write to the person; a group press must not move their DMs.
+        return Actor(
+            platform=PLATFORM,
+            external_id=str(user.id),
+            chat_id=str(update.effective_chat.id) if private and update.effective_chat else None,
+            display_name=user.full_name,
+            username=user.username,
+        )
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
+
+    # --- answering the person who acted -------------------------------------------------------------
+
+    async def _answer(self, chat_id: int, replies: list[Reply], *, pressed: tuple[int, int] | None = None) -> None:
+        """Send the replies to the chat the update came from. If Telegram says "later" or the network
+        fails, the rest goes through the outbox so nothing is lost."""
+        for index, reply in enumerate(replies):
+            try:
+                await self._send(chat_id, reply, pressed=pressed if reply.edit else None)
+            except BadRequest as exc:  # (a NetworkError in PTB) this message can never be sent as it is
+                log.error("reply to chat %s refused: %s", chat_id, exc)
+            except (RetryAfter, NetworkError) as exc:
+                delay = retry_seconds(exc) if isinstance(exc, RetryAfter) else 5.0
+                log.warning("reply to chat %s deferred to the outbox: %s", chat_id, exc)
+                await self._defer(chat_id, replies[index:], delay)
+                return
+            except TelegramError as exc:
+                log.warning("reply to chat %s not delivered: %s", chat_id, exc)
+
+    async def _defer(self, chat_id: int, replies: list[Reply], delay: float) -> None:
+        core = self.core
+        now = core.clock.now()
+        later = now + dt.timedelta(seconds=delay)
+        async with core.sessions() as session, session.begin():
+            user_id = None
+            if chat_id != self.staff_chat_id:
+                user_id = await session.scalar(
+                    select(Identity.user_id).where(Identity.platform == PLATFORM, Identity.chat_id == str(chat_id))
+                )
+                if user_id is None:
+                    log.error("no person has chat %s; %d replies dropped", chat_id, len(replies))
+                    return
+            for reply in replies:
+                queue_message(session, now, reply, user_id=user_id, to_staff=user_id is None, not_before=later)
+        core.delivery.kick()
+
+    # --- Transport: messages from the outbox --------------------------------------------------------
+
+    async def send_to_user(self, identity: Identity, reply: Reply) -> None:
+        chat_id = _int_or_none(identity.chat_id) or _int_or_none(identity.external_id)
+        if chat_id is None:
+            raise Unreachable(f"telegram identity {identity.external_id!r} has no chat")
+        try:
+            await self._send(chat_id, reply)
+        except RetryAfter as exc:
+            raise RetryLater(retry_seconds(exc), str(exc)) from exc
+        except Forbidden as exc:  # blocked the bot, or deactivated their account
+            raise Unreachable(str(exc)) from exc
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise Unreachable(str(exc)) from exc
+            raise
+
+    async def send_to_staff(self, reply: Reply) -> bool:
+        if self.staff_chat_id is None:
+            return False
+        try:
+            await self._send(self.staff_chat_id, reply)
+        except ChatMigrated as moved:  # the group became a supergroup: follow it
+            log.warning("staff chat moved to %s; update TELEGRAM_STAFF_CHAT_ID", moved.new_chat_id)
+            self.staff_chat_id = moved.new_chat_id
+            return await self.send_to_staff(reply)
+        except RetryAfter as exc:
+            raise RetryLater(retry_seconds(exc), str(exc)) from exc
+        except Forbidden as exc:  # the bot was removed from the staff chat: staff get it one by one
+            log.error("cannot post to the staff chat %s: %s", self.staff_chat_id, exc)
+            return False
+        return True
+
+    # --- rendering ---------------------------------------------------------------------------------
+
+    async def _send(self, chat_id: int, reply: Reply, *, pressed: tuple[int, int] | None = None) -> None:
+        """One Reply as Telegram messages: an edit of the pressed message when it asks for one and fits,
+        otherwise its text in parts under the limit, then its file; the buttons go on the last one."""
+        markup = keyboard(reply.buttons)
+        chunks = split_html(to_telegram_html(reply.text))
+        editable = pressed is not None and len(chunks) == 1 and reply.attachment is None
+        if editable and await self._edit(pressed, chunks[0], markup):  # type: ignore[arg-type]
+            return
+        steps: list[Callable[[InlineKeyboardMarkup | None], Coroutine[Any, Any, None]]] = [
+            (lambda m, c=chunk: self._send_text(chat_id, c, m)) for chunk in chunks
+        ]
+        if reply.attachment is not None:
+            attachment = reply.attachment
+            steps.append(lambda m: self._send_file(chat_id, attachment.filename, attachment.content, m))
+        if not steps:
+            return
+        # A retry of a long message resumes after the parts already delivered instead of repeating them.
+        key = (chat_id, _digest(reply))
+        for index in range(self._partial.get(key, 0), len(steps)):
+            await steps[index](markup if index == len(steps) - 1 else None)
+            self._partial[key] = index + 1
+        self._partial.pop(key, None)
+
+    async def _send_text(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> None:
+        bot = self.app.bot
+        no_preview = LinkPreviewOptions(is_disabled=True)
+        try:
+            await bot.send_message(
+                chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=no_preview
+            )
+        except BadRequest as exc:
+            if not _bad_markup(exc):
+                raise
+            # Our markup should always parse; if it ever doesn't, the words still arrive, without styling.
+            log.error("Telegram refused our HTML (%s); sending plain text", exc)
+            await bot.send_message(chat_id, to_plain(html), reply_markup=markup, link_preview_options=no_preview)
+
+    async def _send_file(
+        self, chat_id: int, filename: str, content: bytes, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        await self.app.bot.send_document(chat_id, InputFile(content, filename=filename), reply_markup=markup)
+
+    async def _edit(self, pressed: tuple[int, int], html: str, markup: InlineKeyboardMarkup | None) -> bool:
+        """Replace the pressed message; False when it can't be edited (too old, deleted) so we send anew."""
+        chat_id, message_id = pressed
+        bot = self.app.bot
+        try:
+            await bot.edit_message_text(
+                html, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+            )
+        except BadRequest as exc:
+            if _not_modified(exc):
+                return True  # the same press twice: it already shows this
+            if not _bad_markup(exc):
+                log.info("could not edit message %s in chat %s: %s", message_id, chat_id, exc)
+                return False
+            log.error("Telegram refused our HTML (%s); editing with plain text", exc)
+            with contextlib.suppress(BadRequest):
+                await bot.edit_message_text(to_plain(html), chat_id=chat_id, message_id=message_id, reply_markup=markup)
+                return True
+            return False
+        return True
+
+
+def _bot_command(spec: CommandSpec) -> BotCommand:
+    description = _(spec.help) if spec.help else spec.name
+    return BotCommand(spec.name, shorten(description, 256))
+
+
+def _digest(reply: Reply) -> str:
+    raw = repr((reply.text, [[b.data for b in row] for row in reply.buttons], reply.attachment is not None))
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
