@@ -3,6 +3,7 @@
 from bot.conversations import profile as _profile_forms  # noqa: F401
 from bot.handlers import (  # noqa: F401
     contacts,
+    end,
     preferences,
     profile,
     start,
