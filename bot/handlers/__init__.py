@@ -2,9 +2,13 @@
 
 from bot.conversations import profile as _profile_forms  # noqa: F401
 from bot.handlers import (  # noqa: F401
+    browse,
     contacts,
     end,
+    match,
     preferences,
     profile,
+    report,
+    requests,
     start,
 )
