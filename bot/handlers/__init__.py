@@ -10,5 +10,6 @@ from bot.handlers import (  # noqa: F401
     profile,
     report,
     requests,
+    staff,
     start,
 )

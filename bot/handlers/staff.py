@@ -1,0 +1,160 @@
+"""The career team: /pending mentors to approve or reject (one card each), and /stats."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core import forms
+from bot.core.context import Context
+from bot.core.forms import Field, Form, register_form
+from bot.core.markup import fmt
+from bot.core.registry import action, command
+from bot.core.replies import Button, Reply
+from bot.i18n import N_, _, ngettext
+from bot.services import staff
+from bot.views import mentor_card
+from storage.models import MentorProfile, User
+
+STAFF = ("staff",)
+
+
+@command("pending", help=N_("mentors waiting for approval"), roles=STAFF)
+async def pending(ctx: Context) -> list[Reply]:
+    waiting = await staff.pending_mentors(ctx.session)
+    if not waiting:
+        return [Reply(_("Nobody is waiting for approval. New mentor profiles will appear here and in the staff chat."))]
+    intro = Reply(
+        fmt(
+            ngettext(
+                "{n} mentor profile is waiting for approval:",
+                "{n} mentor profiles are waiting for approval, longest waiting first:",
+                len(waiting),
+            ),
+            n=len(waiting),
+        )
+    )
+    return [intro, *(_card(ctx, user, profile) for user, profile in waiting)]
+
+
+@action("staff.pending", roles=STAFF)
+async def pending_button(ctx: Context) -> list[Reply]:
+    return await pending(ctx)
+
+
+def _card(ctx: Context, user: User, profile: MentorProfile, *, edit: bool = False) -> Reply:
+    orientation = _("Orientation: attended") if profile.orientation_done else _("Orientation: not recorded yet")
+    waiting = fmt(_("Waiting since {day}"), day=profile.updated_at.strftime("%d %b %Y"))
+    lines = [mentor_card(user, profile, ctx.programme, contact=True), "", orientation, waiting]
+    return Reply(
+        "\n".join(lines),
+        buttons=[
+            [
+                Button(_("Approve"), "staff.ok", str(user.id), style="primary"),
+                Button(_("Reject"), "staff.no", str(user.id), style="danger"),
+            ]
+        ],
+        edit=edit,
+    )
+
+
+@action("staff.ok", roles=STAFF)
+async def approve(ctx: Context) -> Reply:
+    user, profile = await staff.waiting_profile(ctx.session, ctx.event.payload)
+    if staff.needs_orientation(profile, ctx.programme):
+        return Reply(
+            fmt(_("Did {name} attend the orientation? Approval needs it."), name=user.name),
+            buttons=[
+                [
+                    Button(_("Not yet"), "staff.notyet", str(user.id)),
+                    Button(_("Yes — approve"), "staff.orient", str(user.id), style="primary"),
+                ]
+            ],
+            edit=True,
+        )
+    return await _approved(ctx, ctx.event.payload, orientation=False)
+
+
+@action("staff.orient", roles=STAFF)
+async def approve_with_orientation(ctx: Context) -> Reply:
+    return await _approved(ctx, ctx.event.payload, orientation=True)
+
+
+async def _approved(ctx: Context, mentor_id: str, *, orientation: bool) -> Reply:
+    user = await staff.approve(
+        ctx.session, mentor_id, now=ctx.now, programme=ctx.programme, orientation_attended=orientation
+    )
+    return Reply(
+        fmt(_("Approved: {name}. They've been told that students can see their profile now."), name=user.name),
+        edit=True,
+    )
+
+
+@action("staff.notyet", roles=STAFF)
+async def not_yet(ctx: Context) -> Reply:
+    user, _profile = await staff.waiting_profile(ctx.session, ctx.event.payload)
+    return Reply(
+        fmt(_("{name} stays waiting. /pending shows them again once they've attended."), name=user.name), edit=True
+    )
+
+
+@action("staff.no", roles=STAFF)
+async def reject(ctx: Context) -> Reply:
+    user, _profile = await staff.waiting_profile(ctx.session, ctx.event.payload)
+    return await forms.start_form(ctx, "reject", context={"mentor": user.id, "name": user.name})
+
+
+async def _rejected(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> Reply:
+    reason = str(answers.get("reason") or "")
+    user = await staff.reject(
+        ctx.session, str(context.get("mentor")), reason=reason, now=ctx.now, programme=ctx.programme
+    )
+    return Reply(fmt(_("Not approved: {name}. They've received your reason."), name=user.name))
+
+
+register_form(
+    Form(
+        name="reject",
+        title=N_("Not approving a mentor"),
+        fields=[
+            Field(
+                "reason",
+                "text",
+                N_("Why can't we approve this profile? The mentor receives your words as written."),
+                help=N_("For example: We need a current role and a few lines of job history."),
+                multiline=True,
+                max_length=staff.MAX_REASON,
+            )
+        ],
+        on_complete=_rejected,
+        submit_label=N_("Send"),
+    )
+)
+
+
+@command("stats", help=N_("the programme in numbers"), roles=STAFF)
+async def stats(ctx: Context) -> Reply:
+    zone = ZoneInfo(ctx.user.timezone or ctx.settings.timezone)
+    figures = await staff.stats(ctx.session, ctx.now, zone)
+    mentors = figures.mentors_by_status
+    lines = [
+        _("<b>The programme in numbers</b>"),
+        fmt(
+            _("Mentors: {approved} approved ({paused} paused), {waiting} awaiting approval, {rejected} not approved"),
+            approved=mentors.get("approved", 0),
+            paused=figures.mentors_paused,
+            waiting=mentors.get("awaiting_approval", 0),
+            rejected=mentors.get("rejected", 0),
+        ),
+        fmt(_("Students: {n}"), n=figures.students),
+        fmt(
+            _("Mentorships: {active} active, {agreeing} agreeing terms, {ended} ended"),
+            active=figures.pairs_by_status.get("active", 0),
+            agreeing=figures.pairs_by_status.get("agreeing", 0),
+            ended=figures.pairs_by_status.get("ended", 0),
+        ),
+        fmt(_("Contacts logged this month: {n}"), n=figures.contacts_this_month),
+        fmt(_("Open reports: {n}"), n=figures.open_reports),
+    ]
+    buttons = [[Button(_("Mentors waiting"), "staff.pending")]] if mentors.get("awaiting_approval") else []
+    return Reply("\n".join(lines), buttons=buttons)

@@ -1,0 +1,147 @@
+"""The career team's basics: approving or rejecting new mentors, and the programme's numbers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.context import queue_message
+from bot.core.errors import Refusal
+from bot.core.markup import fmt
+from bot.core.replies import Button, Reply
+from bot.i18n import _
+from bot.programme import Programme
+from storage.models import ContactLog, MenteeProfile, MentorProfile, Pair, Report, User
+
+MAX_REASON = 1000
+
+
+async def pending_mentors(session: AsyncSession) -> list[tuple[User, MentorProfile]]:
+    """Mentors waiting for approval, longest waiting first."""
+    rows = await session.execute(
+        select(User, MentorProfile)
+        .join(MentorProfile, MentorProfile.user_id == User.id)
+        .where(MentorProfile.status == "awaiting_approval")
+        .order_by(MentorProfile.updated_at, User.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def waiting_profile(session: AsyncSession, mentor_id: str | int) -> tuple[User, MentorProfile]:
+    """The mentor named by a button payload, only while their profile still awaits a decision."""
+    wanted = int(mentor_id) if str(mentor_id).isdigit() else 0
+    profile = await session.get(MentorProfile, wanted) if wanted else None
+    user = await session.get(User, wanted) if profile is not None else None
+    if profile is None or user is None:
+        raise Refusal(_("I couldn't find that mentor profile. /pending shows who is waiting."))
+    if profile.status != "awaiting_approval":
+        raise Refusal(
+            fmt(_("{name}'s profile has already been decided on. /pending shows who is waiting."), name=user.name)
+        )
+    return user, profile
+
+
+def needs_orientation(profile: MentorProfile, programme: Programme) -> bool:
+    return programme.orientation_required and not profile.orientation_done
+
+
+async def approve(
+    session: AsyncSession,
+    mentor_id: str | int,
+    *,
+    now: dt.datetime,
+    programme: Programme,
+    orientation_attended: bool = False,
+) -> User:
+    """Approve a waiting mentor (recording the orientation when staff say they attended); tell them."""
+    user, profile = await waiting_profile(session, mentor_id)
+    if orientation_attended:
+        profile.orientation_done = True
+    if needs_orientation(profile, programme):
+        raise Refusal(fmt(_("{name} hasn't attended the orientation yet, which approval needs."), name=user.name))
+    profile.status = "approved"
+    profile.approved_at = now
+    profile.status_reason = ""
+    profile.updated_at = now
+    text = fmt(
+        _("Good news, {first}: {office} has approved your mentor profile. Students can see it now"),
+        first=user.first_name,
+        office=programme.office,
+    )
+    if profile.active:
+        text += _(", and we'll message you here when someone would like you as their mentor.")
+    else:
+        text += _(" once you send /resume (it is paused at the moment).")
+    queue_message(session, now, Reply(text, buttons=[[Button(_("See my profile"), "profile.show")]]), user_id=user.id)
+    return user
+
+
+async def reject(
+    session: AsyncSession, mentor_id: str | int, *, reason: str, now: dt.datetime, programme: Programme
+) -> User:
+    """Decline a waiting mentor with a reason they receive as written."""
+    reason = reason.strip()
+    if not reason:
+        raise Refusal(_("Please write the reason; the mentor receives it as you write it."))
+    if len(reason) > MAX_REASON:
+        raise Refusal(fmt(_("That's a bit long: please keep it under {n} characters."), n=MAX_REASON))
+    user, profile = await waiting_profile(session, mentor_id)
+    profile.status = "rejected"
+    profile.status_reason = reason
+    profile.updated_at = now
+    queue_message(
+        session,
+        now,
+        Reply(
+            fmt(
+                _(
+                    "Thank you for offering to mentor, {first}. {office} can't approve your profile at the moment. "
+                    "Their reason:\n\n<i>{reason}</i>\n\nQuestions? /report reaches them directly."
+                ),
+                first=user.first_name,
+                office=programme.office,
+                reason=reason,
+            )
+        ),
+        user_id=user.id,
+    )
+    return user
+
+
+@dataclass(frozen=True)
+class Stats:
+    mentors_by_status: dict[str, int]
+    mentors_paused: int
+    students: int
+    pairs_by_status: dict[str, int]
+    contacts_this_month: int
+    open_reports: int
+
+
+async def stats(session: AsyncSession, now: dt.datetime, zone: ZoneInfo) -> Stats:
+    by_status = {
+        row[0]: row[1]
+        for row in await session.execute(select(MentorProfile.status, func.count()).group_by(MentorProfile.status))
+    }
+    paused = await session.scalar(
+        select(func.count()).select_from(MentorProfile).where(MentorProfile.active.is_(False))
+    )
+    students = await session.scalar(select(func.count()).select_from(MenteeProfile))
+    pairs = {row[0]: row[1] for row in await session.execute(select(Pair.status, func.count()).group_by(Pair.status))}
+    first_of_month = now.astimezone(zone).date().replace(day=1)
+    contacts = await session.scalar(
+        select(func.count()).select_from(ContactLog).where(ContactLog.happened_on >= first_of_month)
+    )
+    reports = await session.scalar(select(func.count()).select_from(Report).where(Report.status != "resolved"))
+    return Stats(
+        mentors_by_status={k: int(v) for k, v in by_status.items()},
+        mentors_paused=int(paused or 0),
+        students=int(students or 0),
+        pairs_by_status={k: int(v) for k, v in pairs.items()},
+        contacts_this_month=int(contacts or 0),
+        open_reports=int(reports or 0),
+    )
