@@ -1,0 +1,181 @@
+"""Telegram says no: 429, 500, a timeout, a blocked bot, forged buttons, a forged webhook call, a
+redelivered update. Nothing is lost, nothing is sent twice, nothing changes that shouldn't."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import ConfigError, load_settings
+from bot.core.app import Core
+from bot.core.clock import ManualClock
+from bot.core.replies import Reply
+from bot.platforms.telegram import TelegramPlatform
+from storage.models import FormProgress, MentorProfile, Outbox, ProcessedUpdate, User
+from tests.telegram.conftest import STAFF_CHAT, WEBHOOK_SECRET, TelegramWorld
+from tests.telegram.fake_api import TOKEN, FakeTelegram
+from tests.telegram.test_profile_journey import fill_mentee, fill_mentor
+from tests.telegram.test_rendering import queue_for
+
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
+def texts_to(world: TelegramWorld, chat_id: int, words: str) -> list[str]:
+    return [c.text for c in world.fake.delivered(chat_id) if words in c.text]
+
+
+async def _greeted(world: TelegramWorld, user_id: int = 5001):  # type: ignore[no-untyped-def]
+    alex = world.person(user_id, "Alex")
+    await alex.say("/start")
+    return alex
+
+
+async def test_429_waits_retry_after_then_delivers_once(world: TelegramWorld) -> None:
+    alex = await _greeted(world)
+    world.fake.fail("sendMessage", "429", retry_after=7, chat_id=alex.chat_id)
+    await queue_for(world, alex.id, Reply("Your mentor accepted!"))
+    assert await world.core.delivery.flush() == 0
+    assert texts_to(world, alex.chat_id, "accepted") == []
+    world.clock.advance(dt.timedelta(seconds=6))
+    assert await world.core.delivery.flush() == 0  # not before Telegram said
+    assert len(world.fake.called("sendMessage")) == 2  # /start's answer and the refused one
+    world.clock.advance(dt.timedelta(seconds=2))
+    assert await world.core.delivery.flush() == 1
+    world.clock.advance(dt.timedelta(minutes=10))
+    await world.core.delivery.flush()
+    assert texts_to(world, alex.chat_id, "accepted") == ["Your mentor accepted!"]
+
+
+async def test_a_reply_refused_with_429_goes_through_the_outbox(world: TelegramWorld) -> None:
+    alex = world.person(5001, "Alex")
+    world.fake.fail("sendMessage", "429", retry_after=4, chat_id=alex.chat_id)
+    await alex.say("/start")  # the person exists now, and the answer waits in the outbox
+    assert texts_to(world, alex.chat_id, "Hello") == []
+    world.clock.advance(dt.timedelta(seconds=5))
+    await world.core.delivery.flush()
+    assert len(texts_to(world, alex.chat_id, "Hello")) == 1
+    await alex.press("student")  # its buttons work
+    assert "full name" in alex.text
+
+
+@pytest.mark.parametrize("fault", ["500", "slow"])
+async def test_server_errors_and_timeouts_are_retried_with_backoff(world: TelegramWorld, fault: str) -> None:
+    alex = await _greeted(world)
+    world.fake.fail("sendMessage", fault, chat_id=alex.chat_id, delay=0.8)
+    await queue_for(world, alex.id, Reply("Reminder: meet your mentor this week."))
+    assert await world.core.delivery.flush() == 0
+    async with world.core.sessions() as session:
+        row = await session.scalar(select(Outbox).where(Outbox.status == "pending"))
+    assert row.attempts == 1 and row.last_error
+    world.clock.advance(dt.timedelta(seconds=6))
+    assert await world.core.delivery.flush() == 1
+    world.clock.advance(dt.timedelta(hours=1))
+    await world.core.delivery.flush()
+    assert texts_to(world, alex.chat_id, "Reminder") == ["Reminder: meet your mentor this week."]
+
+
+async def test_a_blocked_bot_is_recorded_staff_told_once_and_nothing_crashes(world: TelegramWorld) -> None:
+    alex = world.person(5001, "Alex")
+    await fill_mentee(alex)
+    world.fake.blocked.add(alex.chat_id)
+    await queue_for(world, alex.id, Reply("First news"))
+    await queue_for(world, alex.id, Reply("Second news"))
+    await world.core.delivery.flush()
+    await world.core.delivery.flush()
+    async with world.core.sessions() as session:
+        user = await session.scalar(select(User).where(User.name == "Alex Kim"))
+        failed = await session.scalar(select(func.count()).select_from(Outbox).where(Outbox.status == "failed"))
+    assert user.blocked_bot_at is not None and failed == 2
+    told = [t for t in (c.text for c in world.staff_chat()) if "can't receive messages" in t]
+    assert told == [told[0]] and "Alex Kim" in told[0]
+    # They unblock and write again: they are reachable, and the bot still runs.
+    world.fake.blocked.clear()
+    assert "Welcome back, Alex" in await alex.say("/start")
+    async with world.core.sessions() as session:
+        assert (await session.get(User, user.id)).blocked_bot_at is None
+
+
+async def test_forged_buttons_are_refused_and_change_nothing(world: TelegramWorld) -> None:
+    zhanna = world.person(5002, "Zhanna")
+    await fill_mentor(zhanna)
+    alex = world.person(5001, "Alex")
+    await fill_mentee(alex)
+    before = await _snapshot(world)
+    assert "something mentors do" in await alex.press_data("profile.pause|")
+    assert "no longer works" in await alex.press_data("admin.delete_all|1")
+    assert "no longer works" in await alex.press_data("no separator at all")
+    assert "form is closed" in await alex.press_data("f.pick|mentor.0.0")
+    stranger = world.person(5009, "Eve")
+    await stranger.say("/help")
+    assert "send /start" in await stranger.press_data("profile.edit|")
+    assert await _snapshot(world) == before
+    async with world.core.sessions() as session:
+        assert (await session.scalar(select(MentorProfile))).active is True
+
+
+async def _snapshot(world: TelegramWorld) -> tuple[object, ...]:
+    async with world.core.sessions() as session:
+        users = [(u.id, u.name, u.role, u.is_staff) for u in await session.scalars(select(User).order_by(User.id))]
+        mentors = [(m.user_id, m.active, m.status) for m in await session.scalars(select(MentorProfile))]
+        forms = await session.scalar(select(func.count()).select_from(FormProgress))
+    return users[:2], mentors, forms
+
+
+async def test_a_redelivered_update_is_handled_once(world: TelegramWorld) -> None:
+    alex = world.person(5001, "Alex")
+    await alex.say("/start")
+    await alex.press("student")
+    update = world.fake.message_update(alex.user, "Alex Kim")
+    world.fake.push(update)
+    alex.mark = len(world.fake.calls)
+    await world.feed(update)  # the same update_id again, as after a crash before confirming it
+    assert world.handled.count(update["update_id"]) == 2
+    asked = [c for c in alex.since if "What do you study?" in c.text]
+    assert len(asked) == 1
+    async with world.core.sessions() as session:
+        progress = await session.scalar(select(FormProgress))
+    assert progress.answers == {"name": "Alex Kim"}
+
+
+async def test_webhook_refuses_a_wrong_or_missing_secret(webhook_world: TelegramWorld) -> None:
+    world = webhook_world
+    assert world.fake.webhook["url"] == "https://bot.example.org/telegram/hook"
+    assert world.fake.webhook["secret_token"] == WEBHOOK_SECRET
+    alex = world.person(5001, "Alex")
+    forged = world.fake.message_update(alex.user, "/start")
+    assert await world.post_webhook(forged, "wrong-secret") == 403
+    assert await world.post_webhook(forged, None) == 403
+    assert world.handled == [] and not world.fake.called("sendMessage")
+    async with world.core.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 0
+        assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+    # Telegram itself, with the secret, gets through; its retry of the same update is handled once.
+    await world.feed(forged, via_webhook=True)
+    await world.feed(forged, via_webhook=True)
+    assert len(texts_to(world, alex.chat_id, "Hello, Alex")) == 1
+
+
+async def test_webhook_mode_needs_a_valid_secret(fake: FakeTelegram, database_url: str, clock: ManualClock) -> None:
+    for secret in (None, "has spaces", "x" * 257):
+        settings = load_settings(
+            database_url=database_url,
+            telegram_bot_token=TOKEN,
+            telegram_api_base_url=fake.base_url,
+            telegram_webhook_url="https://bot.example.org/hook",
+            telegram_webhook_secret=secret,
+            _env_file=None,
+        )
+        core = await Core.create(settings, clock, migrate=False)
+        try:
+            with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
+                TelegramPlatform(core)
+        finally:
+            await core.close()
+
+
+async def test_staff_chat_gets_what_is_for_staff(world: TelegramWorld) -> None:
+    assert await world.platform.send_to_staff(Reply("<b>Escalation</b>: Alex hasn't heard back"))
+    assert world.staff_chat()[-1].text == "Escalation: Alex hasn't heard back"
+    assert world.staff_chat()[-1].chat_id == STAFF_CHAT
