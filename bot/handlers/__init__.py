@@ -5,6 +5,7 @@ from bot.handlers import (  # noqa: F401
     browse,
     contacts,
     end,
+    goals,
     match,
     preferences,
     profile,
