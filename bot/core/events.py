@@ -32,6 +32,9 @@ class Event:
     form: str = ""  # form_submit: which form
     update_key: str | None = None  # the platform's update/event id: a redelivery is handled once
     message_ref: str | None = None  # the message a button was pressed on (for edits)
+    # form_submit from a form shown in pages (long Slack modals): "page" validates and saves the given
+    # fields without finishing; "last" finishes, fields left out keeping the answers their page saved.
+    form_page: Literal["", "page", "last"] = ""
 
     @classmethod
     def command_from_text(cls, actor: Actor, text: str, **extra: Any) -> Event:

@@ -217,12 +217,15 @@ async def on_submit(ctx: Context) -> list[Reply]:
         raise Refusal(_("That form is closed. Nothing was changed."))
     context = dict(progress.context) if progress and progress.form == form.name else {}
     answers: dict[str, Any] = dict(progress.answers) if progress and progress.form == form.name else {}
+    if ctx.event.form_page == "page":
+        return await _save_page(ctx, form, progress, answers, context)
+    saved = dict(answers) if ctx.event.form_page == "last" else {}
     errors: dict[str, str] = {}
     for fld in form.fields:
         if not fld.applies(answers):
             answers.pop(fld.name, None)
             continue
-        raw = ctx.event.values.get(fld.name)
+        raw = ctx.event.values[fld.name] if fld.name in ctx.event.values else saved.get(fld.name)
         env = FormEnv(ctx, answers, context)
         try:
             answers[fld.name] = _parse_submitted(fld, raw, env)
@@ -233,6 +236,36 @@ async def on_submit(ctx: Context) -> list[Reply]:
     if progress is not None:
         await ctx.session.delete(progress)
     return _as_list(await form.on_complete(ctx, answers, context))
+
+
+async def _save_page(
+    ctx: Context, form: Form, progress: FormProgress | None, answers: dict[str, Any], context: dict[str, Any]
+) -> list[Reply]:
+    """One page of a form shown in pages: validate and save its fields, then show the form again, since
+    later fields (topics after areas) may depend on these answers. Errors save nothing."""
+    errors: dict[str, str] = {}
+    for fld in form.fields:
+        if fld.name not in ctx.event.values or not fld.applies(answers):
+            continue
+        try:
+            value = _parse_submitted(fld, ctx.event.values[fld.name], FormEnv(ctx, answers, context))
+        except Refusal as refusal:
+            errors[fld.name] = refusal.text
+            continue
+        answers[fld.name] = value
+    if errors:
+        return [Reply(_("Some answers need another look."), errors=errors)]
+    if progress is None:
+        progress = FormProgress(user_id=ctx.user.id, updated_at=ctx.now)
+        ctx.session.add(progress)
+    if progress.form != form.name:  # a new form replaces another one left half-filled, as start_form does
+        progress.form = form.name
+        progress.step = _next_step(form, {}, -1)
+        progress.context = context
+    progress.answers = answers
+    progress.platform = ctx.event.actor.platform
+    progress.updated_at = ctx.now
+    return [Reply(form=form_view(ctx, form, answers, context))]
 
 
 # --- rendering -------------------------------------------------------------------------------------

@@ -1,0 +1,114 @@
+"""The Slack Web API client: slack_sdk's AsyncWebClient with its retry handlers, and Slack's errors turned
+into what the delivery worker understands (wait and retry, or this person can't be reached)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.delivery import RetryLater, Unreachable
+
+log = logging.getLogger(__name__)
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# The person is gone or can't be written to: the outbox records it and tells staff once.
+UNREACHABLE_ERRORS = frozenset(
+    {"account_inactive", "user_not_found", "cannot_dm_bot", "user_disabled", "user_not_visible", "is_archived"}
+)
+# Waiting longer than this inside a request would hold up everyone else: hand the message back to the
+# outbox instead, which retries it after the time Slack asked for.
+MAX_INLINE_WAIT = 10.0
+DEFAULT_RETRY_AFTER = 30.0
+
+
+def retry_after(headers: Any) -> float | None:
+    """Slack's Retry-After header (seconds), whatever the header mapping's shape."""
+    for key in list(headers or {}):
+        if key.lower() == "retry-after":
+            value = headers[key]
+            value = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+    return None
+
+
+class RateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
+    """slack_sdk's 429 handler, waiting exactly what Retry-After says (no jitter on top) through an
+    injectable sleep, and only for short waits; a long wait is the outbox's job."""
+
+    def __init__(self, *, max_retry_count: int = 2, sleep: Sleep = asyncio.sleep, max_wait: float = MAX_INLINE_WAIT):
+        super().__init__(max_retry_count=max_retry_count)
+        self.sleep = sleep
+        self.max_wait = max_wait
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        wait = retry_after(response.headers)
+        return wait is None or wait <= self.max_wait
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        wait = retry_after(response.headers if response is not None else {})
+        state.next_attempt_requested = True
+        await self.sleep(1.0 if wait is None else wait)
+        state.increment_current_attempt()
+
+
+def make_client(token: str, base_url: str, *, sleep: Sleep = asyncio.sleep) -> AsyncWebClient:
+    handlers: list[AsyncRetryHandler] = [
+        RateLimitRetryHandler(sleep=sleep),
+        AsyncConnectionErrorRetryHandler(max_retry_count=2),
+    ]
+    if not base_url.endswith("/"):
+        base_url += "/"
+    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10)
+
+
+def error_code(error: SlackApiError) -> str:
+    """Slack's error code ('ratelimited', 'account_inactive'...), or the HTTP status when the body had none."""
+    data = getattr(error.response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return f"http_{getattr(error.response, 'status_code', 0)}"
+
+
+def translate(error: SlackApiError) -> Exception:
+    """A Slack API failure as the delivery worker's exceptions; other failures pass through for back-off."""
+    response = error.response
+    code = error_code(error)
+    status = getattr(response, "status_code", 0)
+    if status == 429 or code == "ratelimited":
+        return RetryLater(retry_after(getattr(response, "headers", {})) or DEFAULT_RETRY_AFTER, "slack: ratelimited")
+    if code in UNREACHABLE_ERRORS:
+        return Unreachable(f"slack: {code}")
+    return error

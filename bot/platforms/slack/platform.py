@@ -1,0 +1,400 @@
+"""Slack: the whole bot on slack-bolt's AsyncApp. A thin adapter: Slack requests become core Events, the
+core's Replies become Block Kit messages, modals and the Home tab.
+
+Every listener acknowledges Slack within its 3 seconds: the work runs after the ack in a task this class
+keeps track of. The one exception is a modal's submission, whose answer (errors in place, the next page,
+or close) must travel in the ack itself; it costs one short transaction and no Slack call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+import logging
+import re
+from collections.abc import Coroutine
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.app import Core
+from bot.core.events import Actor, Event
+from bot.core.replies import Button, FormView, Reply
+from bot.i18n import _
+from bot.platforms.slack import blocks
+from bot.platforms.slack.client import Sleep, error_code, make_client, translate
+from bot.platforms.slack.commands import SLASH, command_in_dm, resolve
+from bot.services.dashboard import Dashboard, dashboard_cards, load_dashboard, user_for_identity
+from storage.models import Identity
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+EVENTS_PATH = "/slack/events"
+# Edits that can't be made (the message is gone or too old) become a new message instead.
+EDIT_FAILURES = frozenset({"message_not_found", "cant_update_message", "edit_window_closed", "channel_not_found"})
+
+
+class SlackPlatform:
+    platform = PLATFORM
+
+    def __init__(self, core: Core, *, sleep: Sleep = asyncio.sleep, client: AsyncWebClient | None = None) -> None:
+        settings = core.settings
+        if settings.slack_bot_token is None or settings.slack_signing_secret is None:
+            raise ValueError("Slack needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+        self.core = core
+        self.settings = settings
+        self.client = client or make_client(
+            settings.slack_bot_token.get_secret_value(), settings.slack_api_url, sleep=sleep
+        )
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            # HTTP replies as soon as ack() is called; the rest of a listener runs afterwards.
+            process_before_response=False,
+            request_verification_enabled=True,
+        )
+        self._dm: dict[str, str] = {}  # Slack user id -> the bot's DM channel with them
+        self._names: dict[str, tuple[str, str | None]] = {}  # Slack user id -> (real name, handle)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._runner: web.AppRunner | None = None
+        self._register()
+
+    # --- running -----------------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Socket Mode when an app token is set, else an HTTP server for Slack's requests."""
+        if self.settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            handler = AsyncSocketModeHandler(self.app, self.settings.slack_app_token.get_secret_value())
+            try:
+                await handler.start_async()
+            finally:
+                await handler.close_async()
+            return
+        await self.start_http("0.0.0.0", self.settings.slack_port)  # noqa: S104 - Slack must reach it
+        log.info("Slack: listening on port %s at %s", self.settings.slack_port, EVENTS_PATH)
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await self.stop()
+
+    async def start_http(self, host: str, port: int) -> int:
+        """Serve Slack's requests at /slack/events; returns the port (useful when 0 asked for any)."""
+        self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH, port=port))
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        return int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        await self.settle()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def settle(self) -> None:
+        """Wait for the work still running after acks (tests, and a clean shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def _after_ack(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._guarded(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _guarded(work: Coroutine[Any, Any, None]) -> None:
+        # Slack has its 200 already; a failure here is logged, never turned into a retry storm.
+        try:
+            await work
+        except Exception:
+            log.exception("Slack: work after the acknowledgement failed")
+
+    # --- listeners ---------------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        app = self.app
+
+        @app.command(SLASH)
+        async def on_slash(ack: Any, body: dict[str, Any]) -> None:
+            in_dm = str(body.get("channel_id", "")).startswith("D")
+            await ack() if in_dm else await ack(_("I'll answer you in our direct messages."))
+            self._after_ack(self._slash(body))
+
+        @app.action(re.compile(r"^mb\.\w+"))
+        async def on_button(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+            await ack()
+            self._after_ack(self._button(body, action))
+
+        @app.action(blocks.OPEN_FORM)
+        async def on_open_form(ack: Any, body: dict[str, Any]) -> None:
+            await ack()
+            self._after_ack(self._open_form(body))
+
+        @app.view_submission(blocks.FORM_CALLBACK)
+        async def on_submission(ack: Any, body: dict[str, Any]) -> None:
+            await self._submission(ack, body)
+
+        @app.event("app_home_opened")
+        async def on_home(event: dict[str, Any]) -> None:
+            if event.get("tab", "home") == "home":
+                self._after_ack(self.publish_home(str(event["user"])))
+
+        @app.event("message")
+        async def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+            # Only what a person typed in their DM with the bot; edits, joins and bots' posts are not ours.
+            if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+                return
+            self._after_ack(self._direct_message(event, body))
+
+        @app.error
+        async def on_error(error: Exception, body: dict[str, Any]) -> None:
+            log.error("Slack: a listener failed: %r", error, exc_info=error)
+
+    # --- from Slack to the core --------------------------------------------------------------------
+
+    @property
+    def _known(self) -> set[str]:
+        return set(self.core.registry.commands)
+
+    async def _actor(self, user_id: str, channel: str | None = None) -> Actor:
+        name, handle = await self._name(user_id)
+        if channel and channel.startswith("D"):
+            self._dm[user_id] = channel
+        return Actor(
+            platform=PLATFORM,
+            external_id=user_id,
+            chat_id=self._dm.get(user_id),
+            display_name=name,
+            username=handle,
+        )
+
+    async def _name(self, user_id: str, *, lookup: bool = True) -> tuple[str, str | None]:
+        if user_id in self._names or not lookup:
+            return self._names.get(user_id, ("", None))
+        try:
+            response = await self.client.users_info(user=user_id)
+            person = response.get("user") or {}
+            profile = person.get("profile") or {}
+            found = (str(profile.get("real_name") or person.get("real_name") or ""), person.get("name"))
+        except SlackApiError as error:
+            log.warning("Slack: users.info for %s failed: %s", user_id, error_code(error))
+            return "", None
+        self._names[user_id] = found
+        return found
+
+    async def _slash(self, body: dict[str, Any]) -> None:
+        user = str(body["user_id"])
+        command, args = resolve(str(body.get("text", "")), self._known)
+        event = Event(
+            actor=await self._actor(user, str(body.get("channel_id", ""))),
+            kind="command",
+            command=command,
+            args=args,
+            update_key=f"cmd:{body.get('trigger_id', '')}",
+        )
+        await self._deliver(user, await self.core.handle(event), trigger=body.get("trigger_id"))
+
+    async def _button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        user = str(body["user"]["id"])
+        name, payload = Button.parse(str(action.get("value", "")))
+        container = body.get("container") or {}
+        message = None
+        if container.get("type") == "message":
+            message = (str(container["channel_id"]), str(container["message_ts"]))
+        event = Event(
+            actor=await self._actor(user, (body.get("channel") or {}).get("id")),
+            kind="action",
+            action=name,
+            payload=payload,
+            update_key=f"act:{user}:{action.get('action_ts', '')}",
+            message_ref=f"{message[0]}:{message[1]}" if message else None,
+        )
+        await self._deliver(user, await self.core.handle(event), trigger=body.get("trigger_id"), message=message)
+        if (body.get("view") or {}).get("type") == "home":
+            await self.publish_home(user)  # the Home tab shows the state after the press
+
+    async def _open_form(self, body: dict[str, Any]) -> None:
+        """The 'Open the form' button: /start resumes the form in progress, now with a trigger for a modal."""
+        user = str(body["user"]["id"])
+        event = Event(actor=await self._actor(user), kind="command", command="start")
+        await self._deliver(user, await self.core.handle(event), trigger=body.get("trigger_id"))
+
+    async def _direct_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        user = str(event["user"])
+        # Slack escapes &, < and > in message text; the core gets what the person typed.
+        text = html.unescape(str(event.get("text", "")))
+        actor = await self._actor(user, str(event.get("channel", "")))
+        key = f"ev:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}"
+        named = command_in_dm(text, self._known)
+        if named is not None:
+            core_event = Event(actor=actor, kind="command", command=named[0], args=named[1], update_key=key)
+        else:
+            core_event = Event(actor=actor, kind="text", text=text, update_key=key)
+        await self._deliver(user, await self.core.handle(core_event))
+
+    async def _submission(self, ack: Any, body: dict[str, Any]) -> None:
+        """A modal page submitted: saved as a page; the next page, the errors, or the finished form."""
+        view = body["view"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        page: list[str] = list(meta.get("page", []))
+        done: list[str] = list(meta.get("done", []))
+        user = str(body["user"]["id"])
+        actor = await self._actor_without_lookup(user)
+        # Each submission carries its own trigger_id (the view's hash stays the same after errors).
+        key = f"view:{body.get('trigger_id') or view.get('id', '')}"
+        values = blocks.submitted_values(view.get("state", {}).get("values", {}), page)
+        saved = await self.core.handle(
+            Event(
+                actor=actor,
+                kind="form_submit",
+                form=meta.get("form", ""),
+                values=values,
+                form_page="page",
+                update_key=key + ":page",
+            )
+        )
+        labels = {b.get("block_id", ""): b.get("label", {}).get("text", "") for b in view.get("blocks", [])}
+        errors = next((r.errors for r in saved if r.errors), None)
+        if errors:
+            await ack(response_action="errors", errors=blocks.field_errors(errors, page, labels))
+            return
+        form = next((r.form for r in saved if r.form is not None), None)
+        if form is None:  # refused (the form closed meanwhile) or a repeated submission
+            await ack(response_action="clear")
+            self._after_ack(self._deliver(user, saved))
+            return
+        done = [*done, *page]
+        following = blocks.next_page(form, done)
+        if following:
+            more = blocks.pages_left(form, [*done, *(f.name for f in following)]) > 0
+            number = int(meta.get("n", 1)) + 1
+            await ack(response_action="update", view=blocks.modal(form, following, done=done, number=number, more=more))
+            return
+        await self._finish(ack, user, actor, form, key, page, labels)
+
+    async def _finish(
+        self, ack: Any, user: str, actor: Actor, form: FormView, key: str, page: list[str], labels: dict[str, str]
+    ) -> None:
+        replies = await self.core.handle(
+            Event(actor=actor, kind="form_submit", form=form.form, form_page="last", update_key=key + ":last")
+        )
+        errors = next((r.errors for r in replies if r.errors), None)
+        if errors:
+            await ack(response_action="errors", errors=blocks.field_errors(errors, page, labels))
+            return
+        await ack(response_action="clear")
+        self._after_ack(self._deliver(user, replies))
+
+    async def _actor_without_lookup(self, user_id: str) -> Actor:
+        # Before an ack there is no time for users.info; the person opened this modal, so we know them.
+        name, handle = await self._name(user_id, lookup=False)
+        return Actor(PLATFORM, user_id, self._dm.get(user_id), name, handle)
+
+    # --- from the core to Slack --------------------------------------------------------------------
+
+    async def _deliver(
+        self,
+        user: str,
+        replies: list[Reply],
+        *,
+        trigger: str | None = None,
+        message: tuple[str, str] | None = None,
+    ) -> None:
+        for reply in replies:
+            try:
+                if reply.form is not None:
+                    await self._show_form(user, reply.form, trigger)
+                    trigger = None  # a trigger works once
+                elif reply.edit and message is not None:
+                    await self._edit(user, message, reply)
+                else:
+                    await self._post(await self._dm_channel(user), reply)
+            except SlackApiError as error:
+                log.warning("Slack: answering %s failed: %s", user, error_code(error))
+
+    async def _show_form(self, user: str, form: FormView, trigger: str | None) -> None:
+        if trigger:
+            await self.client.views_open(trigger_id=trigger, view=blocks.first_modal(form))
+            return
+        channel = await self._dm_channel(user)
+        prompt = blocks.open_form_message(form)
+        await self.client.chat_postMessage(
+            channel=channel, text=blocks.fallback_text(prompt), blocks=blocks.open_form_blocks(form, self._known)
+        )
+
+    async def _edit(self, user: str, message: tuple[str, str], reply: Reply) -> None:
+        try:
+            await self.client.chat_update(
+                channel=message[0],
+                ts=message[1],
+                text=blocks.fallback_text(reply),
+                blocks=blocks.reply_blocks(reply, self._known),
+            )
+        except SlackApiError as error:
+            if error_code(error) not in EDIT_FAILURES:
+                raise
+            await self._post(await self._dm_channel(user), reply)
+
+    async def _post(self, channel: str, reply: Reply) -> None:
+        if reply.attachment is not None:
+            # Files go up through files.uploadV2 with the text as its comment; buttons follow in a message.
+            await self.client.files_upload_v2(
+                channel=channel,
+                content=reply.attachment.content,
+                filename=reply.attachment.filename,
+                initial_comment=blocks.mrkdwn_text(reply.text, self._known) or None,
+            )
+            if not reply.buttons:
+                return
+            reply = Reply(buttons=reply.buttons)
+        await self.client.chat_postMessage(
+            channel=channel, text=blocks.fallback_text(reply), blocks=blocks.reply_blocks(reply, self._known)
+        )
+
+    async def _dm_channel(self, user: str) -> str:
+        if user not in self._dm:
+            response = await self.client.conversations_open(users=user)
+            self._dm[user] = str(response["channel"]["id"])
+        return self._dm[user]
+
+    async def publish_home(self, user_id: str) -> None:
+        """The App Home tab: this person's dashboard, read from the database as it is now."""
+        async with self.core.sessions() as session:
+            user = await user_for_identity(session, PLATFORM, user_id)
+            board = (
+                await load_dashboard(session, user, self.core.clock.now())
+                if user is not None
+                else Dashboard(name="", role=None, is_staff=False, profile_status="none")
+            )
+        cards = [self._only_known_buttons(card) for card in dashboard_cards(board, self.core.programme)]
+        await self.client.views_publish(user_id=user_id, view=blocks.home_view(cards, self._known))
+
+    def _only_known_buttons(self, card: Reply) -> Reply:
+        """The Home tab offers only what the running bot can do."""
+        rows = [[b for b in row if b.action in self.core.registry.actions] for row in card.buttons]
+        return Reply(card.text, buttons=[row for row in rows if row])
+
+    # --- Transport: messages from the outbox -------------------------------------------------------
+
+    async def send_to_user(self, identity: Identity, reply: Reply) -> None:
+        try:
+            await self._post(await self._dm_channel(identity.external_id), reply)
+        except SlackApiError as error:
+            raise translate(error) from error
+
+    async def send_to_staff(self, reply: Reply) -> bool:
+        channel = self.settings.slack_staff_channel
+        if not channel:
+            return False
+        try:
+            await self._post(channel, reply)
+        except SlackApiError as error:
+            raise translate(error) from error
+        return True

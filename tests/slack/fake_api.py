@@ -1,0 +1,149 @@
+"""A fake Slack Web API on 127.0.0.1: answers the methods the bot calls, records every call, keeps the
+messages of each channel (so edits can be checked) and can answer with 429 + Retry-After or an error."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+
+
+@dataclass
+class Failure:
+    error: str
+    status: int = 200
+    retry_after: int | None = None
+    times: int = 1
+
+
+@dataclass
+class FakeSlackApi:
+    users: dict[str, str] = field(default_factory=dict)  # Slack user id -> real name
+    calls: list[Call] = field(default_factory=list)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id -> view
+    home: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> published Home view
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    base_url: str = ""
+    _ts: Any = field(default_factory=lambda: itertools.count(1))
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> str:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}/api/"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def fail(self, method: str, error: str, *, status: int = 200, retry_after: int | None = None, times: int = 1):  # type: ignore[no-untyped-def]
+        self.failures.setdefault(method, []).append(Failure(error, status, retry_after, times))
+
+    def called(self, method: str) -> list[dict[str, Any]]:
+        return [c.args for c in self.calls if c.method == method]
+
+    # --- serving -------------------------------------------------------------------------------------
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.method == "POST":
+            args.update(await request.post())
+        for key in ("blocks", "view"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return dict(args)
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args = await self._args(request)
+        self.calls.append(Call(method, args))
+        queued = self.failures.get(method)
+        if queued:
+            failure = queued[0]
+            failure.times -= 1
+            if failure.times <= 0:
+                queued.pop(0)
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response({"ok": True, **handler(args)})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        self.uploads[request.match_info["file_id"]] = await request.read()
+        return web.Response(text="OK")
+
+    # --- methods -------------------------------------------------------------------------------------
+
+    def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "team": "University", "user": "mentorbot"}
+
+    def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        uid = str(args.get("user"))
+        name = self.users.get(uid, "")
+        return {"user": {"id": uid, "name": name.split()[0].lower() if name else uid, "profile": {"real_name": name}}}
+
+    def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"channel": {"id": "D" + str(args.get("users"))}}
+
+    def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args["channel"])
+        ts = f"1700000000.{next(self._ts):06d}"
+        message = {"ts": ts, "text": args.get("text", ""), "blocks": args.get("blocks") or []}
+        self.messages.setdefault(channel, []).append(message)
+        return {"channel": channel, "ts": ts, "message": message}
+
+    def _chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args["channel"]), str(args["ts"])
+        for message in self.messages.get(channel, []):
+            if message["ts"] == ts:
+                message.update(text=args.get("text", ""), blocks=args.get("blocks") or [], edited=True)
+        return {"channel": channel, "ts": ts}
+
+    def _new_view(self, view: dict[str, Any], view_id: str | None = None) -> dict[str, Any]:
+        view_id = view_id or f"V{next(self._ts):05d}"
+        stored = {**view, "id": view_id, "hash": f"h{next(self._ts)}"}
+        self.views[view_id] = stored
+        return {"view": stored}
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._new_view(args["view"])
+
+    def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._new_view(args["view"])
+
+    def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._new_view(args["view"], str(args.get("view_id")))
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.home[str(args["user_id"])] = args["view"]
+        return self._new_view(args["view"])
+
+    def _files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ts)}"
+        return {"upload_url": self.base_url.replace("/api/", f"/upload/{file_id}"), "file_id": file_id}
+
+    def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = json.loads(args["files"]) if isinstance(args.get("files"), str) else args.get("files")
+        return {"files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
