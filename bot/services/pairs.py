@@ -156,7 +156,7 @@ def _set_confirmed(pair: Pair, user_id: int, when: dt.datetime | None) -> None:
         pair.mentee_confirmed_at = when
 
 
-def _require_agreeing(pair: Pair) -> None:
+def require_agreeing(pair: Pair) -> None:
     if pair.status == "active":
         raise Refusal(_("Your agreement is already confirmed by you both. /help lists what you can do next."))
     if pair.status != "agreeing":
@@ -176,7 +176,7 @@ async def propose_terms(
 ) -> AgreementOutcome:
     """One side fills in the agreement: it counts as their confirmation. If the terms changed, the other
     side's earlier confirmation no longer applies and they are asked again."""
-    _require_agreeing(pair)
+    require_agreeing(pair)
     if user.id not in (pair.mentor_id, pair.mentee_id):
         raise Refusal(_("I couldn't find that mentorship among yours. /help lists what you can do."))
     if interval_days not in frequencies_for(programme).values():
@@ -195,7 +195,7 @@ async def confirm_terms(
     session: AsyncSession, pair: Pair, user: User, *, tag: str, now: dt.datetime, programme: Programme
 ) -> AgreementOutcome:
     """The other side confirms the terms they were shown (identified by `tag`)."""
-    _require_agreeing(pair)
+    require_agreeing(pair)
     if user.id not in (pair.mentor_id, pair.mentee_id):
         raise Refusal(_("I couldn't find that mentorship among yours. /help lists what you can do."))
     if not has_terms(pair):

@@ -1,0 +1,196 @@
+"""The mentor–mentee agreement: goals and expectations, how and how often to meet, and the principles.
+
+Whoever fills it in first proposes the terms (and confirms them); the other side reads them and confirms
+or suggests changes. The mentorship is active once both have confirmed the same terms.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.context import Context
+from bot.core.forms import Choice, Field, Form, FormEnv, register_form
+from bot.core.markup import esc, fmt
+from bot.core.replies import Button, Reply
+from bot.i18n import N_, _
+from bot.programme import Programme
+from bot.services import pairs
+from storage.models import Pair, User
+
+FREQUENCY_LABELS = {
+    "weekly": N_("Every week"),
+    "2weeks": N_("Every 2 weeks"),
+    "monthly": N_("Once a month"),
+    "6weeks": N_("Every 6 weeks"),
+}
+PRINCIPLES = N_(
+    "What you share stays between the two of you. The mentor advises; the mentee makes their own decisions. "
+    "Mentees don't ask their mentor for a job."
+)
+
+
+def frequency_label(days: int) -> str:
+    for key, value in pairs.FREQUENCIES.items():
+        if value == days:
+            return _(FREQUENCY_LABELS[key])
+    return fmt(_("Every {n} days"), n=days)
+
+
+def _frequencies(env: FormEnv) -> list[Choice]:
+    return [Choice(key, _(FREQUENCY_LABELS[key])) for key in pairs.frequencies_for(env.programme)]
+
+
+def _methods(env: FormEnv) -> list[Choice]:
+    return [Choice(name, name.capitalize()) for name in env.programme.contact_methods]
+
+
+def _must_agree(value: Any, env: FormEnv) -> str | None:
+    if value is not True:
+        return fmt(
+            _(
+                "The mentorship needs both of you to agree to these. If something worries you, "
+                "/report reaches {office} in confidence."
+            ),
+            office=env.programme.office,
+        )
+    return None
+
+
+def agreement_answers(pair: Pair, programme: Programme) -> dict[str, Any]:
+    """The current terms as form answers, so 'suggest changes' starts from what is there."""
+    if not pairs.has_terms(pair):
+        return {}
+    answers: dict[str, Any] = {"goals": pair.goals, "contact_method": pair.contact_method}
+    for key, days in pairs.frequencies_for(programme).items():
+        if days == pair.contact_interval_days:
+            answers["frequency"] = key
+    return answers
+
+
+def agreement_summary(pair: Pair, mentor: User, mentee: User) -> str:
+    return "\n".join(
+        [
+            fmt(_("<b>Your mentorship agreement</b> ({mentor} and {mentee})"), mentor=mentor.name, mentee=mentee.name),
+            fmt(_("<b>Goals and expectations:</b> {goals}"), goals=pair.goals),
+            fmt(
+                _("<b>Meeting:</b> {often}, preferably by {method}"),
+                often=frequency_label(pair.contact_interval_days).lower(),
+                method=pair.contact_method,
+            ),
+            "<b>" + esc(_("Principles:")) + "</b> " + esc(_(PRINCIPLES)),
+        ]
+    )
+
+
+def confirm_buttons(pair: Pair) -> list[list[Button]]:
+    return [
+        [
+            Button(_("I agree — confirm"), "agr.ok", f"{pair.id}.{pairs.terms_tag(pair)}", style="primary"),
+            Button(_("Suggest changes"), "agr.edit", str(pair.id)),
+        ]
+    ]
+
+
+async def _parties(ctx: Context, pair: Pair) -> tuple[User, User]:
+    mentor = await ctx.session.get(User, pair.mentor_id)
+    mentee = await ctx.session.get(User, pair.mentee_id)
+    assert mentor is not None and mentee is not None
+    return mentor, mentee
+
+
+async def announce_outcome(ctx: Context, outcome: pairs.AgreementOutcome) -> list[Reply]:
+    """Tell the other side what happened, and answer the person who acted."""
+    pair = outcome.pair
+    mentor, mentee = await _parties(ctx, pair)
+    other = mentee if ctx.user.id == mentor.id else mentor
+    summary = agreement_summary(pair, mentor, mentee)
+    if outcome.became_active:
+        started = fmt(
+            _(
+                "Your mentorship is confirmed by you both. Congratulations! It runs until {end}; "
+                "/log records each time you meet and /goals keeps your action plan."
+            ),
+            end=pair.cycle_ends_at.strftime("%d %B %Y") if pair.cycle_ends_at else "",
+        )
+        ctx.notify(other.id, Reply(summary + "\n\n" + started))
+        return [Reply(summary + "\n\n" + started)]
+    ctx.notify(
+        other.id,
+        Reply(
+            fmt(
+                _("{name} has filled in your mentorship agreement. Please read it and confirm:"),
+                name=ctx.user.first_name,
+            )
+            + "\n\n"
+            + summary,
+            buttons=confirm_buttons(pair),
+        ),
+    )
+    return [
+        Reply(
+            summary
+            + "\n\n"
+            + fmt(
+                _("Thank you! We've sent it to {name} to confirm, and we'll tell you when they do."),
+                name=other.first_name,
+            )
+        )
+    ]
+
+
+async def _agreement_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
+    pair = await pairs.pair_for(ctx.session, ctx.user, context.get("pair", 0))
+    problem = _must_agree(answers.get("principles"), FormEnv(ctx, answers, context))
+    if problem:  # a 'No' button is a valid answer to the form, but not to the agreement
+        return [Reply(problem, buttons=[[Button(_("Fill in the agreement again"), "agr.edit", str(pair.id))]])]
+    days = pairs.frequencies_for(ctx.programme).get(answers["frequency"], 0)
+    outcome = await pairs.propose_terms(
+        ctx.session,
+        pair,
+        ctx.user,
+        goals=answers["goals"],
+        contact_method=answers["contact_method"],
+        interval_days=days,
+        now=ctx.now,
+        programme=ctx.programme,
+    )
+    return await announce_outcome(ctx, outcome)
+
+
+AGREEMENT_FORM = register_form(
+    Form(
+        name="agree",
+        title=N_("Your mentorship agreement"),
+        intro=N_(
+            "Let's agree how you'll work together. It takes two minutes, and you both see and confirm the same "
+            "agreement."
+        ),
+        fields=[
+            Field(
+                "goals",
+                "text",
+                N_("What are your goals and expectations for the mentorship?"),
+                help=N_(
+                    "For example: a CV ready for internship applications by March, and two mock interviews. "
+                    "You both see this."
+                ),
+                max_length=1000,
+                multiline=True,
+            ),
+            Field("contact_method", "choice", N_("How would you like to meet, mostly?"), choices=_methods),
+            Field("frequency", "choice", N_("How often will you be in touch?"), choices=_frequencies),
+            Field(
+                "principles",
+                "yes_no",
+                N_(
+                    "Our principles: what you share stays between the two of you. The mentor advises; the mentee "
+                    "makes their own decisions. Mentees don't ask their mentor for a job. Do you agree?"
+                ),
+                check=_must_agree,
+            ),
+        ],
+        on_complete=_agreement_done,
+        cancelled=N_("Cancelled. Nothing was changed; you can fill in the agreement later from the match message."),
+        submit_label=N_("Confirm"),
+    )
+)

@@ -1,0 +1,152 @@
+"""Staff /match: pick a student, pick a mentor (best fits first), confirm; both sides are told and get the
+agreement to confirm. `/match alex` narrows the students by name."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.core.context import Context
+from bot.core.errors import Refusal
+from bot.core.markup import esc, fmt, shorten
+from bot.core.registry import action, command
+from bot.core.replies import Button, Reply
+from bot.handlers.requests import match_message
+from bot.i18n import N_, _, ngettext
+from bot.services import pairs, requests
+from bot.services.matching import best_mentors_for
+from bot.views import mentee_card
+from storage.models import MenteeProfile, MentorProfile, Pair, User
+
+STUDENTS_SHOWN = 9
+MENTORS_SHOWN = 6
+
+
+@command("match", help=N_("match a student with a mentor yourself"), roles=("staff",))
+async def match(ctx: Context) -> Reply:
+    search = ctx.event.args.strip()
+    students = await _unmatched_students(ctx, search)
+    if not students:
+        if search:
+            return Reply(fmt(_("No student without a mentor is called '{name}'. Try part of the name."), name=search))
+        return Reply(_("Every student with a profile has a mentor right now."))
+    lines = [_("<b>Match a student with a mentor.</b> Who is the student?")]
+    if not search:
+        lines.append(_("The newest students without a mentor are first; /match <i>name</i> finds someone else."))
+    buttons = [[Button(shorten(student.name, 60), "match.stu", str(student.id))] for student in students]
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+async def _unmatched_students(ctx: Context, search: str) -> list[User]:
+    matched = select(Pair.mentee_id).where(Pair.status != "ended")
+    query = (
+        select(User)
+        .join(MenteeProfile, MenteeProfile.user_id == User.id)
+        .where(User.role == "student", User.id.not_in(matched))
+        .order_by(User.created_at.desc(), User.id.desc())
+    )
+    if search:
+        query = query.where(User.name.ilike(f"%{search}%"))
+    return list(await ctx.session.scalars(query.limit(STUDENTS_SHOWN)))
+
+
+@action("match.stu", roles=("staff",))
+async def pick_student(ctx: Context) -> Reply:
+    student, profile = await _student(ctx, ctx.event.payload)
+    matches = await best_mentors_for(ctx.session, student, ctx.programme, limit=MENTORS_SHOWN, now=ctx.now)
+    lines = [mentee_card(student, profile, ctx.programme), ""]
+    if not matches:
+        lines.append(_("No approved mentor has a free place right now."))
+        return Reply("\n".join(lines))
+    lines.append(_("<b>Best fits with a free place:</b>"))
+    for match in matches:
+        free = match.profile.capacity - match.profile.active_mentees
+        lines.append(
+            f"• <b>{esc(match.mentor.name)}</b> — {match.reason or ''} "
+            + fmt(_("({free} free of {capacity})"), free=free, capacity=match.profile.capacity)
+        )
+    buttons = [
+        [Button(shorten(match.mentor.name, 60), "match.men", f"{student.id}.{match.mentor.id}")] for match in matches
+    ]
+    return Reply("\n".join(lines), buttons=buttons, edit=True)
+
+
+@action("match.men", roles=("staff",))
+async def pick_mentor(ctx: Context) -> Reply:
+    student, mentor, _profile = await _both(ctx)
+    lines = [
+        fmt(
+            _("Match {student} with {mentor}? Both are told at once and get each other's contact details."),
+            student=student.name,
+            mentor=mentor.name,
+        )
+    ]
+    current = await pairs.open_pairs_of(ctx.session, student)
+    if current:
+        lines.append(_("Note: this student already has a mentor; this adds a second one."))
+    waiting = await requests.pending_of_mentee(ctx.session, student.id)
+    if waiting:
+        lines.append(
+            ngettext(
+                "Their waiting request will be withdrawn, with a note to that mentor.",
+                "Their {n} waiting requests will be withdrawn, with a note to those mentors.",
+                len(waiting),
+            ).format(n=len(waiting))
+        )
+    return Reply(
+        "\n".join(lines),
+        buttons=[
+            [
+                Button(_("Match them"), "match.ok", ctx.event.payload, style="primary"),
+                Button(_("Cancel"), "match.no"),
+            ]
+        ],
+        edit=True,
+    )
+
+
+@action("match.ok", roles=("staff",))
+async def confirm_match(ctx: Context) -> list[Reply]:
+    student, mentor, _profile = await _both(ctx)
+    pair = await pairs.create_pair(
+        ctx.session, mentor=mentor, mentee=student, now=ctx.now, matched_by="staff", programme=ctx.programme
+    )
+    await requests.settle_after_match(ctx.session, pair, ctx.now, ctx.programme)
+    for side in (student, mentor):
+        message = await match_message(ctx, pair, side)
+        intro = fmt(_("{office} has matched you."), office=ctx.programme.office.capitalize())
+        ctx.notify(side.id, Reply(intro + " " + message.text, buttons=message.buttons))
+    return [
+        Reply(
+            fmt(
+                _("Done: {student} and {mentor} are matched. Both have been told and asked to confirm the agreement."),
+                student=student.name,
+                mentor=mentor.name,
+            ),
+            edit=True,
+        )
+    ]
+
+
+@action("match.no", roles=("staff",))
+async def cancel_match(ctx: Context) -> Reply:
+    return Reply(_("Cancelled. Nothing was changed."), edit=True)
+
+
+async def _student(ctx: Context, payload: str) -> tuple[User, MenteeProfile]:
+    student = await ctx.session.get(User, requests.parse_id(payload))
+    profile = await ctx.session.get(MenteeProfile, student.id) if student else None
+    if student is None or profile is None or student.role != "student":
+        raise Refusal(_("I couldn't find that student. /match lists students without a mentor."))
+    return student, profile
+
+
+async def _both(ctx: Context) -> tuple[User, User, MentorProfile]:
+    student_id, _sep, mentor_id = ctx.event.payload.partition(".")
+    student, _mentee = await _student(ctx, student_id)
+    mentor = await ctx.session.get(User, requests.parse_id(mentor_id))
+    profile = await ctx.session.get(MentorProfile, mentor.id, populate_existing=True) if mentor else None
+    if mentor is None or profile is None or mentor.role != "alumnus":
+        raise Refusal(_("I couldn't find that mentor. /match starts again."))
+    if profile.status != "approved":
+        raise Refusal(fmt(_("{name} isn't approved yet, so they can't be matched."), name=mentor.name))
+    return student, mentor, profile

@@ -1,0 +1,231 @@
+"""Interested, Withdraw, /requests, Accept/Decline, the match message, and the agreement buttons.
+
+Every button carries only an id; the services re-check from the database that this person may act on it.
+"""
+
+from __future__ import annotations
+
+from bot.conversations import request as _request_forms  # noqa: F401 - registers the forms
+from bot.conversations.agreement import agreement_answers, agreement_summary, announce_outcome, confirm_buttons
+from bot.core import forms
+from bot.core.context import Context
+from bot.core.errors import Refusal
+from bot.core.markup import esc, fmt
+from bot.core.registry import action, command
+from bot.core.replies import Button, Reply
+from bot.i18n import N_, _, ngettext
+from bot.services import pairs, requests
+from bot.services.requests import parse_id
+from bot.views import mentee_card, mentor_card
+from storage.models import MenteeProfile, MentorProfile, Pair, User
+
+# --- the student's side ----------------------------------------------------------------------------
+
+
+@action("req.new", roles=("student",))
+async def interested(ctx: Context) -> Reply:
+    """Interested on a mentor's card: check first (so nobody writes a message for nothing), then ask."""
+    mentor = await requests.check_can_request(ctx.session, ctx.user, parse_id(ctx.event.payload), ctx.programme)
+    question = await forms.start_form(ctx, "request", context={"mentor": mentor.id})
+    intro = fmt(
+        _(
+            "You're writing to {name}. They'll see your message and your profile; your contact details stay "
+            "private until they accept."
+        ),
+        name=mentor.name,
+    )
+    return Reply(
+        intro + "\n\n" + question.text,
+        buttons=question.buttons,
+        form=question.form,
+        expects_text=question.expects_text,
+    )
+
+
+@action("req.wd", roles=("student",))
+async def withdraw(ctx: Context) -> Reply:
+    mentor = await requests.withdraw_request(ctx.session, ctx.user, parse_id(ctx.event.payload), ctx.now)
+    return Reply(
+        fmt(_("Withdrawn. We've let {name} know there's nothing to answer."), name=mentor.first_name),
+        buttons=[[Button(_("Browse mentors"), "browse.open"), Button(_("My requests"), "req.list")]],
+    )
+
+
+@command("requests", help=N_("see your requests, or the ones waiting for your answer"), roles=("student", "alumnus"))
+async def list_requests(ctx: Context) -> list[Reply]:
+    if ctx.user.role == "alumnus":
+        return await _requests_for_mentor(ctx)
+    return [await _requests_of_mentee(ctx)]
+
+
+@action("req.list", roles=("student", "alumnus"))
+async def list_requests_button(ctx: Context) -> list[Reply]:
+    return await list_requests(ctx)
+
+
+async def _requests_of_mentee(ctx: Context) -> Reply:
+    pending = await requests.pending_of_mentee(ctx.session, ctx.user.id)
+    if not pending:
+        return Reply(
+            _("You have no requests waiting. Browse mentors and press Interested on someone who fits."),
+            buttons=[[Button(_("Browse mentors"), "browse.open")]],
+        )
+    lines = [
+        fmt(
+            _("<b>Your requests waiting for an answer</b> ({n} of {most}):"),
+            n=len(pending),
+            most=ctx.programme.max_pending_requests,
+        )
+    ]
+    buttons = []
+    for request in pending:
+        mentor = await ctx.session.get(User, request.mentor_id)
+        name = mentor.name if mentor else "?"
+        lines.append(fmt(_("• {name}, sent {day}"), name=name, day=request.created_at.strftime("%d %B")))
+        buttons.append([Button(fmt(_("Withdraw: {name}"), name=name)[:60], "req.wd", str(request.id))])
+    lines.append("")
+    lines.append(_("Mentors are told when a request is withdrawn, so nobody waits."))
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+async def _requests_for_mentor(ctx: Context) -> list[Reply]:
+    pending = await requests.pending_for_mentor(ctx.session, ctx.user.id)
+    if not pending:
+        return [Reply(_("No requests are waiting for you. We'll message you here when a student asks."))]
+    head = Reply(
+        ngettext(
+            "{n} request is waiting for your answer:", "{n} requests are waiting for your answer:", len(pending)
+        ).format(n=len(pending))
+    )
+    return [head, *[await requests.request_message(ctx.session, r, ctx.programme) for r in pending]]
+
+
+# --- the mentor's answer ---------------------------------------------------------------------------
+
+
+@action("req.acc", roles=("alumnus",))
+async def accept(ctx: Context) -> list[Reply]:
+    outcome = await requests.accept_request(ctx.session, ctx.user, parse_id(ctx.event.payload), ctx.now, ctx.programme)
+    pair = outcome.pair
+    mentee = await ctx.session.get(User, pair.mentee_id)
+    assert mentee is not None
+    ctx.notify(mentee.id, await match_message(ctx, pair, mentee))
+    ctx.notify_staff(
+        Reply(
+            fmt(
+                _("New match from a request: {mentor} (mentor) and {mentee} (student). They are agreeing terms now."),
+                mentor=ctx.user.name,
+                mentee=mentee.name,
+            )
+        )
+    )
+    done = Reply(fmt(_("✓ You accepted {name}'s request."), name=mentee.first_name), edit=True)
+    notes = []
+    if outcome.declined_full:
+        notes.append(
+            ngettext(
+                "You're now full, so {n} other request was answered kindly for you.",
+                "You're now full, so {n} other requests were answered kindly for you.",
+                len(outcome.declined_full),
+            ).format(n=len(outcome.declined_full))
+        )
+    announcement = await match_message(ctx, pair, ctx.user, with_button=False)
+    question = await forms.start_form(ctx, "agree", context={"pair": pair.id})
+    return [
+        done,
+        Reply("\n\n".join([announcement.text, *notes])),
+        question,
+    ]
+
+
+@action("req.dec", roles=("alumnus",))
+async def decline(ctx: Context) -> Reply:
+    request = await requests.request_for_mentor(ctx.session, ctx.user, parse_id(ctx.event.payload))
+    if request.status != "pending":
+        raise Refusal(_("That request was already answered or withdrawn, so nothing was changed."))
+    return await forms.start_form(ctx, "decline", context={"request": request.id})
+
+
+async def match_message(ctx: Context, pair: Pair, viewer: User, *, with_button: bool = True) -> Reply:
+    """What each side reads when matched: the other's profile with contact details (only now), and the
+    next step, the agreement."""
+    mentor = await ctx.session.get(User, pair.mentor_id)
+    mentee = await ctx.session.get(User, pair.mentee_id)
+    assert mentor is not None and mentee is not None
+    if viewer.id == mentee.id:
+        profile = await ctx.session.get(MentorProfile, mentor.id)
+        card = mentor_card(mentor, profile, ctx.programme, contact=True) if profile else esc(mentor.name)
+        opening = fmt(_("Great news, {first}: {name} is your mentor!"), first=mentee.first_name, name=mentor.name)
+    else:
+        mentee_profile = await ctx.session.get(MenteeProfile, mentee.id)
+        card = mentee_card(mentee, mentee_profile, ctx.programme, contact=True) if mentee_profile else esc(mentee.name)
+        opening = fmt(_("You're now matched with {name}."), name=mentee.name)
+    text = "\n\n".join(
+        [
+            opening,
+            card,
+            _("Only the two of you see each other's contact details."),
+            _("Next: agree how you'll work together: goals, and how and how often you'll meet."),
+        ]
+    )
+    buttons = [[Button(_("Fill in the agreement"), "agr.start", str(pair.id), style="primary")]] if with_button else []
+    return Reply(text, buttons=buttons)
+
+
+# --- the agreement ---------------------------------------------------------------------------------
+
+
+@action("agr.start", roles=("student", "alumnus"))
+async def agreement_start(ctx: Context) -> Reply:
+    """The agreement button: the form if nobody filled it in yet, else the proposal to confirm."""
+    pair = await pairs.pair_for(ctx.session, ctx.user, ctx.event.payload)
+    mentor, mentee = await _parties(ctx, pair)
+    if pair.status == "ended":
+        raise Refusal(_("This mentorship has ended, so its agreement can't change any more."))
+    summary = agreement_summary(pair, mentor, mentee)
+    if pair.status == "active":
+        return Reply(summary + "\n\n" + _("You have both confirmed it."))
+    if not pairs.has_terms(pair):
+        return await forms.start_form(ctx, "agree", context={"pair": pair.id})
+    mine = pair.mentor_confirmed_at if ctx.user.id == pair.mentor_id else pair.mentee_confirmed_at
+    if mine is not None:
+        other = mentee if ctx.user.id == mentor.id else mentor
+        return Reply(
+            summary + "\n\n" + fmt(_("You've confirmed it; we're waiting for {name}."), name=other.first_name),
+            buttons=[[Button(_("Suggest changes"), "agr.edit", str(pair.id))]],
+        )
+    return Reply(summary, buttons=confirm_buttons(pair))
+
+
+@action("agr.ok", roles=("student", "alumnus"))
+async def agreement_confirm(ctx: Context) -> list[Reply]:
+    pair_id, _sep, tag = ctx.event.payload.partition(".")
+    pair = await pairs.pair_for(ctx.session, ctx.user, pair_id)
+    if pair.status == "agreeing" and pairs.has_terms(pair) and tag != pairs.terms_tag(pair):
+        mentor, mentee = await _parties(ctx, pair)
+        return [
+            Reply(
+                _("The agreement has changed since that message. Here is the latest version to confirm.")
+                + "\n\n"
+                + agreement_summary(pair, mentor, mentee),
+                buttons=confirm_buttons(pair),
+            )
+        ]
+    outcome = await pairs.confirm_terms(ctx.session, pair, ctx.user, tag=tag, now=ctx.now, programme=ctx.programme)
+    return await announce_outcome(ctx, outcome)
+
+
+@action("agr.edit", roles=("student", "alumnus"))
+async def agreement_edit(ctx: Context) -> Reply:
+    pair = await pairs.pair_for(ctx.session, ctx.user, ctx.event.payload)
+    pairs.require_agreeing(pair)
+    return await forms.start_form(
+        ctx, "agree", context={"pair": pair.id}, answers=agreement_answers(pair, ctx.programme)
+    )
+
+
+async def _parties(ctx: Context, pair: Pair) -> tuple[User, User]:
+    mentor = await ctx.session.get(User, pair.mentor_id)
+    mentee = await ctx.session.get(User, pair.mentee_id)
+    assert mentor is not None and mentee is not None
+    return mentor, mentee

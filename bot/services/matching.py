@@ -1,0 +1,267 @@
+"""Which mentors fit a mentee best, why (one line), and how responsive each one is.
+
+Only approved, active mentors with a free place are offered; never the mentee's current mentor. The score
+counts what the two share: areas and topics wanted vs offered, industry, programme of study, languages
+and country. Ties go to the more responsive mentor, then to the one with more free places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.markup import fmt
+from bot.i18n import _, ngettext
+from bot.programme import Programme
+from storage.models import ContactLog, GoalNote, MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
+
+# Weights: what a student came for (areas, topics) counts most; shared background helps; no shared
+# language makes a conversation hard, so it pushes a mentor down without hiding them.
+AREA_POINTS = 3
+TOPIC_POINTS = 2
+INDUSTRY_POINTS = 3
+PROGRAMME_POINTS = 1
+LANGUAGE_POINTS = 1
+NO_LANGUAGE_PENALTY = 4
+COUNTRY_POINTS = 1
+
+RECENT_ANSWERS = 10  # the answer-time median looks at a mentor's latest answers only
+
+
+@dataclass(frozen=True)
+class Match:
+    mentor: User
+    profile: MentorProfile
+    score: int
+    reason: str  # markup, one line
+    responsiveness: str  # plain words, may be ""
+
+
+def area_keys(keys: Iterable[str]) -> set[str]:
+    """Top-level areas a key list covers: 'jobs.cv' counts as offering 'jobs' too."""
+    return {key.split(".", 1)[0] for key in keys}
+
+
+def topic_keys(keys: Iterable[str]) -> set[str]:
+    return {key for key in keys if "." in key}
+
+
+async def current_mentor_ids(session: AsyncSession, mentee_id: int) -> set[int]:
+    rows = await session.scalars(select(Pair.mentor_id).where(Pair.mentee_id == mentee_id, Pair.status != "ended"))
+    return set(rows)
+
+
+async def available_mentors(
+    session: AsyncSession, *, area: str | None = None, industry: str | None = None
+) -> list[tuple[User, MentorProfile]]:
+    """Approved, active mentors with a free place, optionally offering an area / in an industry."""
+    query = (
+        select(User, MentorProfile)
+        .join(MentorProfile, MentorProfile.user_id == User.id)
+        .where(
+            MentorProfile.status == "approved",
+            MentorProfile.active.is_(True),
+            MentorProfile.active_mentees < MentorProfile.capacity,
+            User.role == "alumnus",
+        )
+    )
+    if industry:
+        query = query.where(MentorProfile.industry == industry)
+    rows = [(user, profile) for user, profile in (await session.execute(query)).all()]
+    if area:
+        rows = [(user, profile) for user, profile in rows if area in area_keys(profile.areas)]
+    return rows
+
+
+async def best_mentors_for(
+    session: AsyncSession,
+    mentee: User,
+    programme: Programme,
+    *,
+    exclude_ids: Iterable[int] = (),
+    area: str | None = None,
+    industry: str | None = None,
+    limit: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[Match]:
+    """The mentors a mentee could approach now, best matches first. `now` (the caller's clock) dates
+    the "active this week" line."""
+    wanted = await session.get(MenteeProfile, mentee.id)
+    excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
+    candidates = [
+        (user, profile)
+        for user, profile in await available_mentors(session, area=area, industry=industry)
+        if user.id not in excluded
+    ]
+    now = now or dt.datetime.now(dt.UTC)
+    answer_days = await median_answer_days(session, [user.id for user, _p in candidates])
+    last_active = await last_activity(session, [(user, profile) for user, profile in candidates])
+    scored = []
+    for user, profile in candidates:
+        score, reason = score_mentor(profile, wanted, programme)
+        days = answer_days.get(user.id)
+        responsiveness = describe_responsiveness(days, last_active.get(user.id), now)
+        free = profile.capacity - profile.active_mentees
+        # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
+        sort_key = (-score, days if days is not None else 99.0, -free, user.name.lower(), user.id)
+        scored.append((sort_key, Match(user, profile, score, reason, responsiveness)))
+    scored.sort(key=lambda item: item[0])
+    matches = [match for _key, match in scored]
+    return matches[:limit] if limit is not None else matches
+
+
+def score_mentor(profile: MentorProfile, wanted: MenteeProfile | None, programme: Programme) -> tuple[int, str]:
+    """Points for what they share, and the one-line reason a mentee reads on the card (markup)."""
+    if wanted is None:
+        return 0, _offers_line(profile, programme)
+    score = 0
+    both: list[str] = []
+    offers: list[str] = []
+    labels = programme.topic_labels
+
+    shared_areas = area_keys(wanted.areas) & area_keys(profile.areas)
+    score += AREA_POINTS * len(shared_areas)
+    shared_topics = topic_keys(wanted.areas) & topic_keys(profile.areas)
+    score += TOPIC_POINTS * len(shared_topics)
+    offers += [labels[key] for key in sorted(shared_topics) if key in labels]
+
+    if profile.industry and profile.industry in (wanted.industries or []):
+        score += INDUSTRY_POINTS
+        both.append(profile.industry)
+    both += [labels[key] for key in sorted(shared_areas) if key in labels and not _topic_covers(key, shared_topics)]
+
+    if _same_programme(profile.programme_of_study, wanted.programme_of_study):
+        score += PROGRAMME_POINTS
+        both.append(profile.programme_of_study)
+
+    languages = set(wanted.languages or []) & set(profile.languages or [])
+    if languages:
+        score += LANGUAGE_POINTS
+    elif wanted.languages and profile.languages:
+        score -= NO_LANGUAGE_PENALTY
+
+    if profile.country and wanted.country and profile.country.strip().lower() == wanted.country.strip().lower():
+        score += COUNTRY_POINTS
+        both.append(profile.country)
+
+    parts = []
+    if both:
+        parts.append(fmt(_("Both: {things}"), things=", ".join(both)))
+    if offers:
+        parts.append(fmt(_("offers {topics}"), topics=", ".join(offers)))
+    if not parts:
+        return score, _offers_line(profile, programme)
+    line = "; ".join(parts)
+    return score, line[0].upper() + line[1:]
+
+
+def _topic_covers(area: str, topics: set[str]) -> bool:
+    """An area already named through one of its topics ('offers CV review') is not repeated."""
+    return any(topic.startswith(area + ".") for topic in topics)
+
+
+def _same_programme(one: str, other: str) -> bool:
+    """'BSc Computer Science' and 'Computer Science' count as the same; a bare 'BSc' does not."""
+    degree_words = {"ba", "bsc", "beng", "msc", "ma", "mba", "phd", "meng", "in", "of", "and"}
+    words_one = {w for w in one.lower().replace(",", " ").split() if w not in degree_words}
+    words_other = {w for w in other.lower().replace(",", " ").split() if w not in degree_words}
+    return bool(words_one) and words_one == words_other
+
+
+def _offers_line(profile: MentorProfile, programme: Programme) -> str:
+    labels = [programme.topic_labels[k] for k in sorted(area_keys(profile.areas)) if k in programme.topic_labels]
+    if not labels:
+        return ""
+    return fmt(_("Can help with {areas}"), areas=", ".join(labels))
+
+
+# --- responsiveness --------------------------------------------------------------------------------
+
+
+async def median_answer_days(session: AsyncSession, mentor_ids: list[int]) -> dict[int, float]:
+    """Median days each mentor took to accept or decline their latest requests."""
+    if not mentor_ids:
+        return {}
+    rows = await session.execute(
+        select(MentorshipRequest.mentor_id, MentorshipRequest.created_at, MentorshipRequest.answered_at)
+        .where(
+            MentorshipRequest.mentor_id.in_(mentor_ids),
+            MentorshipRequest.status.in_(("accepted", "declined")),
+            MentorshipRequest.answered_at.is_not(None),
+        )
+        .order_by(MentorshipRequest.answered_at.desc())
+    )
+    waits: dict[int, list[float]] = {}
+    for mentor_id, created, answered in rows.all():
+        bucket = waits.setdefault(mentor_id, [])
+        if len(bucket) < RECENT_ANSWERS:
+            bucket.append(max(0.0, (answered - created).total_seconds() / 86400))
+    return {mentor_id: statistics.median(days) for mentor_id, days in waits.items()}
+
+
+async def last_activity(session: AsyncSession, mentors: list[tuple[User, MentorProfile]]) -> dict[int, dt.datetime]:
+    """The latest sign of life: answering a request, logging a contact, commenting on a goal, or editing
+    or confirming the profile."""
+    ids = [user.id for user, _p in mentors]
+    if not ids:
+        return {}
+    latest: dict[int, dt.datetime] = {}
+
+    def note(user_id: int, moment: dt.datetime | None) -> None:
+        if moment is not None and (user_id not in latest or moment > latest[user_id]):
+            latest[user_id] = moment
+
+    for user, profile in mentors:
+        note(user.id, profile.updated_at)
+        note(user.id, profile.confirmed_at)
+    queries = [
+        select(MentorshipRequest.mentor_id, func.max(MentorshipRequest.answered_at))
+        .where(MentorshipRequest.mentor_id.in_(ids))
+        .group_by(MentorshipRequest.mentor_id),
+        select(ContactLog.author_id, func.max(ContactLog.created_at))
+        .where(ContactLog.author_id.in_(ids))
+        .group_by(ContactLog.author_id),
+        select(GoalNote.author_id, func.max(GoalNote.created_at))
+        .where(GoalNote.author_id.in_(ids))
+        .group_by(GoalNote.author_id),
+    ]
+    for query in queries:
+        for user_id, moment in (await session.execute(query)).all():
+            note(user_id, _aware(moment))
+    return latest
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    """func.max() bypasses the column type on SQLite, so the zone may need putting back."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def describe_responsiveness(answer_days: float | None, active_at: dt.datetime | None, now: dt.datetime) -> str:
+    """'usually answers within 2 days · active this week' (plain text)."""
+    parts = []
+    if answer_days is not None:
+        if answer_days <= 1:
+            parts.append(_("usually answers within a day"))
+        else:
+            days = int(-(-answer_days // 1))  # whole days, rounded up
+            parts.append(
+                ngettext("usually answers within {n} day", "usually answers within {n} days", days).format(n=days)
+            )
+    if active_at is not None:
+        idle = now - active_at
+        if idle <= dt.timedelta(days=7):
+            parts.append(_("active this week"))
+        elif idle <= dt.timedelta(days=31):
+            parts.append(_("active this month"))
+    if answer_days is None and not parts:
+        parts.append(_("new to the programme"))
+    return " · ".join(parts)

@@ -1,0 +1,392 @@
+"""Interested requests: a mentee asks a mentor; the mentor accepts or declines; the mentee may withdraw.
+
+Rules (PROGRAMME.md, issue 3):
+- at most `programme.max_pending_requests` pending requests per mentee, and never two to one mentor
+  (the database's partial unique index holds that even against a race);
+- only approved, active mentors with a free place can be asked;
+- a student who already has a mentor (matched or agreeing) sends no new requests: the programme is one
+  mentor at a time, and accepting a request withdraws the others for the same reason. To change mentor they
+  end the current mentorship first; staff can still match a second mentor on purpose with /match;
+- accepting creates the pair through the capacity claim in the same transaction; the mentee's other
+  requests are withdrawn with a note to those mentors; a mentor who is now full answers their other
+  pending requests ("full") and those students are shown other matches straight away.
+
+Every state change is a conditional UPDATE on status = 'pending', so a withdraw racing an accept, or two
+presses of Accept, change the request once. Messages to others go through the outbox in the same
+transaction, so a refused action tells nobody anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.context import queue_message
+from bot.core.errors import Refusal
+from bot.core.markup import esc, fmt
+from bot.core.replies import Button, Reply
+from bot.i18n import _
+from bot.programme import Programme
+from bot.services import pairs
+from bot.services.matching import Match, best_mentors_for
+from bot.views import mentee_card
+from storage.models import MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
+
+MIN_MESSAGE = 15  # characters: a sentence, so the mentor has something to answer
+MAX_MESSAGE = 1000
+SUGGESTIONS = 3  # other mentors shown to a student whose request was declined
+
+
+@dataclass
+class AcceptOutcome:
+    request: MentorshipRequest
+    pair: Pair
+    withdrawn: list[MentorshipRequest] = field(default_factory=list)  # the mentee's other requests
+    declined_full: list[MentorshipRequest] = field(default_factory=list)  # others waiting for this mentor
+
+
+# --- looking things up -----------------------------------------------------------------------------
+
+
+def parse_id(payload: str) -> int:
+    """A button's id payload; 0 (found nowhere) when it isn't a number."""
+    try:
+        return int(payload)
+    except (TypeError, ValueError):
+        return 0
+
+
+async def request_for_mentor(session: AsyncSession, mentor: User, request_id: int) -> MentorshipRequest:
+    """A request addressed to this mentor, or a refusal (a forged or someone else's id)."""
+    request = await session.get(MentorshipRequest, request_id, populate_existing=True) if request_id > 0 else None
+    if request is None or request.mentor_id != mentor.id:
+        raise Refusal(_("That request isn't addressed to you, so nothing was changed. /requests shows yours."))
+    return request
+
+
+async def request_of_mentee(session: AsyncSession, mentee: User, request_id: int) -> MentorshipRequest:
+    request = await session.get(MentorshipRequest, request_id, populate_existing=True) if request_id > 0 else None
+    if request is None or request.mentee_id != mentee.id:
+        raise Refusal(_("That isn't one of your requests, so nothing was changed. /requests shows yours."))
+    return request
+
+
+async def pending_of_mentee(session: AsyncSession, mentee_id: int) -> list[MentorshipRequest]:
+    rows = await session.scalars(
+        select(MentorshipRequest)
+        .where(MentorshipRequest.mentee_id == mentee_id, MentorshipRequest.status == "pending")
+        .order_by(MentorshipRequest.created_at, MentorshipRequest.id)
+    )
+    return list(rows)
+
+
+async def pending_for_mentor(session: AsyncSession, mentor_id: int) -> list[MentorshipRequest]:
+    rows = await session.scalars(
+        select(MentorshipRequest)
+        .where(MentorshipRequest.mentor_id == mentor_id, MentorshipRequest.status == "pending")
+        .order_by(MentorshipRequest.created_at, MentorshipRequest.id)
+    )
+    return list(rows)
+
+
+def _not_pending(request: MentorshipRequest) -> Refusal:
+    texts = {
+        "accepted": _("That request was already accepted, so nothing was changed."),
+        "declined": _("That request was already answered, so nothing was changed."),
+        "withdrawn": _("That request was withdrawn, so nothing was changed."),
+        "expired": _("That request expired, so nothing was changed."),
+    }
+    return Refusal(texts.get(request.status, _("That request is no longer open, so nothing was changed.")))
+
+
+# --- sending ---------------------------------------------------------------------------------------
+
+
+async def check_can_request(session: AsyncSession, mentee: User, mentor_id: int, programme: Programme) -> User:
+    """Everything that must hold before a student writes their message; returns the mentor."""
+    if mentee.role != "student" or await session.get(MenteeProfile, mentee.id) is None:
+        raise Refusal(_("Let's set up your student profile first: send /start."))
+    open_pairs = await pairs.open_pairs_of(session, mentee)
+    if open_pairs:
+        mentor_user = await session.get(User, open_pairs[0].mentor_id)
+        raise Refusal(
+            fmt(
+                _(
+                    "You already have a mentor, {name}, so you can't send new requests. If it isn't working "
+                    "out, you can end the mentorship kindly with /end, or /report to talk to {office}."
+                ),
+                name=mentor_user.name if mentor_user else "",
+                office=programme.office,
+            )
+        )
+    mentor = await session.get(User, mentor_id) if mentor_id > 0 else None
+    profile = await session.get(MentorProfile, mentor_id, populate_existing=True) if mentor else None
+    if mentor is None or profile is None or profile.status != "approved" or mentor.role != "alumnus":
+        raise Refusal(_("That mentor isn't available. /mentors shows who you can ask now."))
+    if not profile.active:
+        raise Refusal(
+            fmt(_("{name} has paused mentoring for now. /mentors shows who you can ask."), name=mentor.first_name)
+        )
+    if profile.active_mentees >= profile.capacity:
+        raise Refusal(
+            fmt(_("{name} has no free place right now. /mentors shows who you can ask."), name=mentor.first_name)
+        )
+    pending = await pending_of_mentee(session, mentee.id)
+    if any(r.mentor_id == mentor_id for r in pending):
+        raise Refusal(
+            fmt(
+                _("You've already sent {name} a request; they'll answer soon. /requests shows it."),
+                name=mentor.first_name,
+            )
+        )
+    if len(pending) >= programme.max_pending_requests:
+        raise Refusal(
+            fmt(
+                _(
+                    "You have {n} requests waiting already, the most at a time. Wait for an answer, or withdraw "
+                    "one in /requests to ask someone else."
+                ),
+                n=len(pending),
+            )
+        )
+    return mentor
+
+
+async def send_request(
+    session: AsyncSession, mentee: User, mentor_id: int, message: str, now: dt.datetime, programme: Programme
+) -> MentorshipRequest:
+    """Record the request and tell the mentor (with Accept/Decline). The mentee's contact stays hidden."""
+    # One student's sends queue behind each other (their user row), so two at once can't both pass the
+    # pending-limit and duplicate checks; the unique index stays as the last guard.
+    await pairs.lock_user(session, mentee.id)
+    mentor = await check_can_request(session, mentee, mentor_id, programme)
+    text = message.strip()
+    if len(text) < MIN_MESSAGE:
+        raise Refusal(
+            _("Please write a sentence or two: why this mentor, and what you hope for. For example: ")
+            + _("'I'd love your advice on my CV for software internships.'")
+        )
+    if len(text) > MAX_MESSAGE:
+        raise Refusal(fmt(_("That's a bit long: please keep it under {n} characters."), n=MAX_MESSAGE))
+    request = MentorshipRequest(mentee_id=mentee.id, mentor_id=mentor.id, message=text, created_at=now)
+    session.add(request)
+    try:
+        await session.flush()
+    except IntegrityError:  # the partial unique index: the same request sent twice at once
+        raise Refusal(
+            fmt(_("You've already sent {name} a request; they'll answer soon."), name=mentor.first_name)
+        ) from None
+    queue_message(session, now, await request_message(session, request, programme), user_id=mentor.id)
+    return request
+
+
+async def request_message(session: AsyncSession, request: MentorshipRequest, programme: Programme) -> Reply:
+    """What the mentor reads: who is asking, their profile (no contact details), their words, the buttons."""
+    mentee = await session.get(User, request.mentee_id)
+    profile = await session.get(MenteeProfile, request.mentee_id)
+    assert mentee is not None
+    card = mentee_card(mentee, profile, programme) if profile else f"<b>{esc(mentee.name)}</b>"
+    text = (
+        fmt(_("{name} would like you as their mentor. Their message:"), name=mentee.first_name)
+        + f"\n\n<i>{esc(request.message)}</i>\n\n"
+        + card
+        + "\n\n"
+        + _("Accept to share contact details with each other. Decline if it's not a fit; they'll be shown others.")
+    )
+    return Reply(
+        text,
+        buttons=[
+            [
+                Button(_("Accept"), "req.acc", str(request.id), style="primary"),
+                Button(_("Decline"), "req.dec", str(request.id)),
+            ]
+        ],
+    )
+
+
+# --- withdrawing -----------------------------------------------------------------------------------
+
+
+async def _set_status(
+    session: AsyncSession, request: MentorshipRequest, status: str, now: dt.datetime, reason: str = ""
+) -> bool:
+    """Move a pending request on; False when something else answered it first."""
+    result = await session.execute(
+        update(MentorshipRequest)
+        .where(MentorshipRequest.id == request.id, MentorshipRequest.status == "pending")
+        .values(status=status, answered_at=now, reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(request)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def withdraw_request(session: AsyncSession, mentee: User, request_id: int, now: dt.datetime) -> User:
+    """The mentee takes a pending request back; the mentor is told nobody is waiting. Returns the mentor."""
+    request = await request_of_mentee(session, mentee, request_id)
+    if request.status != "pending" or not await _set_status(session, request, "withdrawn", now, "by mentee"):
+        raise _not_pending(request)
+    mentor = await session.get(User, request.mentor_id)
+    assert mentor is not None
+    queue_message(
+        session,
+        now,
+        Reply(
+            fmt(
+                _("{name} has withdrawn their request, so there's nothing to answer. Thank you!"),
+                name=mentee.first_name,
+            )
+        ),
+        user_id=mentor.id,
+    )
+    return mentor
+
+
+# --- answering -------------------------------------------------------------------------------------
+
+
+async def accept_request(
+    session: AsyncSession, mentor: User, request_id: int, now: dt.datetime, programme: Programme
+) -> AcceptOutcome:
+    """Accept: the pair is created (capacity claimed) and everyone affected is told."""
+    request = await request_for_mentor(session, mentor, request_id)
+    if request.status != "pending":
+        raise _not_pending(request)
+    mentee = await session.get(User, request.mentee_id)
+    if mentee is None:
+        raise Refusal(_("That student has left the programme, so nothing was changed."))
+    # Lock order (see bot.services.pairs): the mentor's place first, then the mentee, then requests.
+    pair = await pairs.create_pair(
+        session, mentor=mentor, mentee=mentee, now=now, matched_by="request", request_id=request.id, programme=programme
+    )
+    others = [p for p in await pairs.open_pairs_of(session, mentee) if p.id != pair.id]
+    if others:
+        raise Refusal(
+            fmt(
+                _("{name} has just been matched with another mentor, so this request is closed."),
+                name=mentee.first_name,
+            )
+        )
+    if not await _set_status(session, request, "accepted", now):
+        raise _not_pending(request)
+    outcome = AcceptOutcome(request, pair)
+    await settle_after_match(session, pair, now, programme, outcome)
+    return outcome
+
+
+async def settle_after_match(
+    session: AsyncSession, pair: Pair, now: dt.datetime, programme: Programme, outcome: AcceptOutcome | None = None
+) -> AcceptOutcome | None:
+    """After any match: withdraw the mentee's other requests (telling those mentors), and if the mentor is
+    now full, answer the requests still waiting for them (showing those students other mentors)."""
+    mentee = await session.get(User, pair.mentee_id)
+    mentor = await session.get(User, pair.mentor_id)
+    assert mentee is not None and mentor is not None
+    withdrawn: list[MentorshipRequest] = []
+    for other in await pending_of_mentee(session, mentee.id):
+        if await _set_status(session, other, "withdrawn", now, "matched"):
+            withdrawn.append(other)
+            queue_message(
+                session,
+                now,
+                Reply(
+                    fmt(
+                        _(
+                            "{name} has found a mentor, so their request to you is closed and there's nothing "
+                            "to answer. Thank you for considering it!"
+                        ),
+                        name=mentee.first_name,
+                    )
+                ),
+                user_id=other.mentor_id,
+            )
+    declined: list[MentorshipRequest] = []
+    profile = await session.get(MentorProfile, mentor.id, populate_existing=True)
+    if profile is not None and profile.active_mentees >= profile.capacity:
+        for waiting in await pending_for_mentor(session, mentor.id):
+            if await _set_status(session, waiting, "declined", now, "full"):
+                declined.append(waiting)
+                await _tell_declined(session, waiting, mentor, now, programme, full=True)
+    if outcome is not None:
+        outcome.withdrawn, outcome.declined_full = withdrawn, declined
+    return outcome
+
+
+async def decline_request(
+    session: AsyncSession, mentor: User, request_id: int, reason: str, now: dt.datetime, programme: Programme
+) -> MentorshipRequest:
+    """Decline (with an optional reason the student reads); the student sees other mentors at once."""
+    request = await request_for_mentor(session, mentor, request_id)
+    reason = (reason or "").strip()
+    if len(reason) > 500:
+        raise Refusal(fmt(_("That's a bit long: please keep it under {n} characters."), n=500))
+    if request.status != "pending" or not await _set_status(session, request, "declined", now, reason):
+        raise _not_pending(request)
+    await _tell_declined(session, request, mentor, now, programme, full=False)
+    return request
+
+
+async def _tell_declined(
+    session: AsyncSession,
+    request: MentorshipRequest,
+    mentor: User,
+    now: dt.datetime,
+    programme: Programme,
+    *,
+    full: bool,
+) -> None:
+    mentee = await session.get(User, request.mentee_id)
+    if mentee is None:
+        return
+    if full:
+        opening = fmt(
+            _("{mentor} has just filled their last mentee place, so they can't take your request. It's not about you!"),
+            mentor=mentor.first_name,
+        )
+    elif request.reason and request.reason != "full":
+        opening = fmt(
+            _("{mentor} can't take you on right now. They said: <i>{reason}</i>"),
+            mentor=mentor.first_name,
+            reason=request.reason,
+        )
+    else:
+        opening = fmt(_("{mentor} can't take you on right now. Please don't be discouraged!"), mentor=mentor.first_name)
+    asked = {r.mentor_id for r in await pending_of_mentee(session, mentee.id)}
+    matches = await best_mentors_for(
+        session, mentee, programme, exclude_ids={mentor.id, *asked}, limit=SUGGESTIONS, now=now
+    )
+    queue_message(session, now, suggestions_reply(opening, matches, programme), user_id=mentee.id)
+
+
+def suggestions_reply(opening: str, matches: list[Match], programme: Programme) -> Reply:
+    """A kind opening, the next best mentors with a free place, and a way to look at them."""
+    lines = [opening, ""]
+    if matches:
+        lines.append(_("These mentors have a free place and fit you well:"))
+        for match in matches:
+            lines.append(f"• <b>{esc(match.mentor.name)}</b>" + (f" — {match.reason}" if match.reason else ""))
+        buttons = [[Button(_("Browse mentors"), "browse.open")]]
+    else:
+        lines.append(
+            fmt(
+                _("Every mentor who fits is busy at the moment. {office} can help: /report reaches them."),
+                office=programme.office,
+            )
+        )
+        buttons = []
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+async def count_pending(session: AsyncSession, mentee_id: int) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(MentorshipRequest)
+            .where(MentorshipRequest.mentee_id == mentee_id, MentorshipRequest.status == "pending")
+        )
+        or 0
+    )
