@@ -18,15 +18,20 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations up to the newest")
     sub.add_parser("demo", help="load the demo people into an empty database")
+    sub.add_parser("sweep", help="run the scheduler's sweeps once and exit (for cron)")
     return parser
 
 
 async def _console(settings: Settings) -> None:
     from bot.core.app import Core
+    from bot.core.clock import OffsetClock
     from bot.platforms.console import run_console
+    from scheduler.runner import load_clock_offset
 
-    core = await Core.create(settings)
+    clock = OffsetClock()
+    core = await Core.create(settings, clock)
     try:
+        clock.offset = await load_clock_offset(core.sessions)  # where the last /clock left the demo
         if settings.demo_data:
             await _load_demo(core)
         await run_console(core)
@@ -63,6 +68,20 @@ async def _demo(settings: Settings) -> None:
         await core.close()
 
 
+async def _sweep(settings: Settings) -> None:
+    from bot.core.app import Core
+    from scheduler.sweeps import sweep_core
+
+    core = await Core.create(settings)
+    try:
+        result = await sweep_core(core)
+        print(f"Sweep done: {result.total} notices queued {result.notes}.")
+        if result.failed:
+            raise ConfigError(f"these sweeps failed and run again next time: {', '.join(result.failed)}")
+    finally:
+        await core.close()
+
+
 async def _run(settings: Settings) -> None:
     if not (settings.telegram_enabled or settings.slack_enabled):
         await _console(settings)
@@ -88,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING if console else getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    runners = {"run": _run, "console": _console, "db": _upgrade, "demo": _demo}
+    runners = {"run": _run, "console": _console, "db": _upgrade, "demo": _demo, "sweep": _sweep}
     try:
         asyncio.run(runners[command](settings))
     except KeyboardInterrupt:

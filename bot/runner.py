@@ -29,8 +29,13 @@ async def run_platforms(settings: Settings) -> None:
             core.delivery.add_transport(slack)
             tasks.append(asyncio.create_task(slack.run(), name="slack"))
         tasks.append(asyncio.create_task(core.delivery.run_forever(), name="delivery"))
-        # The scheduler's sweeps start here too (scheduler/).
-        await asyncio.gather(*tasks)
+        from scheduler.runner import start_scheduler
+
+        scheduler = start_scheduler(core)  # the sweeps: nudges, reminders, surveys (scheduler/)
+        try:
+            await asyncio.gather(*tasks)
+        finally:
+            scheduler.shutdown(wait=False)
     finally:
         for task in tasks:
             task.cancel()

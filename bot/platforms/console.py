@@ -60,6 +60,9 @@ class ConsoleChat:
         if stripped.startswith("/as"):
             self._switch(stripped[3:].strip())
             return True
+        if stripped.split(" ", 1)[0] == "/clock":
+            await self._move_clock(stripped[6:].strip())
+            return True
         event = self._event_for(stripped)
         if event is None:
             return True
@@ -87,6 +90,34 @@ class ConsoleChat:
                 if button.label.lower().removeprefix("✓ ") == wanted:
                     return Event(actor=self.actor(), kind="action", action=button.action, payload=button.payload)
         return Event.command_from_text(self.actor(), text)
+
+    async def _move_clock(self, how: str) -> None:
+        """`/clock +31d` (or +2w, +5h, +30m): move time forward, run the scheduler's sweeps, deliver."""
+        import datetime as dt
+        import re
+
+        from scheduler.runner import save_clock_offset
+        from scheduler.sweeps import sweep_core
+
+        found = re.fullmatch(r"\+(\d{1,4})([mhdw])", how)
+        clock = self.core.clock
+        if how and (found is None or not hasattr(clock, "advance")):
+            self._print(_("Usage: /clock +31d moves time 31 days on (also +2w, +5h, +30m) and runs the reminders."))
+            return
+        if found is not None:
+            unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[found.group(2)]
+            clock.advance(dt.timedelta(**{unit: int(found.group(1))}))  # type: ignore[attr-defined]
+            if hasattr(clock, "offset"):
+                await save_clock_offset(self.core.sessions, clock.offset)
+        result = await sweep_core(self.core)
+        sent = await self.core.delivery.flush()
+        self._print(
+            _("— it is now {time} (UTC); {queued} reminders due, {sent} messages delivered —").format(
+                time=clock.now().strftime("%a %d %b %Y %H:%M"), queued=result.total, sent=sent
+            )
+        )
+        if result.total > sent:
+            self._print(_("  (the rest wait for the person's daytime, 9:00 to 20:00: try /clock +12h)"))
 
     def _switch(self, name: str) -> None:
         name = name.strip().lower()

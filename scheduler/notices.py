@@ -1,0 +1,149 @@
+"""Claiming a notice exactly once, and gathering what is due for one person into one message a day.
+
+A notice is a row with a unique key (subject, kind, period), inserted with ON CONFLICT DO NOTHING in the
+transaction that queues its message: whoever inserts the row sends the notice; a second sweep, a second
+process or a rerun after a crash finds the key taken and sends nothing.
+
+Everything the scheduler tells one person on one local day travels in one outbox message, recorded as a
+"day" notice (key day:<user>:<date>). A later sweep that finds more for that person adds it to that
+message while it still waits for their daytime; once it has gone out, the news waits for the next day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.core.context import queue_message
+from bot.core.replies import Button, Reply
+from bot.programme import Programme
+from scheduler.daytime import daytime_start_on, local_day, next_daytime, zone_for
+from storage.models import Notice, Outbox, User
+
+DAY = "day"
+MAX_DAYS_AHEAD = 14  # how far one person's news may be pushed back to keep one message a day
+
+
+@dataclass
+class Note:
+    """One piece of an unsolicited message to one person: combined with their other news of the day."""
+
+    user_id: int
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+async def claim(
+    session: AsyncSession,
+    key: str,
+    kind: str,
+    now: dt.datetime,
+    *,
+    user_id: int | None = None,
+    pair_id: int | None = None,
+    request_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> int | None:
+    """Insert the notice row; its id when this caller won it, None when it exists already."""
+    stmt = (
+        _insert(session)(Notice)
+        .values(
+            key=key,
+            kind=kind,
+            user_id=user_id,
+            pair_id=pair_id,
+            request_id=request_id,
+            data=data or {},
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Notice.id)
+    )
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def taken_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """Which of these keys are claimed already (one indexed lookup per 500 keys), to skip them cheaply."""
+    wanted = list(dict.fromkeys(keys))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(await session.scalars(select(Notice.key).where(Notice.key.in_(chunk))))
+    return found
+
+
+def combine(notes: list[Note], existing: Reply | None = None) -> Reply:
+    """Several pieces as one message: texts one after another, each piece's buttons under it all."""
+    texts = [existing.text] if existing is not None and existing.text else []
+    buttons = list(existing.buttons) if existing is not None else []
+    for note in notes:
+        texts.append(note.text)
+        buttons.extend(note.buttons)
+    return Reply("\n\n".join(texts), buttons=buttons)
+
+
+async def post_notes(
+    session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings, notes: list[Note]
+) -> int:
+    """Queue the notes, one message per person per local day, in their daytime. Returns messages touched."""
+    by_user: dict[int, list[Note]] = {}
+    for note in notes:
+        by_user.setdefault(note.user_id, []).append(note)
+    for user_id in sorted(by_user):  # one order everywhere, so two sweepers never wait on each other in a circle
+        await _post_for(session, now, programme, settings, user_id, by_user[user_id])
+    return len(by_user)
+
+
+async def _post_for(
+    session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings, user_id: int, notes: list[Note]
+) -> None:
+    user = await session.get(User, user_id)
+    zone = zone_for(user, settings)
+    send_at = next_daytime(now, zone, programme)
+    for _attempt in range(MAX_DAYS_AHEAD):
+        day = local_day(send_at, zone)
+        key = f"{DAY}:{user_id}:{day.isoformat()}"
+        notice_id = await claim(session, key, DAY, now, user_id=user_id)
+        if notice_id is not None:
+            row = queue_message(session, now, combine(notes), user_id=user_id, not_before=send_at)
+            await session.flush()
+            await session.execute(update(Notice).where(Notice.id == notice_id).values(data={"outbox_id": row.id}))
+            return
+        if await _add_to_waiting(session, key, notes):
+            return
+        send_at = daytime_start_on(day + dt.timedelta(days=1), zone, programme)
+    # Two weeks of daily messages already: say it anyway rather than lose it.
+    queue_message(session, now, combine(notes), user_id=user_id, not_before=send_at)
+
+
+async def _add_to_waiting(session: AsyncSession, key: str, notes: list[Note]) -> bool:
+    """Add to that day's message if it has not started going out (never claimed by delivery)."""
+    day_notice = await session.scalar(select(Notice).where(Notice.key == key))
+    outbox_id = (day_notice.data or {}).get("outbox_id") if day_notice is not None else None
+    if outbox_id is None:
+        return False
+    # Locked, so delivery claims it only after this transaction: with the added text, or not at all yet.
+    row = await session.scalar(
+        select(Outbox).where(Outbox.id == outbox_id).with_for_update().execution_options(populate_existing=True)
+    )
+    if row is None or row.status != "pending" or row.attempts > 0:
+        return False
+    merged = combine(notes, Reply.from_dict(row.reply))
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id, Outbox.status == "pending", Outbox.attempts == 0)
+        .values(reply=merged.to_dict())
+    )
+    return True

@@ -1,0 +1,62 @@
+"""Running the sweeps periodically inside the bot process, and the console's persisted clock offset.
+
+APScheduler only says *when* to look; exactly-once comes from the notices table, so two bot processes
+(each with its own scheduler, never a shared job store) may both sweep and still send each notice once.
+The interval trigger runs in UTC; a run that was missed or skipped loses nothing, as the next one finds
+everything still due.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from scheduler.sweeps import SweepResult, sweep_core
+from storage.models import ClockOffset
+
+log = logging.getLogger(__name__)
+JOB_ID = "sweep"
+
+
+async def _sweep_job(core: Any) -> None:
+    result: SweepResult = await sweep_core(core)
+    if result.total or result.failed:
+        log.info("sweep: %s notices queued %s; failed: %s", result.total, result.notes, result.failed or "none")
+
+
+def start_scheduler(core: Any, *, interval_minutes: int | None = None) -> AsyncIOScheduler:
+    """Start sweeping now and then every `interval_minutes` (default SWEEP_INTERVAL_MINUTES)."""
+    minutes = interval_minutes or core.settings.sweep_interval_minutes
+    scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    scheduler.add_job(
+        _sweep_job,
+        IntervalTrigger(minutes=minutes, timezone=dt.UTC),
+        args=[core],
+        id=JOB_ID,
+        next_run_time=dt.datetime.now(dt.UTC),  # a first sweep at start catches up after downtime
+        misfire_grace_time=minutes * 60,  # late by up to one interval: still run (the default is 1 s)
+        coalesce=True,  # several missed runs become one; the sweep catches up on all of it anyway
+        max_instances=1,
+    )
+    scheduler.start()
+    return scheduler
+
+
+async def load_clock_offset(sessions: async_sessionmaker[AsyncSession]) -> dt.timedelta:
+    async with sessions() as session:
+        row = await session.get(ClockOffset, 1)
+    return dt.timedelta(seconds=row.seconds if row is not None else 0)
+
+
+async def save_clock_offset(sessions: async_sessionmaker[AsyncSession], offset: dt.timedelta) -> None:
+    async with sessions() as session, session.begin():
+        row = await session.get(ClockOffset, 1)
+        if row is None:
+            session.add(ClockOffset(id=1, seconds=int(offset.total_seconds())))
+        else:
+            row.seconds = int(offset.total_seconds())
