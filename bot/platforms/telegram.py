@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -43,7 +44,7 @@ from bot.core.app import Core
 from bot.core.context import queue_message
 from bot.core.delivery import RetryLater, Unreachable
 from bot.core.events import Actor, Event
-from bot.core.markup import shorten, to_plain, to_telegram_html
+from bot.core.markup import esc, shorten, to_plain, to_telegram_html
 from bot.core.registry import CommandSpec
 from bot.core.replies import Button, Reply
 from bot.i18n import _
@@ -379,6 +380,8 @@ class TelegramPlatform:
         """Send the replies to the chat the update came from. If Telegram says "later" or the network
         fails, the rest goes through the outbox so nothing is lost."""
         for index, reply in enumerate(replies):
+            if chat_id < 0 and reply.expects_text:
+                reply = _with_group_hint(reply)
             try:
                 await self._send(chat_id, reply, pressed=pressed if reply.edit else None)
             except BadRequest as exc:  # (a NetworkError in PTB) this message can never be sent as it is
@@ -505,6 +508,12 @@ class TelegramPlatform:
                 return True
             return False
         return True
+
+
+def _with_group_hint(reply: Reply) -> Reply:
+    """In a group the bot reads only commands and replies to itself (privacy mode), so say how to answer."""
+    hint = _("In this group, reply to this message so I can read your answer.")
+    return dataclasses.replace(reply, text=f"{reply.text}\n\n<i>{esc(hint)}</i>")
 
 
 def _bot_command(spec: CommandSpec) -> BotCommand:

@@ -46,9 +46,11 @@ class TgPerson:
     def id(self) -> int:
         return int(self.user["id"])
 
-    async def say(self, text: str) -> str:
+    async def say(self, text: str, *, replying: bool = False) -> str:
+        """Type a message; `replying` makes it a reply to the bot's last message (how groups answer)."""
+        reply_to = self.world.fake.chat_messages(self.chat_id)[-1] if replying else None
         self.mark = len(self.world.fake.calls)
-        await self.world.feed(self.world.fake.message_update(self.user, text, self.chat_id))
+        await self.world.feed(self.world.fake.message_update(self.user, text, self.chat_id, reply_to))
         return self.text
 
     async def press(self, label: str) -> str:
@@ -145,9 +147,9 @@ class TelegramWorld:
     def person(self, user_id: int, first: str, last: str = "", username: str = "") -> TgPerson:
         return TgPerson(self, user_id, first, last, username)
 
-    def staff_member(self) -> TgPerson:
-        """The career-team member (STAFF_IDS), pressing buttons in the staff group."""
-        person = TgPerson(self, STAFF_MEMBER, "Sam", "Career")
+    def staff_member(self, user_id: int = STAFF_MEMBER, first: str = "Sam") -> TgPerson:
+        """Someone in the staff group (the career-team member of STAFF_IDS by default)."""
+        person = TgPerson(self, user_id, first, "Career")
         person.chat_id = STAFF_CHAT
         return person
 

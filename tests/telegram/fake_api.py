@@ -292,15 +292,19 @@ class FakeTelegram:
         self._new_update.set()
         return update
 
-    def message_update(self, user: dict[str, Any], text: str, chat_id: int | None = None) -> dict[str, Any]:
+    def message_update(
+        self, user: dict[str, Any], text: str, chat_id: int | None = None, reply_to: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         chat_id = chat_id if chat_id is not None else user["id"]
-        message = {
+        message: dict[str, Any] = {
             "message_id": next(self._message_ids),
             "date": 1_700_000_000,
             "chat": _chat(chat_id),
             "from": user,
             "text": text,
         }
+        if reply_to is not None:
+            message["reply_to_message"] = {k: v for k, v in reply_to.items() if not k.startswith("_")}
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
