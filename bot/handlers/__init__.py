@@ -10,6 +10,7 @@ from bot.handlers import (  # noqa: F401
     match,
     nudges,
     preferences,
+    privacy,
     profile,
     report,
     requests,

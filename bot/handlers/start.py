@@ -58,13 +58,40 @@ async def choose_role(ctx: Context) -> Reply:
 
 @command("help", help=N_("what you can do here"))
 async def help_command(ctx: Context) -> Reply:
-    lines = [fmt(_("<b>What you can do</b>, {first}:"), first=ctx.user.first_name or _("friend"))]
+    """The commands this person may run, grouped by who they are for (checked from the database)."""
+    groups: dict[str, list[str]] = {key: [] for key, _title in HELP_GROUPS}
     for spec in ctx.core.commands_for(ctx.user):
         if spec.help:
-            lines.append(f"/{spec.name} — {esc(_(spec.help))}")
+            groups[_help_group(spec.roles)].append(f"/{spec.name} — {esc(_(spec.help))}")
+    lines = [fmt(_("<b>What you can do</b>, {first}:"), first=ctx.user.first_name or _("friend"))]
+    for key, title in HELP_GROUPS:
+        if groups[key]:
+            lines += ["", f"<b>{esc(_(title))}</b>", *groups[key]]
     lines.append("")
     lines.append(fmt(_("Questions or a problem? /report reaches {office}."), office=ctx.programme.office))
     return Reply("\n".join(lines))
+
+
+# /help's sections, in the order shown: what is most particular to the person comes first.
+HELP_GROUPS = (
+    ("mentorship", N_("Your mentorship")),
+    ("student", N_("For students")),
+    ("alumnus", N_("For mentors")),
+    ("staff", N_("For the career team")),
+    ("any", N_("Getting around")),
+)
+
+
+def _help_group(roles: frozenset[str]) -> str:
+    if roles == {"staff"}:
+        return "staff"
+    if roles == {"student"}:
+        return "student"
+    if roles == {"alumnus"}:
+        return "alumnus"
+    if "any" in roles:
+        return "any"
+    return "mentorship"  # both sides of a mentorship (students and mentors, or any member)
 
 
 @action("help.show")

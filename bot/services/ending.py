@@ -128,9 +128,11 @@ def _told(pair: Pair, side: User, other: User, by: User | None, reason: str) -> 
 
 async def _with_mentee_next_steps(session: AsyncSession, reply: Reply, pair: Pair, programme: Programme) -> Reply:
     """Add the thank-you invitation, and other mentors when the fit was the problem."""
-    text = reply.text + "\n\n" + _("If you'd like to, send your mentor a short thank-you note: it means a lot to them.")
-    buttons = [[Button(_("Write a thank-you note"), "end.thanks", str(pair.id), style="primary")]]
-    if pair.end_reason in ("chemistry", "fit"):
+    text, buttons = reply.text, []
+    if pair.end_reason != "forget":  # a mentor who left has no one to receive the note
+        text += "\n\n" + _("If you'd like to, send your mentor a short thank-you note: it means a lot to them.")
+        buttons.append([Button(_("Write a thank-you note"), "end.thanks", str(pair.id), style="primary")])
+    if pair.end_reason in ("chemistry", "forget"):
         mentee = await session.get(User, pair.mentee_id)
         if mentee is not None:
             suggestions = await other_matches(session, mentee, programme, exclude_ids=(pair.mentor_id,))
