@@ -1,0 +1,181 @@
+"""Daytime delivery, one message a day per person, and exactly once: sweeps twice, two sweepers racing on
+one database (SQLite or PostgreSQL), and a sweep that dies half-way."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+
+from bot.core.app import Core
+from bot.core.clock import ManualClock
+from bot.platforms.console import ConsoleChat
+from scheduler.daytime import next_daytime
+from scheduler.sweeps import SWEEPS, run_sweeps, sweep_nudges
+from storage.db import make_engine, make_sessionmaker
+from storage.models import Notice, Outbox
+from tests.scheduler.helpers import START, outbox_count, pair, person, request, sweep
+from tests.support import Harness
+
+DAY = dt.timedelta(days=1)
+
+
+def test_daytime_follows_the_wall_clock_across_a_daylight_saving_change(core: Core) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    programme = core.programme
+    # Saturday 28 March 2026, 03:00 in Berlin (CET, UTC+1): daytime starts 09:00 CET = 08:00 UTC.
+    assert next_daytime(dt.datetime(2026, 3, 28, 2, 0, tzinfo=dt.UTC), berlin, programme) == dt.datetime(
+        2026, 3, 28, 8, 0, tzinfo=dt.UTC
+    )
+    # The clocks go forward that night: on Sunday 09:00 is CEST (UTC+2) = 07:00 UTC.
+    assert next_daytime(dt.datetime(2026, 3, 28, 20, 30, tzinfo=dt.UTC), berlin, programme) == dt.datetime(
+        2026, 3, 29, 7, 0, tzinfo=dt.UTC
+    )
+    # And back in October: 09:00 CET again = 08:00 UTC on Sunday 25 October.
+    assert next_daytime(dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC), berlin, programme) == dt.datetime(
+        2026, 10, 25, 8, 0, tzinfo=dt.UTC
+    )
+    during = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
+    assert next_daytime(during, berlin, programme) == during
+
+
+async def test_a_nudge_due_at_night_waits_for_the_persons_morning(harness: Harness, clock: ManualClock) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus", timezone="Asia/Almaty")  # UTC+5
+    mentee = await person(harness.core, "alex", "student", timezone="America/New_York")  # UTC-5 in winter
+    started = dt.datetime(2026, 1, 12, 20, 0, tzinfo=dt.UTC)  # 01:00 in Almaty, 15:00 in New York
+    await pair(harness.core, mentor, mentee, started=started)
+    aigerim, alex = harness.person("aigerim"), harness.person("alex")
+
+    clock.set(started + 30 * DAY)
+    await sweep(harness)
+    assert "Have you talked?" in alex.inbox_text()  # 15:00 in New York: daytime
+    assert aigerim.inbox == []  # 01:00 in Almaty: it waits
+    clock.set(dt.datetime(2026, 2, 12, 3, 59, tzinfo=dt.UTC))
+    await harness.core.delivery.flush()
+    assert aigerim.inbox == []
+    clock.set(dt.datetime(2026, 2, 12, 4, 0, tzinfo=dt.UTC))  # 09:00 in Almaty
+    await harness.core.delivery.flush()
+    assert "Have you talked?" in aigerim.inbox_text()
+
+
+async def test_everything_due_for_one_person_on_one_day_is_one_message(harness: Harness, clock: ManualClock) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    alex = await person(harness.core, "alex", "student")
+    bota = await person(harness.core, "bota", "student")
+    dana = await person(harness.core, "dana", "student")
+    await pair(harness.core, mentor, alex)
+    await pair(harness.core, mentor, bota)
+    await pair(harness.core, mentor, dana, started=START + dt.timedelta(hours=3))
+    await request(harness.core, mentor, await person(harness.core, "erlan", "student"), created=START + 23 * DAY)
+    aigerim = harness.person("aigerim")
+
+    clock.set(START + 30 * DAY)  # two nudges and a request reminder due for Aigerim: one message
+    await sweep(harness)
+    assert len(aigerim.inbox) == 1
+    text = aigerim.inbox[0].text
+    assert "you and Alex" in text and "you and Bota" in text and "Erlan Example asked you" in text
+    assert len(aigerim.inbox[0].buttons) == 4  # two rows of answers for each mentee
+
+    clock.set(START + 30 * DAY + dt.timedelta(hours=3))  # Dana's nudge: the day's message has gone out
+    await sweep(harness)
+    assert len(aigerim.inbox) == 1
+    clock.set(START + 31 * DAY - dt.timedelta(hours=1, minutes=1))
+    await harness.core.delivery.flush()
+    assert len(aigerim.inbox) == 1
+    clock.set(START + 31 * DAY - dt.timedelta(hours=1))  # 09:00 next day
+    await harness.core.delivery.flush()
+    assert len(aigerim.inbox) == 2 and "you and Dana" in aigerim.inbox[1].text
+    assert len(harness.person("dana").inbox) == 1
+
+
+async def test_news_found_later_joins_the_message_still_waiting_for_daytime(
+    harness: Harness, clock: ManualClock
+) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    alex = await person(harness.core, "alex", "student")
+    bota = await person(harness.core, "bota", "student")
+    late = START + dt.timedelta(hours=11)  # 21:00
+    await pair(harness.core, mentor, alex, started=late)
+    await pair(harness.core, mentor, bota, started=late + dt.timedelta(hours=2))
+    aigerim = harness.person("aigerim")
+    for hours in (0, 1, 2, 3):  # hourly sweeps through the night
+        clock.set(late + 30 * DAY + dt.timedelta(hours=hours))
+        await sweep(harness)
+    assert aigerim.inbox == []
+    assert await outbox_count(harness.core, mentor) == 1
+    clock.set(START + 31 * DAY - dt.timedelta(hours=1))
+    await harness.core.delivery.flush()
+    assert len(aigerim.inbox) == 1
+    assert "you and Alex" in aigerim.inbox[0].text and "you and Bota" in aigerim.inbox[0].text
+
+
+async def _many_due_pairs(core: Core, count: int) -> None:
+    mentors = [await person(core, f"mentor{i}", "alumnus") for i in range(count)]
+    for i, mentor in enumerate(mentors):
+        await pair(core, mentor, await person(core, f"student{i}", "student"))
+        await request(core, mentor, await person(core, f"asker{i}", "student"), created=START + 23 * DAY)
+
+
+async def test_two_sweepers_racing_on_one_database_send_each_notice_once(
+    core: Core, database_url: str, clock: ManualClock
+) -> None:
+    await _many_due_pairs(core, 6)
+    now = START + 30 * DAY
+    engines = [make_engine(database_url) for _ in range(2)]
+    try:
+        sessions = [make_sessionmaker(engine) for engine in engines]
+        runs = [run_sweeps(s, now, core.programme, core.settings) for s in sessions for _ in range(2)]
+        results = await asyncio.gather(*runs)
+    finally:
+        for engine in engines:
+            await engine.dispose()
+    assert all(not r.failed for r in results)
+    assert sum(r.notes.get("nudges", 0) for r in results) == 12  # 6 pairs, both sides, once
+    assert sum(r.notes.get("requests", 0) for r in results) == 6
+    async with core.sessions() as session:
+        per_user = list(await session.execute(select(Outbox.user_id, func.count()).group_by(Outbox.user_id)))
+        nudges = await session.scalar(select(func.count()).select_from(Notice).where(Notice.kind == "nudge"))
+    assert nudges == 12
+    assert len(per_user) == 12 and all(n == 1 for _user, n in per_user)  # one message each, no duplicates
+
+
+async def test_a_sweep_that_dies_half_way_sends_nothing_twice(harness: Harness, clock: ManualClock) -> None:
+    await _many_due_pairs(harness.core, 3)
+    core = harness.core
+    clock.set(START + 30 * DAY)
+
+    async def dies_after_claiming(session, now, programme, settings):  # type: ignore[no-untyped-def]
+        await sweep_nudges(session, now, programme, settings)
+        raise RuntimeError("the process was killed")
+
+    crashed = await run_sweeps(core.sessions, clock.now(), core.programme, core.settings, (dies_after_claiming,))
+    assert crashed.failed == ["dies_after_claiming"]
+    async with core.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Outbox)) == 0  # rolled back with its claims
+
+    first = await run_sweeps(core.sessions, clock.now(), core.programme, core.settings, SWEEPS[:2])
+    again = await run_sweeps(core.sessions, clock.now(), core.programme, core.settings)  # restarted: all of it
+    assert first.total == 9 and again.total == 0
+    await core.delivery.flush()
+    for i in range(3):
+        assert len(harness.person(f"mentor{i}").inbox) == 1
+        assert len(harness.person(f"student{i}").inbox) == 1
+
+
+async def test_the_terminal_clock_moves_time_and_shows_the_nudge(core: Core, clock: ManualClock) -> None:
+    await person(core, "aigerim", "alumnus")
+    await person(core, "alex", "student")
+    await pair(core, 1, 2)
+    out = io.StringIO()
+    chat = ConsoleChat(core, out)
+    await chat.handle_line("/as alex")
+    await chat.handle_line("/clock +31d")
+    shown = out.getvalue()
+    assert "it is now Thu 12 Feb 2026 10:00" in shown
+    assert "[bot → you]" in shown and "Have you talked?" in shown
+    assert "[bot → aigerim]" in shown
+    await chat.handle_line("/clock soon")
+    assert "Usage: /clock +31d" in out.getvalue()
