@@ -71,6 +71,7 @@ class Fault:
     retry_after: int = 3
     delay: float = 1.0
     chat_id: int | None = None
+    skip: int = 0  # let this many matching calls through first
 
 
 def visible(text: str) -> str:
@@ -167,6 +168,9 @@ class FakeTelegram:
             if fault.method != call.method or fault.times <= 0:
                 continue
             if fault.chat_id is not None and call.chat_id != fault.chat_id:
+                continue
+            if fault.skip > 0:
+                fault.skip -= 1
                 continue
             fault.times -= 1
             if fault.kind == "429":

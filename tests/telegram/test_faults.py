@@ -179,3 +179,16 @@ async def test_staff_chat_gets_what_is_for_staff(world: TelegramWorld) -> None:
     assert await world.platform.send_to_staff(Reply("<b>Escalation</b>: Alex hasn't heard back"))
     assert world.staff_chat()[-1].text == "Escalation: Alex hasn't heard back"
     assert world.staff_chat()[-1].chat_id == STAFF_CHAT
+
+
+async def test_a_long_message_cut_short_by_429_resumes_without_repeating(world: TelegramWorld) -> None:
+    alex = await _greeted(world)
+    text = "\n".join(f"Line {i}: " + "mentoring news " * 20 for i in range(60))
+    await queue_for(world, alex.id, Reply(text))
+    first_part = len(world.fake.calls)
+    world.fake.fail("sendMessage", "429", retry_after=5, chat_id=alex.chat_id, skip=1)  # the second part
+    assert await world.core.delivery.flush() == 0
+    world.clock.advance(dt.timedelta(seconds=6))
+    assert await world.core.delivery.flush() == 1
+    parts = [c for c in world.fake.calls[first_part:] if c.ok and c.method == "sendMessage"]
+    assert "\n".join(c.text for c in parts) == text  # every line once, in order

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.core.clock import ManualClock
 from storage.models import Identity, MenteeProfile, MentorProfile, User
-from tests.telegram.conftest import TelegramWorld, TgPerson
+from tests.telegram.conftest import TelegramWorld, TgPerson, make_world
+from tests.telegram.fake_api import FakeTelegram
 
 
 async def fill_mentee(alex: TgPerson) -> None:
@@ -77,3 +79,26 @@ async def test_alumna_sets_up_a_profile_and_staff_chat_hears_of_it(world: Telegr
     assert profile.status == "awaiting_approval" and set(profile.areas) == {"jobs", "networking", "jobs.cv"}
     # The career team's group gets the approval request, with buttons to act.
     assert "waiting for approval: Zhanna Abenova" in world.staff_text()
+
+
+async def test_a_restart_mid_form_carries_on_where_it_was(
+    fake: FakeTelegram, database_url: str, clock: ManualClock
+) -> None:
+    core, world = await make_world(fake, database_url, clock)
+    await world.start()
+    alex = world.person(5001, "Alex")
+    await alex.say("/start")
+    await alex.press("student")
+    await alex.say("Alex Kim")
+    await world.stop()
+    await core.close()
+
+    core, world = await make_world(fake, database_url, clock)  # the bot comes back up
+    await world.start()
+    try:
+        alex = world.person(5001, "Alex")
+        assert "What do you study?" in await alex.say("/start")
+        assert "Which year of study" in await alex.say("BA Economics")
+    finally:
+        await world.stop()
+        await core.close()
