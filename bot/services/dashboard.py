@@ -260,8 +260,8 @@ def _incoming_card(line: RequestLine) -> Reply:
         text,
         buttons=[
             [
-                Button(_("Accept"), "req.accept", str(line.request_id), style="primary"),
-                Button(_("Decline"), "req.decline", str(line.request_id)),
+                Button(_("Accept"), "req.acc", str(line.request_id), style="primary"),
+                Button(_("Decline"), "req.dec", str(line.request_id)),
             ]
         ],
     )
@@ -278,7 +278,7 @@ def _pair_card(line: PairLine) -> Reply:
     if line.status != "active":
         return Reply(
             fmt(_("<b>{name}</b>: you're agreeing how you'll work together."), name=line.person),
-            buttons=[[Button(_("See the agreement"), "agr.show", str(line.pair_id))]],
+            buttons=[[Button(_("The agreement"), "agr.start", str(line.pair_id))]],
         )
     last = (
         fmt(_("last contact {day}"), day=_day(line.last_contact)) if line.last_contact else _("no contact logged yet")
@@ -287,7 +287,7 @@ def _pair_card(line: PairLine) -> Reply:
         fmt(_("<b>{name}</b>: since {since}; {last}."), name=line.person, since=_day(line.since), last=last),
         buttons=[
             [
-                Button(_("Log a contact"), "log.start", str(line.pair_id), style="primary"),
+                Button(_("Log a contact"), "log.new", str(line.pair_id), style="primary"),
                 Button(_("Goals"), "goal.list", str(line.pair_id)),
             ]
         ],
@@ -322,4 +322,6 @@ def _report_card(line: ReportLine) -> Reply:
     text = fmt(_("<b>{kind}</b> from {who}, {day}"), kind=line.kind.capitalize(), who=who, day=_day(line.since))
     if line.text:
         text += "\n" + esc(shorten(line.text, 280))
-    return Reply(text, buttons=[[Button(_("Open"), "rep.show", str(line.report_id))]])
+    if line.status != "open":
+        return Reply(text + "\n" + _("Someone on the team is on it."))
+    return Reply(text, buttons=[[Button(_("I'll take it"), "rep.take", str(line.report_id))]])

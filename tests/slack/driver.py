@@ -112,9 +112,10 @@ class Workspace:
     async def settle(self) -> None:
         """Let the work after the acks finish and the outbox deliver, as the running bot would."""
         await self.platform.settle()
-        while await self.core.delivery.flush():
+        # A failed delivery can queue a message of its own (staff told someone is unreachable): a few passes.
+        for _ in range(3):
+            await self.core.delivery.flush()
             await self.platform.settle()
-        await self.platform.settle()
 
     def staff_text(self, channel: str = "CSTAFF") -> str:
         return "\n".join(block_text(m["blocks"]) or m["text"] for m in self.fake.messages.get(channel, []))
@@ -209,25 +210,31 @@ class SlackUser:
             {"type": "app_home_opened", "user": self.id, "channel": self.channel, "tab": "home"}
         )
 
-    def find_button(self, label: str, *, home: bool = False) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    def find_button(
+        self, label: str, *, home: bool = False, channel: str | None = None
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """The newest button whose label contains `label`, with the message it is on (None on the Home tab)."""
         if home:
             for _block, element in buttons(self.home.get("blocks", [])):
                 if label.lower() in element["text"]["text"].lower():
                     return None, element
         else:
-            for message in reversed(self.messages):
+            for message in reversed(self.ws.fake.messages.get(channel or self.channel, [])):
                 for _block, element in buttons(message["blocks"]):
                     if label.lower() in element["text"]["text"].lower():
                         return message, element
         seen = [e["text"]["text"] for m in self.messages for _b, e in buttons(m["blocks"])]
         raise AssertionError(f"no button {label!r} among {seen}")
 
-    async def press(self, label: str, *, home: bool = False) -> Response:
-        message, element = self.find_button(label, home=home)
-        return await self.press_element(element, message)
+    async def press(self, label: str, *, home: bool = False, channel: str | None = None) -> Response:
+        """Press a button in the DM with the bot (or in `channel`, or on the Home tab)."""
+        message, element = self.find_button(label, home=home, channel=channel)
+        return await self.press_element(element, message, channel or self.channel)
 
-    async def press_element(self, element: dict[str, Any], message: dict[str, Any] | None) -> Response:
+    async def press_element(
+        self, element: dict[str, Any], message: dict[str, Any] | None, channel: str | None = None
+    ) -> Response:
+        channel = channel or self.channel
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": self.id, "username": self.name.split()[0].lower(), "team_id": "T1"},
@@ -250,10 +257,10 @@ class SlackUser:
             payload["container"] = {
                 "type": "message",
                 "message_ts": message["ts"],
-                "channel_id": self.channel,
+                "channel_id": channel,
                 "is_ephemeral": False,
             }
-            payload["channel"] = {"id": self.channel, "name": "directmessage"}
+            payload["channel"] = {"id": channel, "name": "directmessage" if channel.startswith("D") else "staff"}
             payload["message"] = {"ts": message["ts"], "text": message["text"], "blocks": message["blocks"]}
         else:
             payload["container"] = {"type": "view", "view_id": "VHOME"}

@@ -46,11 +46,12 @@ async def student_profile_by_modal(person: SlackUser) -> None:
             "year_of_study": "3",
             "goals": "Find a first job in software.",
             "areas": ["Job search"],
+            "industries": ["Software and IT"],
+            "languages": ["English"],
+            "contact_details": "alex@example.com",
         }
     )
-    await person.submit(
-        {"industries": ["Software and IT"], "languages": ["English"], "contact_details": "alex@example.com"}
-    )
+    await person.submit({"topics": []})  # the chosen area's topics come next; none in particular
 
 
 async def approve_mentor(core: Core, name: str) -> None:
