@@ -10,6 +10,7 @@ from bot.services.ending import end_pair
 from storage.models import MentorProfile, Pair, ThankYouNote, User
 from tests.lifecycle_support import START, add_pair, add_person, zhanna_and_alex
 from tests.support import Harness
+from tests.test_profiles import fill_mentee_profile, fill_mentor_profile
 
 
 async def test_end_pair_frees_the_place_and_tells_everyone_else(core, harness: Harness) -> None:  # type: ignore[no-untyped-def]
@@ -132,3 +133,44 @@ async def test_several_mentees_choose_which_to_end(harness: Harness) -> None:
     assert "with Dana Lee" in zhanna.text
     await add_person(harness.core, "newbie", "New Student", "student")
     assert "don't have a mentor yet" in await harness.person("newbie").say("/end")
+
+
+async def test_the_whole_mentorship_in_the_chat(harness: Harness) -> None:
+    """Match, agreement, a plain-words log, goals, the end and a thank-you; staff see the end notice."""
+    zhanna, alex, sam = harness.person("zhanna"), harness.person("alex"), harness.person("sam")
+    await fill_mentor_profile(zhanna)
+    await sam.press("See mentors waiting", among=harness.transport.staff_chat)
+    await sam.press("Approve")
+    await sam.press("Yes — approve")
+    await fill_mentee_profile(alex)
+
+    assert "Zhanna Abenova" in await alex.say("/mentors")
+    await alex.press("Interested")
+    await alex.say("I'd love your advice on my CV.")
+    await zhanna.press("Accept", among=zhanna.inbox)
+    await zhanna.say("CV ready by March; two mock interviews.")
+    await zhanna.press("Video")
+    await zhanna.press("Every 2 weeks")
+    await zhanna.press("Yes")
+    assert "confirmed by you both" in await alex.press("I agree", among=alex.inbox)
+
+    assert "Logged: video call with Zhanna Abenova" in await alex.say("/log met yesterday on zoom")
+    await alex.press("Yes, a good fit", among=alex.inbox)
+    await alex.say("/goals")
+    await alex.press("Add a goal")
+    await alex.press("Short term")
+    await alex.say("Send my CV to three companies")
+    assert "1. ○ Send my CV to three companies — Open" in alex.text
+
+    await alex.say("/end")
+    await alex.press("We reached our goals")
+    await alex.press("Yes, end it")
+    await alex.press("Write a thank-you note")
+    await alex.say("Thank you for everything!")
+    assert "Thank you for everything!" in zhanna.inbox_text()
+    assert "Mentorship ended: Zhanna Abenova (mentor) and Alex Kim (student), ended by Alex Kim" in (
+        harness.staff_text()
+    )
+    async with harness.core.sessions() as session:
+        assert (await session.scalar(select(Pair))).status == "ended"
+        assert (await session.scalar(select(MentorProfile))).active_mentees == 0
