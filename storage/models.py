@@ -390,3 +390,13 @@ class ClockOffset(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seconds: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SweepMark(Base):
+    """How far each scheduler sweep has looked: the next run looks only at what became due since then
+    (with an overlap), so its cost follows what is due, not how many pairs there are."""
+
+    __tablename__ = "sweep_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    until: Mapped[dt.datetime]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 04:16:58.286275
+Create Date: 2026-11-26 04:26:52.429273
 """
 
 from __future__ import annotations
@@ -33,6 +33,12 @@ def upgrade() -> None:
         sa.Column("update_key", sa.String(length=120), nullable=False),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("platform", "update_key", name=op.f("pk_processed_updates")),
+    )
+    op.create_table(
+        "sweep_marks",
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("until", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_sweep_marks")),
     )
     op.create_table(
         "users",
@@ -446,6 +452,7 @@ def downgrade() -> None:
     op.drop_table("identities")
     op.drop_table("form_progress")
     op.drop_table("users")
+    op.drop_table("sweep_marks")
     op.drop_table("processed_updates")
     op.drop_table("clock_offset")
     # ### end Alembic commands ###
