@@ -31,8 +31,8 @@ def plain(text: str, limit: int = 2000) -> dict[str, Any]:
     return {"type": "plain_text", "text": shorten(text, limit) or " ", "emoji": True}
 
 
-def mrkdwn_text(text: str, commands: Collection[str]) -> str:
-    return slack_commands(to_slack_mrkdwn(text), commands)
+def mrkdwn_text(text: str) -> str:
+    return slack_commands(to_slack_mrkdwn(text))
 
 
 def _chunks(text: str, limit: int = SECTION_LIMIT) -> list[str]:
@@ -66,15 +66,15 @@ def button_element(button: Button, action_id: str) -> dict[str, Any]:
     return element
 
 
-def reply_blocks(reply: Reply, commands: Collection[str], *, key: str = "") -> list[dict[str, Any]]:
+def reply_blocks(reply: Reply, *, key: str = "") -> list[dict[str, Any]]:
     """A reply as blocks: its text in sections, each row of buttons as an actions block.
 
     `key` makes action_ids unique when several replies share one view (the Home tab)."""
     blocks: list[dict[str, Any]] = []
     if reply.errors:
-        problems = "\n".join(f"• {mrkdwn_text(message, commands)}" for message in reply.errors.values())
+        problems = "\n".join(f"• {mrkdwn_text(message)}" for message in reply.errors.values())
         blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in _chunks(problems)]
-    for chunk in _chunks(mrkdwn_text(reply.text, commands)):
+    for chunk in _chunks(mrkdwn_text(reply.text)):
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
     for r, row in enumerate(reply.buttons):
         elements = [button_element(b, f"{BUTTON_PREFIX}{key}{r}.{c}") for c, b in enumerate(row)]
@@ -84,8 +84,10 @@ def reply_blocks(reply: Reply, commands: Collection[str], *, key: str = "") -> l
 
 
 def fallback_text(reply: Reply) -> str:
-    """The notification text Slack shows where blocks can't be (push notifications, screen readers)."""
-    return shorten(to_plain(reply.text) or _("A message from the mentorship programme"), 3000)
+    """The notification text Slack shows where blocks can't be (push notifications, screen readers).
+
+    Still mrkdwn, with &, < and > escaped: unescaped, a name like '<!channel>' would ping everyone."""
+    return shorten(mrkdwn_text(reply.text) or _("A message from the mentorship programme"), 3000)
 
 
 def open_form_message(view: FormView) -> Reply:
@@ -95,8 +97,8 @@ def open_form_message(view: FormView) -> Reply:
     )
 
 
-def open_form_blocks(view: FormView, commands: Collection[str]) -> list[dict[str, Any]]:
-    blocks = reply_blocks(open_form_message(view), commands)
+def open_form_blocks(view: FormView) -> list[dict[str, Any]]:
+    blocks = reply_blocks(open_form_message(view))
     blocks.append(
         {
             "type": "actions",
@@ -260,16 +262,16 @@ def field_errors(errors: dict[str, str], page: Collection[str], labels: dict[str
 # --- the Home tab --------------------------------------------------------------------------------
 
 
-def home_view(cards: list[Reply], commands: Collection[str]) -> dict[str, Any]:
+def home_view(cards: list[Reply]) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = []
     for index, card in enumerate(cards):
         if index and not card.buttons and card.text.startswith("<b>") and blocks:
             blocks.append({"type": "divider"})
-        blocks += reply_blocks(card, commands, key=f"h{index}.")
+        blocks += reply_blocks(card, key=f"h{index}.")
     blocks.append(
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": mrkdwn_text(_("/help lists everything you can do."), commands)}],
+            "elements": [{"type": "mrkdwn", "text": mrkdwn_text(_("/help lists everything you can do."))}],
         }
     )
     return {"type": "home", "blocks": blocks[:100]}

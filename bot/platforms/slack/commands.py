@@ -43,25 +43,26 @@ def resolve(text: str, known: Collection[str]) -> tuple[str, str]:
 
 
 def command_in_dm(text: str, known: Collection[str]) -> tuple[str, str] | None:
-    """A DM that names a command ('help', 'browse', '/log met yesterday'); None for other words.
-
-    Slack keeps '/word' for slash commands, so people write the bare word in a DM."""
+    """A DM that names a command ('help', 'log met yesterday', '/mentor browse', or a greeting on its
+    own); None for other words. Slack keeps '/word' for slash commands, so people write the bare word."""
     stripped = text.strip()
-    if not stripped:
-        return None
-    if stripped.lower().startswith(SLASH + " ") or stripped.lower() == SLASH:
-        stripped = stripped[len(SLASH) :]
-        return resolve(stripped, known)
-    word = stripped.partition(" ")[0].lstrip("/").lower()
-    if stripped.startswith("/") or word in known or (word in ALIASES and word):
-        name, args = resolve(stripped, known)
-        return (name, args) if stripped.startswith("/") or name in known else None
+    lowered = stripped.lower()
+    if lowered == SLASH or lowered.startswith(SLASH + " "):
+        return resolve(stripped[len(SLASH) :], known)
+    word, _, rest = lowered.partition(" ")
+    word = word.lstrip("/")
+    if word in known:
+        return resolve(stripped.lstrip("/"), known)
+    if word and not rest and word in ALIASES:  # 'hi', 'browse', 'menu': an alias alone, not a sentence
+        name, args = resolve(word, known)
+        return (name, args) if name in known else None
     return None
 
 
 _MENTION = re.compile(r"(?<![\w/`])/([a-z][a-z_]*)\b")
 
 
-def slack_commands(text: str, known: Collection[str]) -> str:
-    """'/help lists...' -> '`/mentor help` lists...' for the commands the core knows."""
-    return _MENTION.sub(lambda m: f"`{SLASH} {m.group(1)}`" if m.group(1) in known else m.group(0), text)
+def slack_commands(text: str) -> str:
+    """'/help lists...' -> '`/mentor help` lists...': on Slack every command is a word after /mentor
+    (an unknown one too: "I don't know `/mentor blah`" names what the person typed)."""
+    return _MENTION.sub(lambda m: m.group(0) if m.group(1) == SLASH[1:] else f"`{SLASH} {m.group(1)}`", text)

@@ -326,7 +326,7 @@ class SlackPlatform:
         channel = await self._dm_channel(user)
         prompt = blocks.open_form_message(form)
         await self.client.chat_postMessage(
-            channel=channel, text=blocks.fallback_text(prompt), blocks=blocks.open_form_blocks(form, self._known)
+            channel=channel, text=blocks.fallback_text(prompt), blocks=blocks.open_form_blocks(form)
         )
 
     async def _edit(self, user: str, message: tuple[str, str], reply: Reply) -> None:
@@ -335,7 +335,7 @@ class SlackPlatform:
                 channel=message[0],
                 ts=message[1],
                 text=blocks.fallback_text(reply),
-                blocks=blocks.reply_blocks(reply, self._known),
+                blocks=blocks.reply_blocks(reply),
             )
         except SlackApiError as error:
             if error_code(error) not in EDIT_FAILURES:
@@ -349,13 +349,13 @@ class SlackPlatform:
                 channel=channel,
                 content=reply.attachment.content,
                 filename=reply.attachment.filename,
-                initial_comment=blocks.mrkdwn_text(reply.text, self._known) or None,
+                initial_comment=blocks.mrkdwn_text(reply.text) or None,
             )
             if not reply.buttons:
                 return
             reply = Reply(buttons=reply.buttons)
         await self.client.chat_postMessage(
-            channel=channel, text=blocks.fallback_text(reply), blocks=blocks.reply_blocks(reply, self._known)
+            channel=channel, text=blocks.fallback_text(reply), blocks=blocks.reply_blocks(reply)
         )
 
     async def _dm_channel(self, user: str) -> str:
@@ -374,7 +374,7 @@ class SlackPlatform:
                 else Dashboard(name="", role=None, is_staff=False, profile_status="none")
             )
         cards = [self._only_known_buttons(card) for card in dashboard_cards(board, self.core.programme)]
-        await self.client.views_publish(user_id=user_id, view=blocks.home_view(cards, self._known))
+        await self.client.views_publish(user_id=user_id, view=blocks.home_view(cards))
 
     def _only_known_buttons(self, card: Reply) -> Reply:
         """The Home tab offers only what the running bot can do."""
