@@ -3,6 +3,7 @@ messages of each channel (so edits can be checked) and can answer with 429 + Ret
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from aiohttp import web
 class Call:
     method: str
     args: dict[str, Any]
+    token: str = ""  # the bearer token the call was made with
 
 
 @dataclass
@@ -35,6 +37,9 @@ class FakeSlackApi:
     uploads: dict[str, bytes] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     base_url: str = ""
+    socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    _socket: web.WebSocketResponse | None = None
+    _socket_ready: asyncio.Event = field(default_factory=asyncio.Event)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
 
@@ -42,6 +47,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/link", self._link)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -76,7 +82,8 @@ class FakeSlackApi:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await self._args(request)
-        self.calls.append(Call(method, args))
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        self.calls.append(Call(method, args, token))
         queued = self.failures.get(method)
         if queued:
             failure = queued[0]
@@ -94,7 +101,29 @@ class FakeSlackApi:
         self.uploads[request.match_info["file_id"]] = await request.read()
         return web.Response(text="OK")
 
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: the app's websocket. Slack says hello, sends envelopes, and reads the acks."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        self._socket = socket
+        self._socket_ready.set()
+        async for message in socket:
+            if message.type.name == "TEXT":
+                await self.socket_acks.put(json.loads(message.data))
+        return socket
+
+    async def push(self, envelope: dict[str, Any], *, within: float = 5.0) -> dict[str, Any]:
+        """Send one envelope over the app's socket; returns the app's acknowledgement."""
+        await asyncio.wait_for(self._socket_ready.wait(), within)
+        assert self._socket is not None
+        await self._socket.send_json(envelope)
+        return await asyncio.wait_for(self.socket_acks.get(), within)
+
     # --- methods -------------------------------------------------------------------------------------
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.base_url.replace("http://", "ws://").replace("/api/", "/link")}
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "team": "University", "user": "mentorbot"}

@@ -1,0 +1,121 @@
+"""`mentorbot run` with Slack: an HTTP server at /slack/events on SLACK_PORT, or Socket Mode when an app
+token is set; both reach the same handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.config import load_settings
+from bot.core.app import Core
+from bot.core.clock import ManualClock
+from bot.platforms.slack import SlackPlatform
+from tests.slack.driver import SECRET, Workspace, block_text
+from tests.slack.fake_api import FakeSlackApi
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def running(
+    database_url: str, clock: ManualClock, fake: FakeSlackApi, **settings: object
+) -> AsyncIterator[tuple[Core, SlackPlatform]]:
+    config = load_settings(
+        database_url=database_url,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake.base_url,
+        _env_file=None,
+        **settings,
+    )
+    core = await Core.create(config, clock, migrate=False)
+    platform = SlackPlatform(core)
+    core.delivery.add_transport(platform)
+    task = asyncio.create_task(platform.run())
+    try:
+        yield core, platform
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await platform.stop()
+        await core.close()
+
+
+async def test_http_mode_listens_on_slack_port(database_url: str, clock: ManualClock, fake_slack: FakeSlackApi) -> None:
+    port = _free_port()
+    async with (
+        running(database_url, clock, fake_slack, slack_port=port) as (core, platform),
+        aiohttp.ClientSession() as http,
+    ):
+        workspace = Workspace(platform, fake_slack, f"http://127.0.0.1:{port}/slack/events", core, http)
+        for _ in range(200):  # the server comes up in the background task
+            with contextlib.suppress(aiohttp.ClientConnectionError):
+                await workspace.user("UAL", "Alex Kim").slash("help")
+                break
+            await asyncio.sleep(0.01)
+    assert "What you can do" in block_text(fake_slack.messages["DUAL"][-1]["blocks"])
+
+
+async def test_socket_mode_when_an_app_token_is_set(
+    database_url: str, clock: ManualClock, fake_slack: FakeSlackApi
+) -> None:
+    async with running(database_url, clock, fake_slack, slack_app_token="xapp-test") as (_core, platform):
+        event = {
+            "token": "legacy",
+            "team_id": "T1",
+            "api_app_id": "A1",
+            "type": "event_callback",
+            "event_id": "EvSocket1",
+            "event": {"type": "message", "channel": "DUAL", "channel_type": "im", "user": "UAL", "text": "help"},
+        }
+        ack = await fake_slack.push({"envelope_id": "env-1", "type": "events_api", "payload": event})
+        await platform.settle()
+    assert ack["envelope_id"] == "env-1"
+    assert [c.token for c in fake_slack.calls if c.method == "apps.connections.open"] == ["xapp-test"]
+    assert {c.token for c in fake_slack.calls if c.method == "chat.postMessage"} == {"xoxb-test"}
+    assert "What you can do" in block_text(fake_slack.messages["DUAL"][-1]["blocks"])
+
+
+@pytest.mark.parametrize("missing", ["slack_bot_token", "slack_signing_secret"])
+async def test_slack_needs_both_its_token_and_secret(database_url: str, clock: ManualClock, missing: str) -> None:
+    values = {"slack_bot_token": "xoxb-test", "slack_signing_secret": SECRET, missing: None}
+    config = load_settings(database_url=database_url, _env_file=None, **values)
+    assert not config.slack_enabled
+    core = await Core.create(config, clock, migrate=False)
+    try:
+        with pytest.raises(ValueError, match="SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"):
+            SlackPlatform(core)
+    finally:
+        await core.close()
+
+
+def test_the_manifest_describes_what_the_bot_listens_to() -> None:
+    from pathlib import Path
+
+    manifest = (Path(__file__).resolve().parents[2] / "slack-manifest.yml").read_text()
+    for needed in (
+        "command: /mentor",
+        "- app_home_opened",
+        "- message.im",
+        "home_tab_enabled: true",
+        "socket_mode_enabled: false",
+        "is_enabled: true",
+        "/slack/events",
+        "- chat:write",
+        "- im:write",
+        "- commands",
+    ):
+        assert needed in manifest, needed
+    assert json.dumps(manifest)  # plain text, no secrets to leak: tokens come from the environment
+    assert "xoxb-" not in manifest.replace("(xoxb-...)", "")
