@@ -34,7 +34,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
@@ -226,6 +234,7 @@ class TelegramPlatform:
         group_per_minute: float = 20,
         per_chat_per_second: float = 1.0,
         chat_burst: int = 3,
+        connect_retry: float = 1.0,
     ) -> None:
         settings = core.settings
         if settings.telegram_bot_token is None:
@@ -243,6 +252,7 @@ class TelegramPlatform:
             )
         self.listen = listen
         self.poll_timeout = poll_timeout
+        self.connect_retry = connect_retry
         self.ready = asyncio.Event()  # set once updates are being received
         self._partial: dict[tuple[int, str], int] = {}  # long messages cut short mid-way: parts already sent
         limiter = ChatPacedRateLimiter(
@@ -272,7 +282,8 @@ class TelegramPlatform:
     async def run(self) -> None:
         """Receive updates until cancelled: long polling, or a webhook server when a webhook URL is set."""
         app = self.app
-        async with app:
+        await self._connect()
+        async with app:  # already initialised: this only shuts it down at the end
             await self._publish_commands()
             await app.start()
             updater = app.updater
@@ -296,6 +307,23 @@ class TelegramPlatform:
                 self.ready.clear()
                 await updater.stop()
                 await app.stop()
+
+    async def _connect(self, longest_wait: float = 60.0) -> None:
+        """Reach Telegram (getMe). A wrong token stops the bot with one sentence; a network that is down
+        for a while is waited out, so the rest of the bot keeps running meanwhile."""
+        wait = self.connect_retry
+        while True:
+            try:
+                await self.app.initialize()
+                return
+            except InvalidToken:
+                raise ConfigError(
+                    "Telegram refused TELEGRAM_BOT_TOKEN: copy the token again from @BotFather."
+                ) from None
+            except (NetworkError, RetryAfter) as exc:
+                log.warning("cannot reach Telegram yet (%s); trying again in %.0f s", exc, wait)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, longest_wait)
 
     async def _publish_commands(self) -> None:
         """The command menu: everyone's commands by default, the career team's in the staff chat."""

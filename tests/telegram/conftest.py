@@ -26,7 +26,13 @@ from tests.telegram.fake_api import TOKEN, Call, FakeTelegram
 STAFF_CHAT = -100500
 STAFF_MEMBER = 7001
 WEBHOOK_SECRET = "s3cret_-Token"
-FAST = {"poll_timeout": 1.0, "request_timeout": 0.5, "per_chat_per_second": 1000.0, "chat_burst": 1000}
+FAST = {
+    "poll_timeout": 1.0,
+    "request_timeout": 0.5,
+    "per_chat_per_second": 1000.0,
+    "chat_burst": 1000,
+    "connect_retry": 0.05,
+}
 
 
 class TgPerson:

@@ -14,7 +14,7 @@ from bot.core.clock import ManualClock
 from bot.core.replies import Reply
 from bot.platforms.telegram import TelegramPlatform
 from storage.models import FormProgress, MentorProfile, Outbox, ProcessedUpdate, User
-from tests.telegram.conftest import STAFF_CHAT, WEBHOOK_SECRET, TelegramWorld
+from tests.telegram.conftest import STAFF_CHAT, WEBHOOK_SECRET, TelegramWorld, make_world
 from tests.telegram.fake_api import TOKEN, FakeTelegram
 from tests.telegram.test_profile_journey import fill_mentee, fill_mentor
 from tests.telegram.test_rendering import queue_for
@@ -192,3 +192,39 @@ async def test_a_long_message_cut_short_by_429_resumes_without_repeating(world: 
     assert await world.core.delivery.flush() == 1
     parts = [c for c in world.fake.calls[first_part:] if c.ok and c.method == "sendMessage"]
     assert "\n".join(c.text for c in parts) == text  # every line once, in order
+
+
+async def test_telegram_down_at_start_is_waited_out(fake: FakeTelegram, database_url: str, clock: ManualClock) -> None:
+    fake.fail("getMe", "500", times=2)
+    core, world = await make_world(fake, database_url, clock)
+    await world.start()
+    try:
+        assert len(fake.called("getMe")) == 3
+        assert "What you can do" in await world.person(5001, "Alex").say("/help")
+    finally:
+        await world.stop()
+        await core.close()
+
+
+async def test_a_wrong_token_stops_with_one_sentence(fake: FakeTelegram, database_url: str, clock: ManualClock) -> None:
+    core, world = await make_world(fake, database_url, clock, telegram_bot_token="42:not-the-token")
+    try:
+        with pytest.raises(ConfigError, match="Telegram refused TELEGRAM_BOT_TOKEN"):
+            await world.platform.run()
+    finally:
+        await core.close()
+
+
+async def test_cancel_replaces_the_question_and_keeps_nothing(world: TelegramWorld) -> None:
+    alex = world.person(5001, "Alex")
+    await alex.say("/start")
+    await alex.press("student")
+    await alex.say("Alex Kim")
+    question, _data = alex.find_button("Cancel")
+    await alex.press("Cancel")
+    answered, edited = world.fake.calls[alex.mark :][:2]
+    assert answered.method == "answerCallbackQuery"  # the spinner stops before the work is done
+    assert edited.method == "editMessageText" and int(edited.params["message_id"]) == question["message_id"]
+    assert "Nothing was changed" in edited.text and not edited.buttons  # its buttons are gone
+    async with world.core.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(FormProgress)) == 0
