@@ -90,6 +90,10 @@ class FakeSlackApi:
             failure.times -= 1
             if failure.times <= 0:
                 queued.pop(0)
+            if failure.error == "disconnect":  # the connection drops before any answer
+                assert request.transport is not None
+                request.transport.close()
+                return web.Response(status=500)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
         handler = getattr(self, "_" + method.replace(".", "_"), None)

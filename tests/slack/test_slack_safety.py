@@ -60,6 +60,15 @@ async def test_a_rate_limited_call_is_retried_after_retry_after(slack: Workspace
     assert "What you can do" in alex.text()
 
 
+async def test_a_dropped_connection_is_retried(slack: Workspace, waits: list[float]) -> None:
+    alex = slack.user("UAL", "Alex Kim")
+    slack.fake.fail("chat.postMessage", "disconnect")
+    await alex.slash("help")
+    assert len(slack.fake.called("chat.postMessage")) == 2
+    assert len(waits) == 1 and waits[0] < 5  # a short back-off, not a stall
+    assert "What you can do" in alex.text()
+
+
 async def _queue_for(slack: Workspace, user_id: str, text: str) -> None:
     now = slack.core.clock.now()
     async with slack.core.sessions() as session, session.begin():

@@ -84,11 +84,29 @@ class RateLimitRetryHandler(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+class ConnectionRetryHandler(AsyncConnectionErrorRetryHandler):
+    """slack_sdk's handler for dropped connections (reset, disconnected), with its back-off slept through
+    the same injectable sleep."""
+
+    def __init__(self, *, max_retry_count: int = 2, sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.sleep = sleep
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        await self.sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
+
+
 def make_client(token: str, base_url: str, *, sleep: Sleep = asyncio.sleep) -> AsyncWebClient:
-    handlers: list[AsyncRetryHandler] = [
-        RateLimitRetryHandler(sleep=sleep),
-        AsyncConnectionErrorRetryHandler(max_retry_count=2),
-    ]
+    handlers: list[AsyncRetryHandler] = [RateLimitRetryHandler(sleep=sleep), ConnectionRetryHandler(sleep=sleep)]
     if not base_url.endswith("/"):
         base_url += "/"
     return AsyncWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10)
