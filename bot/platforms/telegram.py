@@ -54,7 +54,7 @@ from bot.core.delivery import RetryLater, Unreachable
 from bot.core.events import Actor, Event
 from bot.core.markup import esc, shorten, to_plain, to_telegram_html
 from bot.core.registry import CommandSpec
-from bot.core.replies import Button, Reply
+from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import _
 from storage.models import Identity
 
@@ -261,14 +261,20 @@ class TelegramPlatform:
             per_chat_per_second=per_chat_per_second,
             chat_burst=chat_burst,
         )
-        timeouts = {"connect_timeout": request_timeout, "read_timeout": request_timeout}
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             Application.builder()
             .token(settings.telegram_bot_token.get_secret_value())
             .base_url(settings.telegram_api_base_url)
             .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-            .request(HTTPXRequest(write_timeout=request_timeout, media_write_timeout=request_timeout, **timeouts))
-            .get_updates_request(HTTPXRequest(**timeouts))
+            .request(
+                HTTPXRequest(
+                    connect_timeout=request_timeout,
+                    read_timeout=request_timeout,
+                    write_timeout=request_timeout,
+                    media_write_timeout=request_timeout,
+                )
+            )
+            .get_updates_request(HTTPXRequest(connect_timeout=request_timeout, read_timeout=request_timeout))
             .rate_limiter(limiter)
             .job_queue(None)  # our scheduler runs the timed work
             .build()
@@ -299,7 +305,9 @@ class TelegramPlatform:
                     allowed_updates=ALLOWED_UPDATES,
                 )
             else:
-                await updater.start_polling(timeout=self.poll_timeout, allowed_updates=ALLOWED_UPDATES)
+                await updater.start_polling(
+                    timeout=dt.timedelta(seconds=self.poll_timeout), allowed_updates=ALLOWED_UPDATES
+                )
             self.ready.set()
             try:
                 await asyncio.Event().wait()
@@ -479,21 +487,19 @@ class TelegramPlatform:
         otherwise its text in parts under the limit, then its file; the buttons go on the last one."""
         markup = keyboard(reply.buttons)
         chunks = split_html(to_telegram_html(reply.text))
-        editable = pressed is not None and len(chunks) == 1 and reply.attachment is None
-        if editable and await self._edit(pressed, chunks[0], markup):  # type: ignore[arg-type]
+        editable = len(chunks) == 1 and reply.attachment is None
+        if pressed is not None and editable and await self._edit(pressed, chunks[0], markup):
             return
-        steps: list[Callable[[InlineKeyboardMarkup | None], Coroutine[Any, Any, None]]] = [
-            (lambda m, c=chunk: self._send_text(chat_id, c, m)) for chunk in chunks
-        ]
-        if reply.attachment is not None:
-            attachment = reply.attachment
-            steps.append(lambda m: self._send_file(chat_id, attachment.filename, attachment.content, m))
-        if not steps:
-            return
+        parts: list[str | Attachment] = [*chunks, *([reply.attachment] if reply.attachment else [])]
         # A retry of a long message resumes after the parts already delivered instead of repeating them.
         key = (chat_id, _digest(reply))
-        for index in range(self._partial.get(key, 0), len(steps)):
-            await steps[index](markup if index == len(steps) - 1 else None)
+        for index in range(self._partial.get(key, 0), len(parts)):
+            part = parts[index]
+            last_markup = markup if index == len(parts) - 1 else None  # buttons go under the last part
+            if isinstance(part, Attachment):
+                await self._send_file(chat_id, part.filename, part.content, last_markup)
+            else:
+                await self._send_text(chat_id, part, last_markup)
             self._partial[key] = index + 1
         self._partial.pop(key, None)
 
