@@ -107,3 +107,22 @@ async def test_someone_who_left_the_workspace_is_recorded_and_staff_told_once(sl
     assert user.blocked_bot_at is not None
     assert row.status == "failed"
     assert "Maria Lee can't receive messages" in slack.staff_text()
+
+
+async def test_a_forged_button_value_is_re_checked_and_refused(slack: Workspace) -> None:
+    alex = slack.user("UAL", "Alex Kim")
+    await alex.slash("help")
+    forged = {"type": "button", "action_id": "mb.0.0", "value": "req.acc|1", "text": {"text": "Accept"}}
+    response = await alex.press_element(forged, alex.messages[-1])
+    assert response.status == 200
+    assert "set up your profile first" in alex.text(last=1).lower() or "mentors do" in alex.text(last=1)
+
+
+async def test_a_broken_submission_still_gets_a_2xx_and_a_kind_word(slack: Workspace) -> None:
+    alex = slack.user("UAL", "Alex Kim")
+    await alex.slash("start")
+    await alex.press("student")
+    alex.modal = {**alex.modal, "private_metadata": "not json"}
+    response = await alex.submit({"name": "Alex Kim"})
+    assert response.status == 200 and response.json() == {"response_action": "clear"}
+    assert "something went wrong on our side" in alex.text(last=1)

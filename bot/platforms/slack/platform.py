@@ -123,8 +123,10 @@ class SlackPlatform:
 
         @app.command(SLASH)
         async def on_slash(ack: Any, body: dict[str, Any]) -> None:
-            in_dm = str(body.get("channel_id", "")).startswith("D")
-            await ack() if in_dm else await ack(_("I'll answer you in our direct messages."))
+            if str(body.get("channel_id", "")).startswith("D"):
+                await ack()
+            else:  # typed in a channel: a note only they see, the answer in their DM
+                await ack(_("I'll answer you in our direct messages."))
             self._after_ack(self._slash(body))
 
         @app.action(re.compile(r"^mb\.\w+"))
@@ -139,7 +141,15 @@ class SlackPlatform:
 
         @app.view_submission(blocks.FORM_CALLBACK)
         async def on_submission(ack: Any, body: dict[str, Any]) -> None:
-            await self._submission(ack, body)
+            try:
+                await self._submission(ack, body)
+            except Exception:
+                # A 2xx all the same: Slack counts failures, and the person hears what happened.
+                log.exception("Slack: a modal submission failed")
+                if ack.response is None:
+                    await ack(response_action="clear")
+                    sorry = _("Sorry, something went wrong on our side. Please try again in a moment.")
+                    self._after_ack(self._deliver(str(body["user"]["id"]), [Reply(sorry)]))
 
         @app.event("app_home_opened")
         async def on_home(event: dict[str, Any]) -> None:
