@@ -1,0 +1,30 @@
+"""Telegram's settings as an operator writes them: .env.example copied as it is starts nothing on
+Telegram; empty lines mean "not set"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.config import load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_env_example_copied_as_is_is_valid_and_leaves_telegram_off(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text((ROOT / ".env.example").read_text())
+    settings = load_settings(_env_file=env)
+    assert settings.telegram_bot_token is None and not settings.telegram_enabled
+    assert settings.telegram_staff_chat_id is None and settings.telegram_webhook_url is None
+
+
+def test_a_filled_in_telegram_section_is_read(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text(
+        "TELEGRAM_BOT_TOKEN=123:abc\nTELEGRAM_STAFF_CHAT_ID=-100123\n"
+        "TELEGRAM_WEBHOOK_URL=https://bot.example.org/tg\nTELEGRAM_WEBHOOK_SECRET=abc_DEF-1\n"
+    )
+    settings = load_settings(_env_file=env)
+    assert settings.telegram_enabled and settings.telegram_staff_chat_id == -100123
+    assert settings.telegram_webhook_secret is not None
+    assert settings.telegram_webhook_secret.get_secret_value() == "abc_DEF-1"
