@@ -589,3 +589,13 @@ def test_add_months_keeps_the_day_or_the_months_last() -> None:
     start = dt.datetime(2026, 8, 31, 9, tzinfo=dt.UTC)
     assert pairs.add_months(start, 6) == dt.datetime(2027, 2, 28, 9, tzinfo=dt.UTC)
     assert pairs.add_months(dt.datetime(2026, 1, 12, tzinfo=dt.UTC), 12) == dt.datetime(2027, 1, 12, tzinfo=dt.UTC)
+
+
+async def test_a_mentor_no_longer_approved_cannot_accept(core: Core) -> None:
+    mentor = await add_mentor(core, "aigerim")
+    request = await send(core, await add_student(core, "alex"), mentor)
+    async with core.sessions() as session, session.begin():
+        (await session.get(MentorProfile, mentor)).status = "rejected"
+    with pytest.raises(Refusal, match="isn't approved"):
+        await accept(core, mentor, request)
+    assert (await statuses(core))[request] == "pending" and await count(core, Pair) == 0

@@ -10,7 +10,7 @@ from bot.conversations.agreement import agreement_answers, agreement_summary, an
 from bot.core import forms
 from bot.core.context import Context
 from bot.core.errors import Refusal
-from bot.core.markup import esc, fmt
+from bot.core.markup import esc, fmt, shorten
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
@@ -82,7 +82,7 @@ async def _requests_of_mentee(ctx: Context) -> Reply:
         mentor = await ctx.session.get(User, request.mentor_id)
         name = mentor.name if mentor else "?"
         lines.append(fmt(_("• {name}, sent {day}"), name=name, day=request.created_at.strftime("%d %B")))
-        buttons.append([Button(fmt(_("Withdraw: {name}"), name=name)[:60], "req.wd", str(request.id))])
+        buttons.append([Button(shorten(_("Withdraw: {name}").format(name=name), 60), "req.wd", str(request.id))])
     lines.append("")
     lines.append(_("Mentors are told when a request is withdrawn, so nobody waits."))
     return Reply("\n".join(lines), buttons=buttons)

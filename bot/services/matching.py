@@ -199,7 +199,7 @@ async def median_answer_days(session: AsyncSession, mentor_ids: list[int]) -> di
     waits: dict[int, list[float]] = {}
     for mentor_id, created, answered in rows.all():
         bucket = waits.setdefault(mentor_id, [])
-        if len(bucket) < RECENT_ANSWERS:
+        if answered is not None and len(bucket) < RECENT_ANSWERS:
             bucket.append(max(0.0, (answered - created).total_seconds() / 86400))
     return {mentor_id: statistics.median(days) for mentor_id, days in waits.items()}
 
@@ -232,7 +232,8 @@ async def last_activity(session: AsyncSession, mentors: list[tuple[User, MentorP
     ]
     for query in queries:
         for user_id, moment in (await session.execute(query)).all():
-            note(user_id, _aware(moment))
+            if user_id is not None:
+                note(user_id, _aware(moment))
     return latest
 
 

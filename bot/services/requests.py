@@ -259,6 +259,14 @@ async def accept_request(
     mentee = await session.get(User, request.mentee_id)
     if mentee is None:
         raise Refusal(_("That student has left the programme, so nothing was changed."))
+    profile = await session.get(MentorProfile, mentor.id)
+    if profile is None or profile.status != "approved":
+        raise Refusal(
+            fmt(
+                _("Your mentor profile isn't approved at the moment, so {office} will be in touch."),
+                office=programme.office,
+            )
+        )
     # Lock order (see bot.services.pairs): the mentor's place first, then the mentee, then requests.
     pair = await pairs.create_pair(
         session, mentor=mentor, mentee=mentee, now=now, matched_by="request", request_id=request.id, programme=programme
