@@ -239,6 +239,8 @@ class TelegramPlatform:
         settings = core.settings
         if settings.telegram_bot_token is None:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set, so the bot cannot start on Telegram.")
+        # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
+        logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         self.core = core
         self.staff_chat_id: int | None = settings.telegram_staff_chat_id
         self.webhook_url = settings.telegram_webhook_url or None

@@ -4,6 +4,7 @@ redelivered update. Nothing is lost, nothing is sent twice, nothing changes that
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from sqlalchemy import func, select
@@ -228,3 +229,18 @@ async def test_cancel_replaces_the_question_and_keeps_nothing(world: TelegramWor
     assert "Nothing was changed" in edited.text and not edited.buttons  # its buttons are gone
     async with world.core.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(FormProgress)) == 0
+
+
+async def test_the_bot_token_never_reaches_the_log(
+    fake: FakeTelegram, database_url: str, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    fake.fail("sendMessage", "500")
+    core, world = await make_world(fake, database_url, clock)
+    await world.start()
+    try:
+        await world.person(5001, "Alex").say("/start")
+    finally:
+        await world.stop()
+        await core.close()
+    assert caplog.records and TOKEN.split(":")[1] not in caplog.text
