@@ -33,6 +33,9 @@ async def test_app_home_shows_a_mentor_the_request_waiting_with_accept_and_decli
     async with slack.core.sessions() as session:
         request = await session.scalar(select(MentorshipRequest))
     assert actions["Accept"] == f"req.acc|{request.id}" and actions["Decline"] == f"req.dec|{request.id}"
+    await alex.open_home()
+    assert "waiting for Zhanna Abenova" in alex.home_text()
+    assert "Browse mentors" in [e["text"]["text"] for _b, e in buttons(alex.home["blocks"])]
     ids = [e["action_id"] for _b, e in buttons(zhanna.home["blocks"])]
     assert len(ids) == len(set(ids))  # every button its own action_id
 
@@ -88,6 +91,21 @@ async def test_the_whole_lifecycle_through_slack(slack: Workspace) -> None:
     assert logged is not None and logged.happened_on == dt.date(2026, 1, 14)
     await zhanna.open_home()
     assert "last contact 14 Jan 2026" in zhanna.home_text()
+
+    # Log from the Home tab: a date picker (a future date is refused in place), then private notes.
+    await zhanna.press("Log a contact", home=True)
+    assert zhanna.modal_fields()[:2] == ["happened_on", "method"]
+    picker = next(b for b in zhanna.modal["blocks"] if b.get("block_id") == "happened_on")["element"]
+    assert picker["type"] == "datepicker"
+    await zhanna.submit({"happened_on": "2026-02-01", "method": "Video", "notes": "Went through the CV."})
+    assert "in the future" in zhanna.modal_errors["happened_on"]
+    await zhanna.submit({"happened_on": "2026-01-15", "method": "Video", "notes": "Went through the CV."})
+    assert zhanna.modal_fields() == ["private"]  # asked only now that there are notes
+    await zhanna.submit({"private": "Yes"})
+    assert zhanna.modal is None
+    async with slack.core.sessions() as session:
+        mine = await session.scalar(select(ContactLog).where(ContactLog.happened_on == dt.date(2026, 1, 15)))
+    assert mine is not None and mine.private and mine.notes == "Went through the CV."
 
     # End: a reason, a confirmation naming the consequence, then both sides and staff are told.
     await zhanna.slash("end")
