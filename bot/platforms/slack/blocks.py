@@ -247,15 +247,13 @@ def submitted_values(state: dict[str, Any], names: Collection[str]) -> dict[str,
 def field_errors(errors: dict[str, str], page: Collection[str], labels: dict[str, str]) -> dict[str, str]:
     """Errors for the inputs on this page; an error about a field of an earlier page is shown on the
     first input, naming the question, since Slack can only mark inputs of the page on screen."""
-    shown_errors: dict[str, str] = {}
+    shown_errors = {name: to_plain(message) for name, message in errors.items() if name in page}
     first = next(iter(page), None)
     for name, message in errors.items():
-        text = to_plain(message)
-        if name in page:
-            shown_errors[name] = text
-        elif first is not None:
-            earlier = f"{labels.get(name, name)}: {text}"
-            shown_errors[first] = f"{shown_errors[first]} {earlier}" if first in shown_errors else earlier
+        if name in page or first is None:
+            continue
+        earlier = f"{labels.get(name, name)}: {to_plain(message)}"
+        shown_errors[first] = f"{shown_errors[first]} {earlier}" if first in shown_errors else earlier
     return {k: shorten(v, 2000) for k, v in shown_errors.items()}
 
 

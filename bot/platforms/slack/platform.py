@@ -270,10 +270,9 @@ class SlackPlatform:
                 update_key=key + ":page",
             )
         )
-        labels = {b.get("block_id", ""): b.get("label", {}).get("text", "") for b in view.get("blocks", [])}
         errors = next((r.errors for r in saved if r.errors), None)
         if errors:
-            await ack(response_action="errors", errors=blocks.field_errors(errors, page, labels))
+            await ack(response_action="errors", errors=blocks.field_errors(errors, page, {}))
             return
         form = next((r.form for r in saved if r.form is not None), None)
         if form is None:  # refused (the form closed meanwhile) or a repeated submission
@@ -287,16 +286,15 @@ class SlackPlatform:
             number = int(meta.get("n", 1)) + 1
             await ack(response_action="update", view=blocks.modal(form, following, done=done, number=number, more=more))
             return
-        await self._finish(ack, user, actor, form, key, page, labels)
+        await self._finish(ack, user, actor, form, key, page)
 
-    async def _finish(
-        self, ack: Any, user: str, actor: Actor, form: FormView, key: str, page: list[str], labels: dict[str, str]
-    ) -> None:
+    async def _finish(self, ack: Any, user: str, actor: Actor, form: FormView, key: str, page: list[str]) -> None:
         replies = await self.core.handle(
             Event(actor=actor, kind="form_submit", form=form.form, form_page="last", update_key=key + ":last")
         )
         errors = next((r.errors for r in replies if r.errors), None)
-        if errors:
+        if errors:  # a rule across pages: shown on this page, naming the question it is about
+            labels = {f.name: f.label for f in form.fields}
             await ack(response_action="errors", errors=blocks.field_errors(errors, page, labels))
             return
         await ack(response_action="clear")
