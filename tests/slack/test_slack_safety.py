@@ -60,6 +60,16 @@ async def test_a_rate_limited_call_is_retried_after_retry_after(slack: Workspace
     assert "What you can do" in alex.text()
 
 
+async def test_an_answer_slack_wont_take_yet_is_sent_later_not_lost(slack: Workspace, waits: list[float]) -> None:
+    alex = slack.user("UAL", "Alex Kim")
+    slack.fake.fail("chat.postMessage", "ratelimited", status=429, retry_after=60)
+    await alex.slash("help")
+    assert alex.text() == "" and waits == []
+    slack.core.clock.advance(dt.timedelta(seconds=61))
+    await slack.settle()
+    assert "What you can do" in alex.text()
+
+
 async def test_a_dropped_connection_is_retried(slack: Workspace, waits: list[float]) -> None:
     alex = slack.user("UAL", "Alex Kim")
     slack.fake.fail("chat.postMessage", "disconnect")

@@ -9,6 +9,7 @@ or close) must travel in the ack itself; it costs one short transaction and no S
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import json
 import logging
@@ -22,6 +23,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.app import Core
+from bot.core.context import queue_message
+from bot.core.delivery import RetryLater
 from bot.core.events import Actor, Event
 from bot.core.replies import Button, FormView, Reply
 from bot.i18n import _
@@ -326,6 +329,19 @@ class SlackPlatform:
                     await self._post(await self._dm_channel(user), reply)
             except SlackApiError as error:
                 log.warning("Slack: answering %s failed: %s", user, error_code(error))
+                wait = translate(error)
+                if isinstance(wait, RetryLater) and reply.attachment is None and reply.form is None:
+                    await self._answer_later(user, reply, wait.seconds)
+
+    async def _answer_later(self, slack_user: str, reply: Reply, seconds: float) -> None:
+        """Slack asked us to slow down for longer than a request may wait: the answer goes through the
+        outbox, which sends it once Slack is ready, so it is not lost."""
+        now = self.core.clock.now()
+        async with self.core.sessions() as session, session.begin():
+            user = await user_for_identity(session, PLATFORM, slack_user)
+            if user is not None:
+                later = Reply(reply.text, buttons=reply.buttons)
+                queue_message(session, now, later, user_id=user.id, not_before=now + dt.timedelta(seconds=seconds))
 
     async def _show_form(self, user: str, form: FormView, trigger: str | None) -> None:
         if trigger:
