@@ -69,7 +69,7 @@ class Fault:
     kind: str  # "429" | "500" | "slow" | "403"
     times: int = 1
     retry_after: int = 3
-    delay: float = 1.0
+    delay: float = 30.0
     chat_id: int | None = None
     skip: int = 0  # let this many matching calls through first
 
@@ -125,7 +125,8 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None)  # Telegram's own logs are not ours to check
+        # No access log (Telegram's own logs are not ours to check); a slow answer stops when the bot hangs up.
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

@@ -64,7 +64,7 @@ async def test_a_reply_refused_with_429_goes_through_the_outbox(world: TelegramW
 @pytest.mark.parametrize("fault", ["500", "slow"])
 async def test_server_errors_and_timeouts_are_retried_with_backoff(world: TelegramWorld, fault: str) -> None:
     alex = await _greeted(world)
-    world.fake.fail("sendMessage", fault, chat_id=alex.chat_id, delay=0.8)
+    world.fake.fail("sendMessage", fault, chat_id=alex.chat_id)
     await queue_for(world, alex.id, Reply("Reminder: meet your mentor this week."))
     assert await world.core.delivery.flush() == 0
     async with world.core.sessions() as session:
