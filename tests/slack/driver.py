@@ -126,7 +126,7 @@ class SlackUser:
     ws: Workspace
     id: str
     name: str
-    modal: dict[str, Any] | None = None
+    modal_id: str | None = None  # the modal open on this person's screen
     modal_errors: dict[str, str] = field(default_factory=dict)
     _triggers: list[str] = field(default_factory=list)
 
@@ -154,18 +154,18 @@ class SlackUser:
         self._triggers.append(trigger)
         return trigger
 
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        return self.ws.fake.views.get(self.modal_id) if self.modal_id else None
+
+    def close_modal(self) -> None:
+        self.modal_id = None
+
     def _pick_up_modal(self) -> None:
-        for call in self.ws.fake.calls:
-            if call.method == "views.open" and call.args.get("trigger_id") in self._triggers:
-                opened = [
-                    v
-                    for v in self.ws.fake.views.values()
-                    if v.get("private_metadata") == call.args["view"].get("private_metadata")
-                    and v.get("blocks") == call.args["view"].get("blocks")
-                ]
-                if opened:
-                    self.modal = opened[-1]
-                self._triggers.remove(call.args["trigger_id"])
+        for trigger in list(self._triggers):
+            if trigger in self.ws.fake.opened:
+                self.modal_id = self.ws.fake.opened[trigger]
+                self._triggers.remove(trigger)
 
     # --- what a person does ------------------------------------------------------------------------
 
@@ -293,10 +293,10 @@ class SlackUser:
         answer = response.json()
         action = answer.get("response_action")
         self.modal_errors = answer.get("errors", {}) if action == "errors" else {}
-        if action == "update":
-            self.modal = {**answer["view"], "id": self.modal["id"], "hash": f"{self.modal['hash']}+"}
+        if action == "update":  # Slack shows the new view in place of this one
+            self.ws.fake.views[self.modal["id"]] = {**answer["view"], "id": self.modal["id"], "hash": "updated"}
         elif action in ("clear", None) and response.status == 200:
-            self.modal = None
+            self.modal_id = None
         return response
 
 

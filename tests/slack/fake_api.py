@@ -32,7 +32,8 @@ class FakeSlackApi:
     users: dict[str, str] = field(default_factory=dict)  # Slack user id -> real name
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
-    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id -> view
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id -> view (as shown now)
+    opened: dict[str, str] = field(default_factory=dict)  # trigger_id -> the id of the modal it opened
     home: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> published Home view
     uploads: dict[str, bytes] = field(default_factory=dict)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
@@ -161,12 +162,16 @@ class FakeSlackApi:
         return {"view": stored}
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        return self._new_view(args["view"])
+        answer = self._new_view(args["view"])
+        self.opened[str(args["trigger_id"])] = answer["view"]["id"]
+        return answer
 
     def _views_push(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._new_view(args["view"])
 
     def _views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        if str(args.get("view_id")) not in self.views:
+            raise web.HTTPOk(text=json.dumps({"ok": False, "error": "not_found"}), content_type="application/json")
         return self._new_view(args["view"], str(args.get("view_id")))
 
     def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:

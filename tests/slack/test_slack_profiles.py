@@ -84,8 +84,28 @@ async def test_a_typed_start_offers_a_button_that_opens_the_form(slack: Workspac
     await alex.press("student")
     assert alex.modal is not None
     # Closing the modal and typing 'start' again: no trigger in a message, so a button opens the form.
-    alex.modal = None
+    alex.close_modal()
     await alex.dm("start")
     assert "Tap the button" in alex.text(last=1)
     await alex.press("Open the form")
+    # Opened at once while the trigger is fresh, then filled in with the form.
+    assert slack.fake.called("views.open")[-1]["view"]["blocks"][0]["text"]["text"] == "One moment…"
+    assert slack.fake.called("views.update")[-1]["view_id"] == alex.modal_id
     assert alex.modal is not None and alex.modal["title"]["text"] == "Your student profile"
+
+    # Once the form is done, an old 'Open the form' button says so instead of opening an empty form.
+    await alex.submit(
+        {
+            "name": "Alex Kim",
+            "programme_of_study": "BSc CS",
+            "year_of_study": "3",
+            "goals": "A first job",
+            "areas": ["Networking"],
+            "languages": ["English"],
+            "contact_details": "alex@example.com",
+        }
+    )
+    await alex.submit({"topics": ["where to network"]})
+    assert "You're all set" in alex.text(last=1)
+    await alex.press("Open the form")
+    assert "no form waiting" in alex.modal["blocks"][0]["text"]["text"]

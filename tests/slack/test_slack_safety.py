@@ -132,7 +132,7 @@ async def test_a_broken_submission_still_gets_a_2xx_and_a_kind_word(slack: Works
     alex = slack.user("UAL", "Alex Kim")
     await alex.slash("start")
     await alex.press("student")
-    alex.modal = {**alex.modal, "private_metadata": "not json"}
+    alex.modal["private_metadata"] = "not json"  # type: ignore[index]
     response = await alex.submit({"name": "Alex Kim"})
     assert response.status == 200 and response.json() == {"response_action": "clear"}
     assert "something went wrong on our side" in alex.text(last=1)

@@ -222,6 +222,16 @@ def modal(view: FormView, page: list[FormFieldView], *, done: list[str], number:
     }
 
 
+def notice_modal(text: str, title: str = "") -> dict[str, Any]:
+    """A modal with a line of text and a Close button: 'one moment', or why there is no form."""
+    return {
+        "type": "modal",
+        "title": plain(title or _("Mentorship"), 24),
+        "close": plain(_("Close"), 24),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn_text(text) or " "}}],
+    }
+
+
 def first_modal(view: FormView) -> dict[str, Any]:
     page = next_page(view, [])
     return modal(view, page, done=[], number=1, more=pages_left(view, []) > 1)

@@ -226,7 +226,7 @@ class SlackPlatform:
             kind="action",
             action=name,
             payload=payload,
-            update_key=f"act:{user}:{action.get('action_ts', '')}",
+            update_key=self._action_key(body),
             message_ref=f"{message[0]}:{message[1]}" if message else None,
         )
         await self._deliver(user, await self.core.handle(event), trigger=body.get("trigger_id"), message=message)
@@ -234,10 +234,27 @@ class SlackPlatform:
             await self.publish_home(user)  # the Home tab shows the state after the press
 
     async def _open_form(self, body: dict[str, Any]) -> None:
-        """The 'Open the form' button: /start resumes the form in progress, now with a trigger for a modal."""
+        """The 'Open the form' button: a modal is certain, so it opens at once (the trigger lives 3 s) and
+        is filled in once /start has found the form in progress."""
         user = str(body["user"]["id"])
-        event = Event(actor=await self._actor(user), kind="command", command="start")
-        await self._deliver(user, await self.core.handle(event), trigger=body.get("trigger_id"))
+        opened = await self.client.views_open(
+            trigger_id=str(body.get("trigger_id", "")), view=blocks.notice_modal(_("One moment…"))
+        )
+        view_id = str(opened["view"]["id"])
+        event = Event(actor=await self._actor(user), kind="command", command="start", update_key=self._action_key(body))
+        replies = await self.core.handle(event)
+        form = next((r.form for r in replies if r.form is not None), None)
+        if form is not None:
+            await self.client.views_update(view_id=view_id, view=blocks.first_modal(form))
+            return
+        closed = _("There's no form waiting for you any more. Your messages here show what's next.")
+        await self.client.views_update(view_id=view_id, view=blocks.notice_modal(closed))
+        await self._deliver(user, replies)
+
+    @staticmethod
+    def _action_key(body: dict[str, Any]) -> str:
+        action = (body.get("actions") or [{}])[0]
+        return f"act:{body['user']['id']}:{action.get('action_ts', '')}"
 
     async def _direct_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         user = str(event["user"])
