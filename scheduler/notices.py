@@ -41,8 +41,9 @@ class Note:
     buttons: list[list[Button]] = field(default_factory=list)
 
 
-def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+def insert_for(session: AsyncSession):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT, which knows ON CONFLICT (the same words on PostgreSQL and SQLite)."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 async def claim(
@@ -58,7 +59,7 @@ async def claim(
 ) -> int | None:
     """Insert the notice row; its id when this caller won it, None when it exists already."""
     stmt = (
-        _insert(session)(Notice)
+        insert_for(session)(Notice)
         .values(
             key=key,
             kind=kind,

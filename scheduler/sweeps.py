@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,8 +27,8 @@ from bot.core.replies import Button, Reply
 from bot.i18n import _, ngettext
 from bot.programme import Programme
 from scheduler.daytime import add_months
-from scheduler.notices import Note, claim, post_notes, taken_keys
-from storage.models import MentorProfile, MentorshipRequest, Notice, Pair, Report, User
+from scheduler.notices import Note, claim, insert_for, post_notes, taken_keys
+from storage.models import MentorProfile, MentorshipRequest, Notice, Pair, Report, SweepMark, User
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ Sweep = Callable[[AsyncSession, dt.datetime, Programme, Settings], Awaitable[lis
 
 # After downtime, notices older than this are stale: a survey or a reminder this late helps nobody.
 CATCH_UP = dt.timedelta(days=60)
+
+# How far back each run looks again beyond the previous run's mark (clock skew between two bot processes).
+OVERLAP = dt.timedelta(days=1)
 
 # Notice kinds (the Notice.kind column); buttons carry the id of the addressee's own notice row.
 NUDGE_DUE, NUDGE, ESCALATION, ESCALATION_TOLD = "nudge_due", "nudge", "escalation", "escalation_told"
@@ -62,6 +66,22 @@ def _sides(pair: Pair, users: dict[int, User]) -> list[tuple[User, User, str]]:
     """(person, the other side, their role) for both sides of a pair."""
     mentor, mentee = users[pair.mentor_id], users[pair.mentee_id]
     return [(mentor, mentee, "mentor"), (mentee, mentor, "mentee")]
+
+
+async def _since_last_run(session: AsyncSession, name: str, now: dt.datetime) -> dt.datetime:
+    """The start of this run's window: the last run's mark (less an overlap), at most CATCH_UP ago.
+
+    What fell due before it was handled by that run; claimed keys make the overlap harmless."""
+    mark = await session.get(SweepMark, name)
+    start = now - CATCH_UP
+    if mark is not None:
+        start = max(start, min(mark.until, now) - OVERLAP)
+    await session.execute(
+        insert_for(session)(SweepMark)
+        .values(name=name, until=now)
+        .on_conflict_do_update(index_elements=["name"], set_={"until": now})
+    )
+    return start
 
 
 # --- no contact: nudges and graded escalation ----------------------------------------------------------
@@ -308,6 +328,13 @@ async def sweep_requests(
                     day=day_text(request.created_at, settings),
                     days=max(days_left, 1),
                 ),
+                [
+                    [
+                        Button(_("Accept"), "req.acc", str(request.id), style="primary"),
+                        Button(_("Say no kindly"), "req.dec", str(request.id)),
+                        Button(_("See the request"), "req.list"),
+                    ]
+                ],
             )
         )
     for request in to_expire:
@@ -338,10 +365,10 @@ async def _expire(
         first=mentee.first_name,
         mentor=mentor.first_name,
     )
-    suggestions = await _other_matches(session, mentee, programme, (mentor.id,))
-    if suggestions:
-        text_ += "\n\n" + suggestions
-    notes = [Note(mentee.id, text_, [[Button(_("Browse mentors"), "browse.open", style="primary")]])]
+    # The ranked list is one tap away rather than computed here: ranking reads every available mentor,
+    # which would make the sweep's cost grow with the programme instead of with what is due.
+    text_ += "\n\n" + _("Tap below to see the mentors who fit you best and have a free place now.")
+    notes = [Note(mentee.id, text_, [[Button(_("Show me mentors who fit"), "browse.open", style="primary")]])]
     notes.append(
         Note(
             mentor.id,
@@ -355,18 +382,6 @@ async def _expire(
     return notes
 
 
-async def _other_matches(session: AsyncSession, mentee: User, programme: Programme, exclude: tuple[int, ...]) -> str:
-    """Other mentors who fit, from the matching service (a plain pointer to browsing without it)."""
-    try:
-        from bot.services.ending import other_matches
-    except ImportError:
-        return ""
-    try:
-        return await other_matches(session, mentee, programme, exclude_ids=exclude)
-    except ImportError:
-        return ""
-
-
 # --- mid-cycle check-in ------------------------------------------------------------------------------
 
 
@@ -374,8 +389,11 @@ async def sweep_checkins(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
 ) -> list[Note]:
     """'How is it going?' to both sides `checkin_months` after the start, while the cycle runs."""
+    since = await _since_last_run(session, "checkins", now)
     latest_start = add_months(now, -programme.checkin_months)
-    earliest_start = add_months(now, -programme.cycle_months)
+    earliest_start = max(
+        add_months(since, -programme.checkin_months) - OVERLAP, add_months(now, -programme.cycle_months)
+    )
     pairs = list(
         await session.scalars(
             select(Pair)
@@ -424,10 +442,11 @@ def checkin_message(notice_id: int, person: User, other: User, programme: Progra
 async def sweep_cycle_end(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
 ) -> list[Note]:
+    since = await _since_last_run(session, "cycle_end", now)
     pairs = list(
         await session.scalars(
             select(Pair)
-            .where(Pair.status == "active", Pair.cycle_ends_at <= now, Pair.cycle_ends_at > now - CATCH_UP)
+            .where(Pair.status == "active", Pair.cycle_ends_at <= now, Pair.cycle_ends_at > since)
             .order_by(Pair.id)
         )
     )
@@ -476,15 +495,16 @@ def cycle_end_message(
 async def sweep_survey_reminders(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
 ) -> list[Note]:
-    cutoff = now - dt.timedelta(days=programme.survey_reminder_days)
+    wait = dt.timedelta(days=programme.survey_reminder_days)
+    since = await _since_last_run(session, "survey_reminders", now)
     surveys = list(
         await session.scalars(
             select(Notice)
             .where(
                 Notice.kind == SURVEY,
                 Notice.answered_at.is_(None),
-                Notice.created_at <= cutoff,
-                Notice.created_at > cutoff - CATCH_UP,
+                Notice.created_at <= now - wait,
+                Notice.created_at > since - wait,
             )
             .order_by(Notice.id)
         )
@@ -587,15 +607,16 @@ async def sweep_reconfirmation_pause(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
 ) -> list[Note]:
     """Mentors who left the yearly question unanswered for the grace period are paused and told how to resume."""
-    cutoff = now - dt.timedelta(days=programme.reconfirmation_grace_days)
+    grace = dt.timedelta(days=programme.reconfirmation_grace_days)
+    since = await _since_last_run(session, "reconfirmation_pause", now)
     asks = list(
         await session.scalars(
             select(Notice)
             .where(
                 Notice.kind == RECONFIRM,
                 Notice.answered_at.is_(None),
-                Notice.created_at <= cutoff,
-                Notice.created_at > cutoff - CATCH_UP,
+                Notice.created_at <= now - grace,
+                Notice.created_at > since - grace,
             )
             .order_by(Notice.id)
         )
@@ -645,6 +666,7 @@ RETRYABLE = {"40001", "40P01"}  # PostgreSQL serialisation failure, deadlock: ru
 @dataclass
 class SweepResult:
     notes: dict[str, int] = field(default_factory=dict)  # sweep name -> pieces for people
+    seconds: dict[str, float] = field(default_factory=dict)  # sweep name -> how long it took
     failed: list[str] = field(default_factory=list)
 
     @property
@@ -666,11 +688,13 @@ async def run_sweeps(
     result = SweepResult()
     for sweep in sweeps:
         name = sweep.__name__.removeprefix("sweep_")
+        started = time.perf_counter()
         try:
             result.notes[name] = await _run_one(sessions, sweep, now, programme, settings)
         except Exception:
             log.exception("sweep %s failed; it runs again next time", name)
             result.failed.append(name)
+        result.seconds[name] = time.perf_counter() - started
     return result
 
 

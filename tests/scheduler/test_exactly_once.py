@@ -77,7 +77,7 @@ async def test_everything_due_for_one_person_on_one_day_is_one_message(harness: 
     assert len(aigerim.inbox) == 1
     text = aigerim.inbox[0].text
     assert "you and Alex" in text and "you and Bota" in text and "Erlan Example asked you" in text
-    assert len(aigerim.inbox[0].buttons) == 4  # two rows of answers for each mentee
+    assert len(aigerim.inbox[0].buttons) == 5  # two rows of answers for each mentee, one for the request
 
     clock.set(START + 30 * DAY + dt.timedelta(hours=3))  # Dana's nudge: the day's message has gone out
     await sweep(harness)

@@ -39,7 +39,7 @@ async def test_pending_request_reminds_the_mentor_at_7_days_and_expires_at_14(
     clock.set(START + 14 * DAY)
     await sweep(harness)
     assert "couldn't answer your request in time" in alex.inbox_text()
-    assert "Browse mentors" in [b.label for row in alex.inbox[0].buttons for b in row]
+    assert "Show me mentors who fit" in [b.label for row in alex.inbox[0].buttons for b in row]
     assert "has closed after 14 days" in aigerim.inbox_text()
     assert (await load(harness.core, MentorshipRequest, request_id)).status == "expired"
     clock.advance(DAY)

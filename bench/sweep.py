@@ -1,0 +1,265 @@
+"""How long one scheduler sweep takes with 1,000, 10,000 and 100,000 active pairs, about 1 % of them due.
+
+    python -m bench.sweep                      # SQLite
+    MENTORBOT_BENCH_PG_URL=postgresql://user@host:5432/postgres python -m bench.sweep   # and PostgreSQL
+    python -m bench.sweep --pg-private         # start a throw-away PostgreSQL server here (needs initdb)
+
+Each size gets a fresh database with a realistic history: every pair has contact logs and past notices
+(earlier nudges, its half-way check-in once past it), mentors have profiles, a tenth of the mentors have a
+pending request. About 1 % of pairs are overdue for a nudge, some reach their half-way check-in, some
+requests pass 7 or 14 days. The sweep should cost in proportion to what is due, not to the pairs: the
+second, idle sweep (everything already claimed) shows the fixed cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import load_settings
+from bot.programme import load_programme
+from scheduler.daytime import add_months
+from scheduler.sweeps import SWEEPS, run_sweeps
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.models import ContactLog, MentorProfile, MentorshipRequest, Notice, Pair, SweepMark, User
+
+NOW = dt.datetime(2026, 3, 16, 10, 0, tzinfo=dt.UTC)  # a Monday morning outside August
+SIZES = (1_000, 10_000, 100_000)
+LOGS_PER_PAIR = 3
+CHUNK = 5_000
+
+
+def _rows(n_pairs: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
+    rng = random.Random(seed)
+    day = dt.timedelta(days=1)
+    n_mentors = n_pairs // 2  # two mentees each
+    users, profiles, pairs, logs, notices, requests = [], [], [], [], [], []
+    for uid in range(1, n_mentors + 1):
+        users.append({"id": uid, "name": f"Mentor {uid}", "role": "alumnus", "created_at": NOW - 400 * day})
+        profiles.append(
+            {
+                "user_id": uid,
+                "status": "approved",
+                "active": True,
+                "capacity": 3,
+                "active_mentees": 2,
+                "confirmed_at": NOW - rng.randint(10, 200) * day,
+                "updated_at": NOW - 200 * day,
+            }
+        )
+    first_mentee = n_mentors + 1
+    for i in range(n_pairs):
+        mentee = first_mentee + i
+        users.append({"id": mentee, "name": f"Student {mentee}", "role": "student", "created_at": NOW - 300 * day})
+        pid = i + 1
+        started = NOW - dt.timedelta(minutes=rng.randint(0, 150 * 24 * 60))  # up to five months ago
+        overdue = rng.random() < 0.01
+        last = NOW - (rng.uniform(30.1, 34) if overdue else rng.uniform(0.5, 29.5)) * day
+        last = max(last, started) if not overdue else last
+        pairs.append(
+            {
+                "id": pid,
+                "mentor_id": 1 + i // 2,
+                "mentee_id": mentee,
+                "status": "active",
+                "contact_interval_days": 30,
+                "created_at": started,
+                "started_at": started,
+                "cycle_ends_at": add_months(started, 6),
+                "last_contact_at": last,
+            }
+        )
+        for k in range(LOGS_PER_PAIR):
+            happened = (last - k * 20 * day).date()
+            logs.append(
+                {"pair_id": pid, "author_id": mentee, "happened_on": happened, "method": "video", "created_at": NOW}
+            )
+        # History: an earlier nudge, answered; the check-in of pairs well past their third month.
+        notices.append(
+            {
+                "key": f"nudge:{pid}:old:1",
+                "kind": "nudge_due",
+                "pair_id": pid,
+                "data": {},
+                "created_at": last - 10 * day,
+            }
+        )
+        if add_months(started, 3) < NOW - day:
+            notices.append(
+                {"key": f"checkin:{pid}", "kind": "checkin_due", "pair_id": pid, "data": {}, "created_at": NOW}
+            )
+    for j in range(n_mentors // 10):
+        created = NOW - rng.uniform(0, 6) * day if rng.random() > 0.1 else NOW - rng.uniform(7, 15) * day
+        requests.append({"mentee_id": first_mentee + j, "mentor_id": 1 + (j * 7) % n_mentors, "created_at": created})
+    # The previous hourly run's marks: this is one sweep of a bot that has been running, not a first start.
+    marks = [{"name": name, "until": NOW - dt.timedelta(hours=1)} for name in MARKED]
+    return {
+        "sweep_marks": marks,
+        "users": users,
+        "mentor_profiles": profiles,
+        "pairs": pairs,
+        "contact_logs": logs,
+        "notices": notices,
+        "requests": requests,
+    }
+
+
+MARKED = ("checkins", "cycle_end", "survey_reminders", "reconfirmation_pause")
+MODELS = {
+    "sweep_marks": SweepMark,
+    "users": User,
+    "mentor_profiles": MentorProfile,
+    "pairs": Pair,
+    "contact_logs": ContactLog,
+    "notices": Notice,
+    "requests": MentorshipRequest,
+}
+
+
+async def _fill(engine: AsyncEngine, rows: dict[str, list[dict[str, Any]]]) -> None:
+    async with engine.begin() as conn:
+        for table, batch in rows.items():
+            for start in range(0, len(batch), CHUNK):
+                target: Any = MODELS[table].__table__  # type: ignore[attr-defined]
+                await conn.execute(insert(target), batch[start : start + CHUNK])
+        if engine.dialect.name == "postgresql":
+            for table in rows:
+                await conn.execute(text(f"ANALYZE {table}"))
+            await conn.execute(text("SELECT setval('pairs_id_seq', (SELECT max(id) FROM pairs))"))
+            await conn.execute(text("SELECT setval('users_id_seq', (SELECT max(id) FROM users))"))
+        else:
+            await conn.execute(text("ANALYZE"))
+
+
+async def _plan(engine: AsyncEngine) -> list[str]:
+    cutoff = (NOW - dt.timedelta(days=30)).isoformat()
+    sql = (
+        f"SELECT id FROM pairs WHERE status = 'active' AND contact_interval_days = 30 AND last_contact_at <= '{cutoff}'"
+    )
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            rows = await conn.execute(text("EXPLAIN " + sql))
+            return [r[0] for r in rows]
+        rows = await conn.execute(text("EXPLAIN QUERY PLAN " + sql))
+        return [str(r[-1]) for r in rows]
+
+
+async def bench_one(url: str, n_pairs: int, *, show_plan: bool) -> dict[str, Any]:
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+        rows = _rows(n_pairs)
+        started = time.perf_counter()
+        await _fill(engine, rows)
+        built = time.perf_counter() - started
+        sessions = make_sessionmaker(engine)
+        settings = load_settings(database_url=url, _env_file=None)
+        programme = load_programme("university")
+        started = time.perf_counter()
+        first = await run_sweeps(sessions, NOW, programme, settings, SWEEPS)
+        first_s = time.perf_counter() - started
+        started = time.perf_counter()
+        idle = await run_sweeps(sessions, NOW + dt.timedelta(hours=1), programme, settings, SWEEPS)
+        idle_s = time.perf_counter() - started
+        plan = await _plan(engine) if show_plan else []
+    finally:
+        await engine.dispose()
+    return {
+        "pairs": n_pairs,
+        "build_s": built,
+        "sweep_s": first_s,
+        "notes": first.total,
+        "by_sweep": first.notes,
+        "by_time": first.seconds,
+        "failed": first.failed + idle.failed,
+        "idle_s": idle_s,
+        "idle_notes": idle.total,
+        "plan": plan,
+    }
+
+
+def _print(label: str, result: dict[str, Any]) -> None:
+    per = result["sweep_s"] / max(result["notes"], 1) * 1000
+    print(
+        f"{label:10} {result['pairs']:>8,} pairs  built {result['build_s']:6.1f}s  "
+        f"sweep {result['sweep_s'] * 1000:8.1f} ms for {result['notes']:>5} notices ({per:5.2f} ms each)  "
+        f"idle sweep {result['idle_s'] * 1000:6.1f} ms ({result['idle_notes']} notices)"
+        + (f"  FAILED {result['failed']}" if result["failed"] else ""),
+        flush=True,
+    )
+    print(f"{'':12}by sweep (ms): " + ", ".join(f"{k} {v * 1000:.0f}" for k, v in result["by_time"].items()))
+    for line in result["plan"]:
+        print(f"{'':12}plan: {line}")
+
+
+async def _pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def main(sizes: tuple[int, ...], pg_url: str | None) -> None:
+    print(f"One sweep at {NOW:%Y-%m-%d %H:%M} UTC; about 1 % of pairs overdue.\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in sizes:
+            url = f"sqlite+aiosqlite:///{Path(tmp) / f'bench_{n}.db'}"
+            _print("SQLite", await bench_one(url, n, show_plan=n == sizes[-1]))
+    if not pg_url:
+        print("\nPostgreSQL: set MENTORBOT_BENCH_PG_URL (or use --pg-private) to run it too.")
+        return
+    base = load_settings(database_url=pg_url, _env_file=None).database_url
+    for n in sizes:
+        name = f"mb_bench_{uuid.uuid4().hex[:8]}"
+        await _pg_admin(base, f'CREATE DATABASE "{name}"')
+        try:
+            _print("PostgreSQL", await bench_one(base.rpartition("/")[0] + "/" + name, n, show_plan=n == sizes[-1]))
+        finally:
+            await _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def cli() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES), help="pair counts, comma-separated")
+    parser.add_argument("--pg-private", action="store_true", help="start a private PostgreSQL server for the run")
+    args = parser.parse_args()
+    sizes = tuple(int(s) for s in args.sizes.split(","))
+    pg_url = os.environ.get("MENTORBOT_BENCH_PG_URL")
+    server = None
+    if args.pg_private and not pg_url:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+        from run_tests import Postgres, find_pg_bin  # the test runner's throw-away server
+
+        bindir = find_pg_bin()
+        if bindir is None:
+            print("No PostgreSQL server binaries here; running SQLite only.")
+        else:
+            server = Postgres(bindir)
+            pg_url = server.start()
+    try:
+        asyncio.run(main(sizes, pg_url))
+    finally:
+        if server is not None:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())
