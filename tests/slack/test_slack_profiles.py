@@ -109,3 +109,14 @@ async def test_a_typed_start_offers_a_button_that_opens_the_form(slack: Workspac
     assert "You're all set" in alex.text(last=1)
     await alex.press("Open the form")
     assert "no form waiting" in alex.modal["blocks"][0]["text"]["text"]
+
+
+async def test_an_expired_trigger_falls_back_to_a_button_that_opens_the_form(slack: Workspace) -> None:
+    alex = slack.user("UAL", "Alex Kim")
+    await alex.slash("start")
+    slack.fake.fail("views.open", "expired_trigger_id")
+    await alex.press("student")
+    assert alex.modal is None
+    assert "Tap the button" in alex.text(last=1)
+    await alex.press("Open the form")
+    assert alex.modal is not None and alex.modal["title"]["text"] == "Your student profile"

@@ -362,8 +362,11 @@ class SlackPlatform:
 
     async def _show_form(self, user: str, form: FormView, trigger: str | None) -> None:
         if trigger:
-            await self.client.views_open(trigger_id=trigger, view=blocks.first_modal(form))
-            return
+            try:
+                await self.client.views_open(trigger_id=trigger, view=blocks.first_modal(form))
+                return
+            except SlackApiError as error:  # the trigger expired (3 s): a button opens it instead
+                log.warning("Slack: views.open for %s failed: %s", user, error_code(error))
         channel = await self._dm_channel(user)
         prompt = blocks.open_form_message(form)
         await self.client.chat_postMessage(
