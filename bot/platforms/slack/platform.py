@@ -3,7 +3,7 @@ core's Replies become Block Kit messages, modals and the Home tab.
 
 Every listener acknowledges Slack within its 3 seconds: the work runs after the ack in a task this class
 keeps track of. The one exception is a modal's submission, whose answer (errors in place, the next page,
-or close) must travel in the ack itself; it costs one short transaction and no Slack call.
+or close) must travel in the ack itself; it costs one or two short transactions and no Slack call.
 """
 
 from __future__ import annotations
