@@ -37,6 +37,23 @@ Sweep = Callable[[AsyncSession, dt.datetime, Programme, Settings], Awaitable[lis
 # After downtime, notices older than this are stale: a survey or a reminder this late helps nobody.
 CATCH_UP = dt.timedelta(days=60)
 
+# At most this many due subjects per transaction: on SQLite a sweep's transaction holds the write lock,
+# so people pressing buttons never wait behind a long sweep; the rest follow in the next transaction.
+BATCH = 100
+
+
+class Batch(list[Note]):
+    """A sweep's notes; `more` says it stopped at BATCH and should run again at once."""
+
+    more: bool = False
+
+
+def _batch(notes: list[Note], more: bool) -> Batch:
+    batch = Batch(notes)
+    batch.more = more
+    return batch
+
+
 # How far back each run looks again beyond the previous run's mark (clock skew between two bot processes).
 OVERLAP = dt.timedelta(days=1)
 
@@ -147,6 +164,7 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
             due_at = max(due_at, max(sent) + interval)
         if due_at <= now:
             due.append((pair, step))
+    due, more = due[:BATCH], len(due) > BATCH
     users = await _users(session, {uid for p, _s in due for uid in (p.mentor_id, p.mentee_id)})
     notes: list[Note] = []
     for pair, step in due:
@@ -154,7 +172,7 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
             notes += await _nudge(session, now, pair, step, users, settings)
         else:
             notes += await _escalate(session, now, pair, users, programme, settings)
-    return notes
+    return _batch(notes, more)
 
 
 async def _taken_at(session: AsyncSession, keys: Sequence[str]) -> dict[str, dt.datetime]:
@@ -303,9 +321,12 @@ async def sweep_requests(
             .order_by(MentorshipRequest.id)
         )
     )
+    taken = await taken_keys(session, [f"req_remind:{r.id}" for r in to_remind])
+    to_remind = [r for r in to_remind if f"req_remind:{r.id}" not in taken]
+    more = len(to_remind) > BATCH or len(to_expire) > BATCH
+    to_remind, to_expire = to_remind[:BATCH], to_expire[:BATCH]
     users = await _users(session, {uid for r in to_remind + to_expire for uid in (r.mentor_id, r.mentee_id)})
     notes: list[Note] = []
-    taken = await taken_keys(session, [f"req_remind:{r.id}" for r in to_remind])
     for request in to_remind:
         key = f"req_remind:{request.id}"
         mentor, mentee = users[request.mentor_id], users[request.mentee_id]
@@ -339,7 +360,7 @@ async def sweep_requests(
         )
     for request in to_expire:
         notes += await _expire(session, now, request, users, programme)
-    return notes
+    return _batch(notes, more)
 
 
 async def _expire(
@@ -701,18 +722,23 @@ async def run_sweeps(
 async def _run_one(
     sessions: async_sessionmaker[AsyncSession], sweep: Sweep, now: dt.datetime, programme: Programme, settings: Settings
 ) -> int:
-    for attempt in range(3):
+    """Run one sweep to the end: a transaction per batch, again after a concurrent sweeper's conflict."""
+    total, failures = 0, 0
+    while True:
         try:
             async with sessions() as session, session.begin():
                 notes = await sweep(session, now, programme, settings)
                 await post_notes(session, now, programme, settings, notes)
-                return len(notes)
         except DBAPIError as exc:
             code: Any = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-            if code not in RETRYABLE or attempt == 2:
+            failures += 1
+            if code not in RETRYABLE or failures >= 3:
                 raise
             log.info("sweep %s met a concurrent sweep (%s); running it again", sweep.__name__, code)
-    return 0
+            continue
+        total += len(notes)
+        if not getattr(notes, "more", False):
+            return total
 
 
 async def sweep_core(core: Any) -> SweepResult:

@@ -8,11 +8,13 @@ import datetime as dt
 import io
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.platforms.console import ConsoleChat
+from scheduler import sweeps
 from scheduler.daytime import next_daytime
 from scheduler.sweeps import SWEEPS, run_sweeps, sweep_nudges
 from storage.db import make_engine, make_sessionmaker
@@ -179,3 +181,17 @@ async def test_the_terminal_clock_moves_time_and_shows_the_nudge(core: Core, clo
     assert "[bot → aigerim]" in shown
     await chat.handle_line("/clock soon")
     assert "Usage: /clock +31d" in out.getvalue()
+
+
+async def test_a_large_sweep_runs_in_small_transactions_and_still_sends_each_notice_once(
+    harness: Harness, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweeps, "BATCH", 2)
+    await _many_due_pairs(harness.core, 5)
+    clock.set(START + 30 * DAY)
+    result = await sweep(harness)
+    assert result.notes["nudges"] == 10 and result.notes["requests"] == 5
+    assert (await sweep(harness)).total == 0
+    for i in range(5):
+        assert len(harness.person(f"mentor{i}").inbox) == 1  # the nudge and the request reminder, together
+        assert len(harness.person(f"student{i}").inbox) == 1
