@@ -71,6 +71,20 @@ async def _round_trips(fake: FakeTelegram, platform: TelegramPlatform) -> list[f
     return latencies
 
 
+async def _quick_answers(fake: FakeTelegram, count: int) -> float:
+    """A person tapping fast: their answers are not held back by per-chat pacing (only the outbox is)."""
+    user = {"id": 66_666, "is_bot": False, "first_name": "Quick"}
+    before = len(fake.calls)
+    started = time.perf_counter()
+    for _ in range(count):
+        fake.push(fake.message_update(user, "/help"))
+    for _poll in range(30_000):
+        if sum(c.ok and c.method == "sendMessage" for c in fake.calls[before:]) >= count:
+            break
+        await asyncio.sleep(0.001)
+    return time.perf_counter() - started
+
+
 async def main() -> None:
     fake = FakeTelegram()
     await fake.start()
@@ -98,6 +112,9 @@ async def main() -> None:
             single = await _timed_flush(core, ONE_CHAT)
             rate = (ONE_CHAT - 3) / single  # three go at once, then about one a second
             print(f"{ONE_CHAT} messages to one chat: {single:.2f} s (after a burst of 3: {rate:.2f} msg/s)")
+
+            quick = await _quick_answers(fake, ONE_CHAT)
+            print(f"{ONE_CHAT} answers to one person tapping fast: {quick:.2f} s (answers are not paced per chat)")
 
             latencies = await _round_trips(fake, platform)
             p95 = statistics.quantiles(latencies, n=20)[-1]

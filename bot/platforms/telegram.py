@@ -67,27 +67,28 @@ _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Requests that put something in a chat: the ones paced per chat.
 _CHAT_WRITES = frozenset({"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"})
+QUEUED = 1  # rate_limit_args marking a message from our outbox (as opposed to an answer to an update)
 
 
 # --- pacing ----------------------------------------------------------------------------------------
 
 
 class ChatPacedRateLimiter(AIORateLimiter):
-    """PTB's limiter (about 30 requests a second overall, 20 a minute per group) plus about one message a
-    second per private chat, which AIORateLimiter leaves unpaced. `max_retries=0`: a 429 goes straight
-    back to the caller, whose outbox retries it after `retry_after` without stalling everyone else."""
+    """PTB's AIORateLimiter paces every request to about 30 a second. Messages from our outbox (sent with
+    `rate_limit_args=QUEUED`) are paced per chat too: about one a second in a private chat after a burst of
+    three, 20 a minute in a group.
+
+    Answers to what a person just did are not held back per chat: updates are handled one at a time, so
+    waiting on one chat's limiter would keep everyone waiting; should Telegram object, the 429 moves the
+    answer into the outbox. `max_retries=0`: a 429 goes straight back to the caller, whose outbox retries
+    it after `retry_after` without halting every other request of the bot."""
 
     def __init__(
         self, *, overall_per_second: float, group_per_minute: float, per_chat_per_second: float, chat_burst: int
     ) -> None:
-        super().__init__(
-            overall_max_rate=overall_per_second,
-            overall_time_period=1,
-            group_max_rate=group_per_minute,
-            group_time_period=60,
-            max_retries=0,
-        )
+        super().__init__(overall_max_rate=overall_per_second, overall_time_period=1, group_max_rate=0, max_retries=0)
         self._per_chat = per_chat_per_second
+        self._per_group = group_per_minute
         self._burst = max(1, chat_burst)
         self._chats: dict[int, AsyncLimiter] = {}
 
@@ -97,7 +98,10 @@ class ChatPacedRateLimiter(AIORateLimiter):
                 if key != chat_id and limiter.has_capacity(limiter.max_rate):
                     del self._chats[key]
         if chat_id not in self._chats:
-            self._chats[chat_id] = AsyncLimiter(self._burst, self._burst / self._per_chat)
+            group = chat_id < 0
+            self._chats[chat_id] = (
+                AsyncLimiter(self._per_group, 60) if group else AsyncLimiter(self._burst, self._burst / self._per_chat)
+            )
         return self._chats[chat_id]
 
     async def process_request(
@@ -110,9 +114,11 @@ class ChatPacedRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = _int_or_none(data.get("chat_id"))
-        if self._per_chat > 0 and endpoint in _CHAT_WRITES and chat_id is not None and chat_id > 0:
-            async with self._chat_limiter(chat_id):
-                return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+        queued = rate_limit_args == QUEUED and endpoint in _CHAT_WRITES and chat_id is not None
+        if queued and self._per_chat > 0 and self._per_group > 0:
+            async with self._chat_limiter(chat_id):  # type: ignore[arg-type]
+                return await super().process_request(callback, args, kwargs, endpoint, data, None)
+        return await super().process_request(callback, args, kwargs, endpoint, data, None)
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 
@@ -456,7 +462,7 @@ class TelegramPlatform:
         if chat_id is None:
             raise Unreachable(f"telegram identity {identity.external_id!r} has no chat")
         try:
-            await self._send(chat_id, reply)
+            await self._send(chat_id, reply, queued=True)
         except RetryAfter as exc:
             raise RetryLater(retry_seconds(exc), str(exc)) from exc
         except Forbidden as exc:  # blocked the bot, or deactivated their account
@@ -470,7 +476,7 @@ class TelegramPlatform:
         if self.staff_chat_id is None:
             return False
         try:
-            await self._send(self.staff_chat_id, reply)
+            await self._send(self.staff_chat_id, reply, queued=True)
         except ChatMigrated as moved:  # the group became a supergroup: follow it
             log.warning("staff chat moved to %s; update TELEGRAM_STAFF_CHAT_ID", moved.new_chat_id)
             self.staff_chat_id = moved.new_chat_id
@@ -484,13 +490,17 @@ class TelegramPlatform:
 
     # --- rendering ---------------------------------------------------------------------------------
 
-    async def _send(self, chat_id: int, reply: Reply, *, pressed: tuple[int, int] | None = None) -> None:
+    async def _send(
+        self, chat_id: int, reply: Reply, *, pressed: tuple[int, int] | None = None, queued: bool = False
+    ) -> None:
         """One Reply as Telegram messages: an edit of the pressed message when it asks for one and fits,
-        otherwise its text in parts under the limit, then its file; the buttons go on the last one."""
+        otherwise its text in parts under the limit, then its file; the buttons go on the last one.
+        `queued`: it comes from the outbox, so it is paced per chat."""
+        pace = {"rate_limit_args": QUEUED} if queued else {}
         markup = keyboard(reply.buttons)
         chunks = split_html(to_telegram_html(reply.text))
         editable = len(chunks) == 1 and reply.attachment is None
-        if pressed is not None and editable and await self._edit(pressed, chunks[0], markup):
+        if pressed is not None and editable and await self._edit(pressed, chunks[0], markup, pace):
             return
         parts: list[str | Attachment] = [*chunks, *([reply.attachment] if reply.attachment else [])]
         # A retry of a long message resumes after the parts already delivered instead of repeating them.
@@ -499,38 +509,44 @@ class TelegramPlatform:
             part = parts[index]
             last_markup = markup if index == len(parts) - 1 else None  # buttons go under the last part
             if isinstance(part, Attachment):
-                await self._send_file(chat_id, part.filename, part.content, last_markup)
+                await self._send_file(chat_id, part.filename, part.content, last_markup, pace)
             else:
-                await self._send_text(chat_id, part, last_markup)
+                await self._send_text(chat_id, part, last_markup, pace)
             self._partial[key] = index + 1
         self._partial.pop(key, None)
 
-    async def _send_text(self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None) -> None:
+    async def _send_text(
+        self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None, pace: dict[str, int]
+    ) -> None:
         bot = self.app.bot
         no_preview = LinkPreviewOptions(is_disabled=True)
         try:
             await bot.send_message(
-                chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=no_preview
+                chat_id, html, parse_mode=ParseMode.HTML, reply_markup=markup, link_preview_options=no_preview, **pace
             )
         except BadRequest as exc:
             if not _bad_markup(exc):
                 raise
             # Our markup should always parse; if it ever doesn't, the words still arrive, without styling.
             log.error("Telegram refused our HTML (%s); sending plain text", exc)
-            await bot.send_message(chat_id, to_plain(html), reply_markup=markup, link_preview_options=no_preview)
+            await bot.send_message(
+                chat_id, to_plain(html), reply_markup=markup, link_preview_options=no_preview, **pace
+            )
 
     async def _send_file(
-        self, chat_id: int, filename: str, content: bytes, markup: InlineKeyboardMarkup | None
+        self, chat_id: int, filename: str, content: bytes, markup: InlineKeyboardMarkup | None, pace: dict[str, int]
     ) -> None:
-        await self.app.bot.send_document(chat_id, InputFile(content, filename=filename), reply_markup=markup)
+        await self.app.bot.send_document(chat_id, InputFile(content, filename=filename), reply_markup=markup, **pace)
 
-    async def _edit(self, pressed: tuple[int, int], html: str, markup: InlineKeyboardMarkup | None) -> bool:
+    async def _edit(
+        self, pressed: tuple[int, int], html: str, markup: InlineKeyboardMarkup | None, pace: dict[str, int]
+    ) -> bool:
         """Replace the pressed message; False when it can't be edited (too old, deleted) so we send anew."""
         chat_id, message_id = pressed
         bot = self.app.bot
         try:
             await bot.edit_message_text(
-                html, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML, reply_markup=markup
+                html, chat_id=chat_id, message_id=message_id, parse_mode=ParseMode.HTML, reply_markup=markup, **pace
             )
         except BadRequest as exc:
             if _not_modified(exc):
@@ -540,7 +556,9 @@ class TelegramPlatform:
                 return False
             log.error("Telegram refused our HTML (%s); editing with plain text", exc)
             with contextlib.suppress(BadRequest):
-                await bot.edit_message_text(to_plain(html), chat_id=chat_id, message_id=message_id, reply_markup=markup)
+                await bot.edit_message_text(
+                    to_plain(html), chat_id=chat_id, message_id=message_id, reply_markup=markup, **pace
+                )
                 return True
             return False
         return True

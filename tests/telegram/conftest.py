@@ -31,6 +31,7 @@ FAST = {
     "request_timeout": 1.5,  # generous on a busy machine; the "slow" fault outlasts it
     "per_chat_per_second": 1000.0,
     "chat_burst": 1000,
+    "group_per_minute": 100_000.0,
     "connect_retry": 0.05,
 }
 
