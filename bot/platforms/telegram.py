@@ -428,6 +428,8 @@ class TelegramPlatform:
                 reply = _with_group_hint(reply)
             try:
                 await self._send(chat_id, reply, pressed=pressed if reply.edit else None)
+                if reply.edit:
+                    pressed = None  # one message can show one thing: a second edit becomes a new message
             except BadRequest as exc:  # (a NetworkError in PTB) this message can never be sent as it is
                 log.error("reply to chat %s refused: %s", chat_id, exc)
             except (RetryAfter, NetworkError) as exc:
