@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.core.context import queue_message
 from bot.core.markup import esc
-from bot.core.replies import Attachment, Button, Reply
+from bot.core.replies import Button, Reply
 from bot.platforms.telegram import split_html, utf16_len
 from storage.models import Identity
 from tests.telegram.conftest import STAFF_CHAT, TelegramWorld
@@ -90,11 +90,15 @@ async def test_a_long_message_arrives_in_clean_parts_with_buttons_on_the_last(wo
 
 async def test_a_file_is_sent_as_a_document(world: TelegramWorld) -> None:
     alex = world.person(5001, "Alex")
-    await alex.say("/start")
-    report = Reply("Your export:", attachment=Attachment("pairs.csv", b"a,b\n1,2\n", "text/csv"))
-    await world.platform._answer(alex.chat_id, [report])
-    documents = world.fake.delivered(alex.chat_id, ("sendDocument",))
-    assert len(documents) == 1 and documents[0].files["document"] == ("pairs.csv", b"a,b\n1,2\n")
+    await fill_mentee(alex)
+    await alex.say("/forget")
+    await alex.press("Delete my data")
+    sent = [c for c in alex.since if c.method in ("sendMessage", "sendDocument")]
+    assert [c.method for c in sent] == ["sendMessage", "sendDocument"]
+    assert "Your data is deleted" in sent[0].text
+    filename, content = sent[1].files["document"]
+    assert filename.startswith("my-mentorship-data-") and filename.endswith(".json")
+    assert b"Alex Kim" in content
 
 
 async def test_callback_data_stays_within_64_bytes_through_a_whole_form(world: TelegramWorld) -> None:
