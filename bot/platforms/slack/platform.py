@@ -210,7 +210,7 @@ class SlackPlatform:
             kind="command",
             command=command,
             args=args,
-            update_key=f"cmd:{body.get('trigger_id', '')}",
+            update_key=_key("cmd", body.get("trigger_id")),
         )
         await self._deliver(user, await self.core.handle(event), trigger=body.get("trigger_id"))
 
@@ -252,16 +252,17 @@ class SlackPlatform:
         await self._deliver(user, replies)
 
     @staticmethod
-    def _action_key(body: dict[str, Any]) -> str:
+    def _action_key(body: dict[str, Any]) -> str | None:
         action = (body.get("actions") or [{}])[0]
-        return f"act:{body['user']['id']}:{action.get('action_ts', '')}"
+        stamp = action.get("action_ts")
+        return _key("act", f"{body['user']['id']}:{stamp}" if stamp else None)
 
     async def _direct_message(self, event: dict[str, Any], body: dict[str, Any]) -> None:
         user = str(event["user"])
         # Slack escapes &, < and > in message text; the core gets what the person typed.
         text = html.unescape(str(event.get("text", "")))
         actor = await self._actor(user, str(event.get("channel", "")))
-        key = f"ev:{body.get('event_id') or event.get('client_msg_id') or event.get('ts')}"
+        key = _key("ev", body.get("event_id") or event.get("client_msg_id"))
         named = command_in_dm(text, self._known)
         if named is not None:
             core_event = Event(actor=actor, kind="command", command=named[0], args=named[1], update_key=key)
@@ -278,7 +279,7 @@ class SlackPlatform:
         user = str(body["user"]["id"])
         actor = await self._actor_without_lookup(user)
         # Each submission carries its own trigger_id (the view's hash stays the same after errors).
-        key = f"view:{body.get('trigger_id') or view.get('id', '')}"
+        key = _key("view", body.get("trigger_id"))
         values = blocks.submitted_values(view.get("state", {}).get("values", {}), page)
         saved = await self.core.handle(
             Event(
@@ -287,7 +288,7 @@ class SlackPlatform:
                 form=meta.get("form", ""),
                 values=values,
                 form_page="page",
-                update_key=key + ":page",
+                update_key=key and key + ":page",
             )
         )
         errors = next((r.errors for r in saved if r.errors), None)
@@ -308,9 +309,11 @@ class SlackPlatform:
             return
         await self._finish(ack, user, actor, form, key, page)
 
-    async def _finish(self, ack: Any, user: str, actor: Actor, form: FormView, key: str, page: list[str]) -> None:
+    async def _finish(
+        self, ack: Any, user: str, actor: Actor, form: FormView, key: str | None, page: list[str]
+    ) -> None:
         replies = await self.core.handle(
-            Event(actor=actor, kind="form_submit", form=form.form, form_page="last", update_key=key + ":last")
+            Event(actor=actor, kind="form_submit", form=form.form, form_page="last", update_key=key and key + ":last")
         )
         errors = next((r.errors for r in replies if r.errors), None)
         if errors:  # a rule across pages: shown on this page, naming the question it is about
@@ -442,3 +445,9 @@ class SlackPlatform:
         except SlackApiError as error:
             raise translate(error) from error
         return True
+
+
+def _key(kind: str, ident: object) -> str | None:
+    """The core's deduplication key for a Slack delivery; None (no deduplication) without an id, so two
+    different requests can never be mistaken for one."""
+    return f"{kind}:{ident}" if ident else None
