@@ -8,6 +8,8 @@ import logging
 
 import pytest
 from sqlalchemy import func, select
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest
 
 from bot.config import ConfigError, load_settings
 from bot.core.app import Core
@@ -244,3 +246,28 @@ async def test_the_bot_token_never_reaches_the_log(
         await world.stop()
         await core.close()
     assert caplog.records and TOKEN.split(":")[1] not in caplog.text
+
+
+async def test_markup_telegram_cannot_parse_still_arrives_as_plain_words(world: TelegramWorld) -> None:
+    alex = await _greeted(world)
+    await queue_for(world, alex.id, Reply("An unclosed <b>bold & brave note"))
+    assert await world.core.delivery.flush() == 1
+    sent = [c for c in world.fake.called("sendMessage") if "brave" in c.params["text"]]
+    assert [(c.status, c.params.get("parse_mode")) for c in sent] == [(400, "HTML"), (200, None)]
+    assert sent[-1].text == "An unclosed bold & brave note"
+
+
+async def test_the_fake_is_as_strict_as_telegram(world: TelegramWorld) -> None:
+    """So that the other tests mean something: what Telegram refuses, the fake refuses."""
+    bot, chat = world.platform.app.bot, 5001
+    with pytest.raises(BadRequest, match="too long"):
+        await bot.send_message(chat, "x" * 4097)
+    await bot.send_message(chat, "&amp;" * 4096, parse_mode="HTML")  # 4096 after entity parsing is fine
+    with pytest.raises(BadRequest, match="(?i)button_data_invalid"):
+        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="é" * 33)]])  # 66 bytes
+        await bot.send_message(chat, "hi", reply_markup=keyboard)
+    with pytest.raises(BadRequest, match="can't parse entities"):
+        await bot.send_message(chat, "1 < 2", parse_mode="HTML")
+    message = await bot.send_message(chat, "same")
+    with pytest.raises(BadRequest, match="message is not modified"):
+        await bot.edit_message_text("same", chat_id=chat, message_id=message.message_id)
