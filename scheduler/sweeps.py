@@ -24,7 +24,7 @@ from bot.config import Settings
 from bot.core.context import queue_message
 from bot.core.markup import fmt
 from bot.core.replies import Button, Reply
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _, ngettext
 from bot.programme import Programme
 from scheduler.daytime import add_months
 from scheduler.notices import Note, claim, insert_for, post_notes, taken_keys
@@ -264,6 +264,7 @@ async def _escalate(
             sent=", ".join(day_text(n.created_at, settings) for n in nudges) or _("none"),
         ),
     ]
+    lines.append(await _nudge_answers(session, pair, since, users))
     report = Report(kind="escalation", pair_id=pair.id, text="\n".join(lines), created_at=now)
     session.add(report)
     await session.flush()
@@ -295,6 +296,36 @@ async def _escalate(
             )
             notes.append(Note(person.id, text_))
     return notes
+
+
+NUDGE_ANSWERS = {
+    "call": N_("we talked (call/video)"),
+    "chat": N_("we talked (chat/e-mail)"),
+    "notyet": N_("not yet"),
+    "problem": N_("there is a problem"),
+}
+
+
+async def _nudge_answers(session: AsyncSession, pair: Pair, since: dt.datetime, users: dict[int, User]) -> str:
+    """What each side answered to the reminders, for staff: 'Alex: not yet; Aigerim: no answer'."""
+    answers = list(
+        await session.scalars(
+            select(Notice)
+            .where(
+                Notice.pair_id == pair.id,
+                Notice.kind == NUDGE,
+                Notice.key.like(f"nudge:{pair.id}:{since:%Y%m%d%H%M}:%"),
+            )
+            .order_by(Notice.id)
+        )
+    )
+    parts = []
+    for side_id in (pair.mentor_id, pair.mentee_id):
+        said = [_(NUDGE_ANSWERS.get(n.answer, n.answer)) for n in answers if n.user_id == side_id and n.answer]
+        parts.append(
+            fmt(_("{name}: {said}"), name=users[side_id].first_name, said=", ".join(said) if said else _("no answer"))
+        )
+    return _("Their answers: ") + "; ".join(parts) + "."
 
 
 # --- unanswered requests -----------------------------------------------------------------------------

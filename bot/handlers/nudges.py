@@ -202,7 +202,9 @@ async def problem(ctx: Context) -> Reply:
     notice = await _own_notice(ctx, NUDGE)
     pair = await _open_pair(ctx, notice.pair_id)
     if notice.answer == "problem":
-        return Reply(fmt(_("{office} already knows and will be in touch."), office=ctx.programme.office), edit=True)
+        return Reply(
+            fmt(_("Someone from {office} already knows and will be in touch."), office=ctx.programme.office), edit=True
+        )
     _answer(notice, "problem", ctx)
     text = fmt(
         _("<b>A problem reported</b> by {name}, from the monthly reminder: "), name=ctx.user.name
@@ -213,7 +215,7 @@ async def problem(ctx: Context) -> Reply:
     return Reply(
         fmt(
             _(
-                "Thank you for telling us, {first}. {office} will get in touch with you privately, soon; "
+                "Thank you for telling us, {first}. Someone from {office} will get in touch with you privately, soon; "
                 "your match is not told. If you'd like to add details now, send /report."
             ),
             first=ctx.user.first_name,
@@ -259,7 +261,7 @@ async def _check_contradiction(ctx: Context, notice: Notice, pair: Pair) -> None
 CHECKIN_ANSWERS = {
     "fine": N_("it's going well"),
     "meh": N_("it could be better"),
-    "help": N_("they'd like help"),
+    "help": N_("they would like help"),
 }
 
 
@@ -286,19 +288,14 @@ async def _checkin(ctx: Context, answer: str) -> Reply:
     _answer(notice, answer, ctx)
     if answer == "fine":
         return Reply(fmt(_("Lovely to hear, {first}! Keep it up."), first=ctx.user.first_name), edit=True)
-    role = _("mentor") if ctx.user.id == pair.mentor_id else _("student")
-    text = fmt(
-        _("<b>Check-in</b>: {name} ({role}) says {answer}. "),
-        name=ctx.user.name,
-        role=role,
-        answer=_(CHECKIN_ANSWERS[answer]),
-    ) + await _names(ctx, pair)
+    text = _("<b>Check-in</b> for ") + await _names(ctx, pair) + ": "
+    text += fmt(_("{name} says {answer}."), name=ctx.user.name, answer=_(CHECKIN_ANSWERS[answer]))
     text += "\n" + fmt(_("Last contact: {day}."), day=day_text(pair.last_contact_at, ctx.settings))
     report = await _report(ctx, "checkin", pair, text)
     ctx.notify_staff(Reply(text, buttons=[_take_button(report)]))
     return Reply(
         fmt(
-            _("Thank you for being honest, {first}. {office} will get in touch with you privately, soon."),
+            _("Thank you for being honest, {first}. Someone from {office} will get in touch with you privately, soon."),
             first=ctx.user.first_name,
             office=ctx.programme.office,
         ),

@@ -112,12 +112,25 @@ class ConsoleChat:
         result = await sweep_core(self.core)
         sent = await self.core.delivery.flush()
         self._print(
-            _("— it is now {time} (UTC); {queued} reminders due, {sent} messages delivered —").format(
-                time=clock.now().strftime("%a %d %b %Y %H:%M"), queued=result.total, sent=sent
+            _("— it is now {time} (UTC); {found} new reminders, {sent} messages delivered —").format(
+                time=clock.now().strftime("%a %d %b %Y %H:%M"), found=result.total, sent=sent
             )
         )
-        if result.total > sent:
-            self._print(_("  (the rest wait for the person's daytime, 9:00 to 20:00: try /clock +12h)"))
+        if await self._waiting_for_daytime():
+            self._print(_("  (some messages wait for the person's daytime, 9:00 to 20:00: try /clock +12h)"))
+
+    async def _waiting_for_daytime(self) -> int:
+        from sqlalchemy import func, select
+
+        from storage.models import Outbox
+
+        async with self.core.sessions() as session:
+            count = await session.scalar(
+                select(func.count(Outbox.id)).where(
+                    Outbox.status == "pending", Outbox.not_before > self.core.clock.now()
+                )
+            )
+        return int(count or 0)
 
     def _switch(self, name: str) -> None:
         name = name.strip().lower()

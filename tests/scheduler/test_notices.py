@@ -66,7 +66,9 @@ async def test_half_way_check_in_at_three_months_reaches_staff_only_when_not_fin
     await aigerim.press("It's going well", among=aigerim.inbox)
     assert "Lovely to hear" in aigerim.text and harness.staff_text() == ""
     await alex.press("Could be better", among=alex.inbox)
-    assert "Check-in: Alex Example (student) says it could be better" in harness.staff_text()
+    assert "Check-in for Aigerim Example (mentor) and Alex Example (student): Alex Example says it could be better" in (
+        harness.staff_text()
+    )
     assert "Already noted" in await alex.press("I'd like help", among=alex.inbox)
     assert len(harness.transport.staff_chat) == 1
 

@@ -90,6 +90,7 @@ async def test_two_silent_nudges_escalate_to_staff_once(harness: Harness, clock:
     staff = harness.staff_text()
     assert "No contact logged" in staff and "Aigerim Example (mentor) and Alex Example (student)" in staff
     assert "12 January 2026" in staff and "11 February 2026, 13 March 2026" in staff
+    assert "Their answers: Aigerim: no answer; Alex: no answer." in staff
     assert "may get in touch" in alex.inbox_text() and "may get in touch" in aigerim.inbox_text()
     staff_buttons = [b.label for row in harness.transport.staff_chat[-1].buttons for b in row]
     assert staff_buttons == ["I'll take it", "Contact the pair", "Close the pair", "Re-match the mentee"]
