@@ -75,6 +75,42 @@ async def claim(
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A notice to claim: its unique key (subject, kind, period) and what it is about."""
+
+    key: str
+    kind: str
+    user_id: int | None = None
+    pair_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def claim_many(session: AsyncSession, now: dt.datetime, claims: list[Claim]) -> dict[str, int]:
+    """Claim several notices in one statement (in the given order); returns the keys won, with their ids."""
+    won: dict[str, int] = {}
+    for start in range(0, len(claims), 500):
+        rows = [
+            {
+                "key": c.key,
+                "kind": c.kind,
+                "user_id": c.user_id,
+                "pair_id": c.pair_id,
+                "data": c.data,
+                "created_at": now,
+            }
+            for c in claims[start : start + 500]
+        ]
+        result = await session.execute(
+            insert_for(session)(Notice)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(Notice.key, Notice.id)
+        )
+        won.update({key: notice_id for key, notice_id in result})
+    return won
+
+
 async def taken_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
     """Which of these keys are claimed already (one indexed lookup per 500 keys), to skip them cheaply."""
     wanted = list(dict.fromkeys(keys))

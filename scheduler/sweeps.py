@@ -27,7 +27,7 @@ from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
 from bot.programme import Programme
 from scheduler.daytime import add_months
-from scheduler.notices import Note, claim, insert_for, post_notes, taken_keys
+from scheduler.notices import Claim, Note, claim, claim_many, insert_for, post_notes, taken_keys
 from storage.models import MentorProfile, MentorshipRequest, Notice, Pair, Report, SweepMark, User
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ CATCH_UP = dt.timedelta(days=60)
 
 # At most this many due subjects per transaction: on SQLite a sweep's transaction holds the write lock,
 # so people pressing buttons never wait behind a long sweep; the rest follow in the next transaction.
-BATCH = 100
+BATCH = 250
 
 
 class Batch(list[Note]):
@@ -166,11 +166,10 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
             due.append((pair, step))
     due, more = due[:BATCH], len(due) > BATCH
     users = await _users(session, {uid for p, _s in due for uid in (p.mentor_id, p.mentee_id)})
-    notes: list[Note] = []
+    nudging = [(pair, step) for pair, step in due if step <= limit]
+    notes = await _nudge_all(session, now, nudging, users, settings)
     for pair, step in due:
-        if step <= limit:
-            notes += await _nudge(session, now, pair, step, users, settings)
-        else:
+        if step > limit:
             notes += await _escalate(session, now, pair, users, programme, settings)
     return _batch(notes, more)
 
@@ -184,24 +183,35 @@ async def _taken_at(session: AsyncSession, keys: Sequence[str]) -> dict[str, dt.
     return found
 
 
-async def _nudge(
-    session: AsyncSession, now: dt.datetime, pair: Pair, step: int, users: dict[int, User], settings: Settings
+async def _nudge_all(
+    session: AsyncSession, now: dt.datetime, due: list[tuple[Pair, int]], users: dict[int, User], settings: Settings
 ) -> list[Note]:
-    since = _since(pair)
-    data = {"since": since.isoformat(), "step": step}
-    if await claim(session, nudge_key(pair.id, since, step), NUDGE_DUE, now, pair_id=pair.id, data=data) is None:
-        return []
-    notes = []
-    for person, other, role in _sides(pair, users):
-        if person.reminders_paused:
-            continue
-        key = nudge_key(pair.id, since, step, person.id)
-        notice_id = await claim(
-            session, key, NUDGE, now, user_id=person.id, pair_id=pair.id, data={**data, "role": role}
+    """Claim each pair's step, then each side's own notice (its buttons carry that id), in two statements."""
+    steps = {
+        pair.id: Claim(
+            nudge_key(pair.id, _since(pair), step),
+            NUDGE_DUE,
+            pair_id=pair.id,
+            data={"since": _since(pair).isoformat(), "step": step},
         )
-        if notice_id is not None:
-            notes.append(Note(person.id, *nudge_message(notice_id, person, other, pair, settings)))
-    return notes
+        for pair, step in due
+    }
+    won = await claim_many(session, now, list(steps.values()))
+    sides: list[tuple[Claim, User, User, Pair]] = []
+    for pair, step in due:
+        if steps[pair.id].key not in won:
+            continue
+        for person, other, role in _sides(pair, users):
+            if not person.reminders_paused:
+                key = nudge_key(pair.id, _since(pair), step, person.id)
+                data = {**steps[pair.id].data, "role": role}
+                sides.append((Claim(key, NUDGE, user_id=person.id, pair_id=pair.id, data=data), person, other, pair))
+    ids = await claim_many(session, now, [claim for claim, *_rest in sides])
+    return [
+        Note(person.id, *nudge_message(ids[claim.key], person, other, pair, settings))
+        for claim, person, other, pair in sides
+        if claim.key in ids
+    ]
 
 
 def nudge_message(
@@ -458,16 +468,24 @@ async def sweep_checkins(
     pairs = [p for p in pairs if add_months(p.started_at, programme.checkin_months) <= now]  # type: ignore[arg-type]
     users = await _users(session, {uid for p in pairs for uid in (p.mentor_id, p.mentee_id)})
     notes: list[Note] = []
-    for pair in pairs:
-        if await claim(session, f"checkin:{pair.id}", CHECKIN_DUE, now, pair_id=pair.id) is None:
-            continue
-        for person, other, role in _sides(pair, users):
-            if person.reminders_paused:
-                continue
-            key = f"checkin:{pair.id}:{person.id}"
-            notice_id = await claim(session, key, CHECKIN, now, user_id=person.id, pair_id=pair.id, data={"role": role})
-            if notice_id is not None:
-                notes.append(Note(person.id, *checkin_message(notice_id, person, other, programme)))
+    won = await claim_many(session, now, [Claim(f"checkin:{p.id}", CHECKIN_DUE, pair_id=p.id) for p in pairs])
+    sides = [
+        (
+            Claim(f"checkin:{pair.id}:{person.id}", CHECKIN, user_id=person.id, pair_id=pair.id, data={"role": role}),
+            person,
+            other,
+        )
+        for pair in pairs
+        if f"checkin:{pair.id}" in won
+        for person, other, role in _sides(pair, users)
+        if not person.reminders_paused
+    ]
+    ids = await claim_many(session, now, [claim for claim, _person, _other in sides])
+    notes += [
+        Note(person.id, *checkin_message(ids[claim.key], person, other, programme))
+        for claim, person, other in sides
+        if claim.key in ids
+    ]
     return notes
 
 
