@@ -145,6 +145,14 @@ class TelegramWorld:
             await asyncio.sleep(0.01)
         raise AssertionError(f"update {update_id} was not handled")
 
+    async def wait_polled_past(self, update_id: int) -> None:
+        """Until the bot has asked getUpdates for what comes after `update_id` (confirming it)."""
+        for _ in range(1000):
+            if any(int(poll.get("offset") or 0) > update_id for poll in self.fake.polls):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"update {update_id} was never confirmed")
+
     async def post_webhook(self, update: dict[str, Any], secret: str | None) -> int:
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
         url = f"http://127.0.0.1:{self.webhook_port}/telegram/hook"

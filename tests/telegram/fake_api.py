@@ -113,7 +113,7 @@ class FakeTelegram:
         self.webhook: dict[str, Any] = {}
         self.max_poll_wait = 0.2  # getUpdates long-polls at most this long, however long the bot asks
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
-        self.get_updates_calls = 0
+        self.polls: list[dict[str, Any]] = []  # getUpdates calls, kept apart so they don't crowd `calls`
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._new_update = asyncio.Event()
@@ -146,7 +146,7 @@ class FakeTelegram:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         params, files = await _read_params(request)
         if method == "getUpdates":
-            self.get_updates_calls += 1
+            self.polls.append(params)
             return _ok(await self._get_updates(params))
         call = Call(method, params, 0, files)  # 0 until answered
         self.calls.append(call)

@@ -140,6 +140,9 @@ async def test_a_redelivered_update_is_handled_once(world: TelegramWorld) -> Non
     async with world.core.sessions() as session:
         progress = await session.scalar(select(FormProgress))
     assert progress.answers == {"name": "Alex Kim"}
+    # Long polling asks only for what the bot handles, and confirms what it got (the offset moves on).
+    await world.wait_polled_past(update["update_id"])
+    assert world.fake.polls[-1]["allowed_updates"] == ["message", "callback_query"]
 
 
 async def test_webhook_refuses_a_wrong_or_missing_secret(webhook_world: TelegramWorld) -> None:
