@@ -66,7 +66,7 @@ CONTACT_FORM = register_form(
             Field(
                 "notes",
                 "text",
-                N_("Any notes? What you talked about, what's next (or skip)."),
+                N_("Any notes? What you talked about, what's next (optional)."),
                 help=N_("Your match can read these, unless you keep them private in the next step."),
                 required=False,
                 multiline=True,

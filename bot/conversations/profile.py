@@ -204,17 +204,15 @@ MENTOR_FORM = register_form(
             Field(
                 "moving_experience",
                 "text",
-                N_("Have you moved country or industry? Tell students about it (or skip)."),
+                N_("Have you moved country or industry? Tell students about it (optional)."),
                 required=False,
                 multiline=True,
             ),
-            Field(
-                "areas", "multi", N_("Which areas can you help with? Tap all that apply, then Done."), choices=_areas
-            ),
+            Field("areas", "multi", N_("Which areas can you help with? Choose all that apply."), choices=_areas),
             Field(
                 "topics",
                 "multi",
-                N_("Anything in particular? Tap the topics you offer, then Done (or skip)."),
+                N_("Anything in particular you offer? Choose the topics (optional)."),
                 choices=_topics,
                 required=False,
                 when=_has_topics,
@@ -268,13 +266,13 @@ MENTEE_FORM = register_form(
             Field(
                 "areas",
                 "multi",
-                N_("Which areas do you want help with? Tap all that apply, then Done."),
+                N_("Which areas do you want help with? Choose all that apply."),
                 choices=_areas,
             ),
             Field(
                 "topics",
                 "multi",
-                N_("Anything in particular? Tap the topics, then Done (or skip)."),
+                N_("Anything in particular? Choose the topics (optional)."),
                 choices=_topics,
                 required=False,
                 when=_has_topics,
@@ -282,7 +280,7 @@ MENTEE_FORM = register_form(
             Field(
                 "industries",
                 "multi",
-                N_("Which industries interest you? Tap them, then Done (or skip)."),
+                N_("Which industries interest you? Choose any (optional)."),
                 choices=_industries,
                 required=False,
             ),

@@ -303,6 +303,8 @@ def _question(ctx: Context, form: Form, progress: FormProgress, *, intro: bool, 
     lines.append(esc(_(fld.prompt)))
     if fld.help:
         lines.append(f"<i>{esc(_(fld.help))}</i>")
+    if fld.kind == "multi":
+        lines.append(f"<i>{esc(_('Tap each one that applies, then Done.'))}</i>")
     current = answers.get(fld.name)
     if current not in (None, "", []) and fld.kind in ("text", "number", "date"):
         lines.append(fmt(_("Now: {value}"), value=current))
