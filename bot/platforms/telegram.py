@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import warnings
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,7 +43,15 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
@@ -120,6 +128,47 @@ class ChatPacedRateLimiter(AIORateLimiter):
                 return await super().process_request(callback, args, kwargs, endpoint, data, None)
         return await super().process_request(callback, args, kwargs, endpoint, data, None)
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
+# --- updates side by side, each chat in order -----------------------------------------------------
+
+
+class ChatOrderedUpdates(BaseUpdateProcessor):
+    """Updates from different chats are handled side by side, so one slow chat (a send timing out) does
+    not hold up everyone; updates from one chat are handled one after another, in the order they came,
+    so quick taps on a form never race each other."""
+
+    def __init__(self, max_concurrent_updates: int = 16) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiting: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _chat_key(update)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:  # nobody else queued for this chat: forget its lock
+                del self._waiting[key], self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
+
+
+def _chat_key(update: object) -> int:
+    if isinstance(update, Update):
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        if update.effective_user is not None:
+            return update.effective_user.id
+    return 0
 
 
 # --- text and keyboards ----------------------------------------------------------------------------
@@ -285,6 +334,7 @@ class TelegramPlatform:
             .get_updates_request(HTTPXRequest(connect_timeout=request_timeout, read_timeout=request_timeout))
             .rate_limiter(limiter)
             .job_queue(None)  # our scheduler runs the timed work
+            .concurrent_updates(ChatOrderedUpdates())
             .build()
         )
         self.app.add_handler(CallbackQueryHandler(self._on_button))

@@ -274,3 +274,30 @@ async def test_the_fake_is_as_strict_as_telegram(world: TelegramWorld) -> None:
     message = await bot.send_message(chat, "same")
     with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
         await bot.edit_message_text("same", chat_id=chat, message_id=message.message_id)
+
+
+async def test_one_chat_stuck_on_a_slow_send_does_not_hold_up_another(world: TelegramWorld) -> None:
+    slow, quick = world.person(5001, "Sol"), world.person(5002, "Quinn")
+    world.fake.fail("sendMessage", "slow", chat_id=slow.chat_id)
+    stuck = world.fake.push(world.fake.message_update(slow.user, "/help"))
+    answered = world.fake.push(world.fake.message_update(quick.user, "/help"))
+    await world.wait_handled(answered["update_id"])
+    assert stuck["update_id"] not in world.handled  # still waiting on Telegram
+    assert texts_to(world, quick.chat_id, "What you can do")
+    # The slow one times out; its answer goes through the outbox, once.
+    await world.wait_handled(stuck["update_id"])
+    world.clock.advance(dt.timedelta(seconds=6))
+    await world.core.delivery.flush()
+    assert len(texts_to(world, slow.chat_id, "What you can do")) == 1
+
+
+async def test_quick_answers_in_one_chat_are_taken_in_order(world: TelegramWorld) -> None:
+    alex = world.person(5001, "Alex")
+    await alex.say("/start")
+    await alex.press("student")
+    updates = [world.fake.push(world.fake.message_update(alex.user, text)) for text in ("Alex Kim", "BA", "3")]
+    await world.wait_handled(updates[-1]["update_id"])
+    async with world.core.sessions() as session:
+        progress = await session.scalar(select(FormProgress))
+    assert progress.answers == {"name": "Alex Kim", "programme_of_study": "BA", "year_of_study": 3}
+    assert [u for u in world.handled if u in {u["update_id"] for u in updates}] == [u["update_id"] for u in updates]
