@@ -85,6 +85,19 @@ async def _quick_answers(fake: FakeTelegram, count: int) -> float:
     return time.perf_counter() - started
 
 
+async def _many_people_at_once(fake: FakeTelegram, count: int) -> float:
+    """Many people writing in the same moment: handled side by side, answers within the overall limit."""
+    before = len(fake.calls)
+    started = time.perf_counter()
+    for n in range(count):
+        fake.push(fake.message_update({"id": 70_000 + n, "is_bot": False, "first_name": f"P{n}"}, "/help"))
+    for _poll in range(60_000):
+        if sum(c.ok and c.method == "sendMessage" for c in fake.calls[before:]) >= count:
+            break
+        await asyncio.sleep(0.001)
+    return time.perf_counter() - started
+
+
 async def main() -> None:
     fake = FakeTelegram()
     await fake.start()
@@ -115,6 +128,9 @@ async def main() -> None:
 
             quick = await _quick_answers(fake, ONE_CHAT)
             print(f"{ONE_CHAT} answers to one person tapping fast: {quick:.2f} s (answers are not paced per chat)")
+
+            crowd = await _many_people_at_once(fake, 60)
+            print(f"60 people writing at once: all answered in {crowd:.2f} s (answers count toward 30/s too)")
 
             latencies = await _round_trips(fake, platform)
             p95 = statistics.quantiles(latencies, n=20)[-1]
