@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import String, cast, literal, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -628,26 +628,33 @@ async def sweep_reconfirmation(
     start = reconfirmation_start(now, programme)
     if start is None or now >= start + dt.timedelta(days=programme.reconfirmation_grace_days):
         return []  # outside this year's window: asking late would only lead to a pause without notice
+    asked = select(Notice.id).where(
+        Notice.key == literal("reconf:") + cast(MentorProfile.user_id, String) + literal(f":{start.year}")
+    )
     profiles = list(
         await session.scalars(
             select(MentorProfile)
             .where(
                 MentorProfile.active.is_(True),
                 (MentorProfile.confirmed_at < start) | MentorProfile.confirmed_at.is_(None),
+                MentorProfile.status == "approved",
+                ~asked.exists(),  # not asked yet this year: the scan skips the ones waiting for an answer
             )
             .order_by(MentorProfile.user_id)
+            .limit(BATCH + 1)
         )
     )
-    profiles = [p for p in profiles if p.status == "approved"]
-    keys = {p.user_id: f"reconf:{p.user_id}:{start.year}" for p in profiles}
-    taken = await taken_keys(session, keys.values())
-    users = await _users(session, {p.user_id for p in profiles if keys[p.user_id] not in taken})
+    more, profiles = len(profiles) > BATCH, profiles[:BATCH]
+    users = await _users(session, {p.user_id for p in profiles})
     notes = []
-    for user_id, person in users.items():
-        if person.reminders_paused:
-            continue
-        notice_id = await claim(session, keys[user_id], RECONFIRM, now, user_id=user_id, data={"year": start.year})
+    for user_id, person in sorted(users.items()):
+        key, data = f"reconf:{user_id}:{start.year}", {"year": start.year}
+        notice_id = await claim(session, key, RECONFIRM, now, user_id=user_id, data=data)
         if notice_id is None:
+            continue
+        if person.reminders_paused:
+            # Not asked, so never paused for silence; recorded so the next run moves on.
+            await session.execute(update(Notice).where(Notice.id == notice_id).values(answer="quiet", answered_at=now))
             continue
         text_ = fmt(
             _(
@@ -670,7 +677,7 @@ async def sweep_reconfirmation(
                 ],
             )
         )
-    return notes
+    return _batch(notes, more)
 
 
 async def sweep_reconfirmation_pause(

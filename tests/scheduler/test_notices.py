@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
 from bot.core.clock import ManualClock
+from scheduler import sweeps
 from storage.models import MentorProfile, MentorshipRequest, Pair, SurveyResponse
 from tests.scheduler.helpers import START, load, pair, person, request, sweep
 from tests.support import Harness
@@ -164,3 +166,19 @@ async def test_reconfirmation_every_august_and_pause_after_the_grace_period(
     assert len(aigerim.inbox) == 2  # no second ask this year
     await sweep_at(harness, clock, dt.datetime(2027, 8, 1, 10, 0, tzinfo=dt.UTC))
     assert len(aigerim.inbox) == 3  # next August, asked again
+
+
+async def test_reconfirmation_asks_everyone_once_in_batches_and_skips_the_quiet(
+    harness: Harness, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweeps, "BATCH", 2)
+    for i in range(5):
+        await person(harness.core, f"mentor{i}", "alumnus", reminders_paused=i == 0)
+    await sweep_at(harness, clock, dt.datetime(2026, 8, 1, 10, 0, tzinfo=dt.UTC))
+    await sweep_at(harness, clock, dt.datetime(2026, 8, 1, 11, 0, tzinfo=dt.UTC))
+    assert harness.person("mentor0").inbox == []
+    for i in range(1, 5):
+        assert len(harness.person(f"mentor{i}").inbox) == 1
+    await sweep_at(harness, clock, dt.datetime(2026, 9, 1, 10, 0, tzinfo=dt.UTC))
+    assert (await load(harness.core, MentorProfile, 1)).active is True  # never asked, so never paused
+    assert (await load(harness.core, MentorProfile, 2)).active is False
