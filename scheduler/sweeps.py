@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, cast, literal, select, text, update
+from sqlalchemy import String, cast, func, literal, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -117,13 +117,23 @@ _INTERVALS = text(
 )
 
 
+# Pairs staff already have (escalated, no contact since) stay out of every later sweep's reading.
+_escalated_since_contact = select(Notice.id).where(
+    Notice.pair_id == Pair.id,
+    Notice.kind == "escalation",
+    Notice.created_at >= func.coalesce(Pair.last_contact_at, Pair.started_at),
+)
+
+
 async def _overdue_pairs(session: AsyncSession, now: dt.datetime) -> list[Pair]:
     """Active pairs with no contact for their agreed interval: per distinct interval (a few index probes,
     skipping through the index), one range scan of (status, interval, last contact)."""
     found: list[Pair] = []
     for days in list(await session.scalars(_INTERVALS)):
         cutoff = now - dt.timedelta(days=int(days))
-        base = select(Pair).where(Pair.status == "active", Pair.contact_interval_days == days)
+        base = select(Pair).where(
+            Pair.status == "active", Pair.contact_interval_days == days, ~_escalated_since_contact.exists()
+        )
         found += await session.scalars(base.where(Pair.last_contact_at <= cutoff))
         found += await session.scalars(
             base.where(Pair.last_contact_at.is_(None), Pair.started_at.is_not(None), Pair.started_at <= cutoff)
