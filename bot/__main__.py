@@ -10,6 +10,10 @@ import sys
 from bot.config import ConfigError, Settings, load_settings
 
 
+class CommandFailed(Exception):
+    """The command ran but could not do all of its work; the message says what, for a person or cron."""
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mentorbot", description="The alumni mentorship bot.")
     sub = parser.add_subparsers(dest="command")
@@ -77,7 +81,7 @@ async def _sweep(settings: Settings) -> None:
         result = await sweep_core(core)
         print(f"Sweep done: {result.total} notices queued {result.notes}.")
         if result.failed:
-            raise ConfigError(f"these sweeps failed and run again next time: {', '.join(result.failed)}")
+            raise CommandFailed(f"these sweeps failed and run again next time: {', '.join(result.failed)}")
     finally:
         await core.close()
 
@@ -115,6 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2
+    except CommandFailed as exc:
+        print(f"mentorbot: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -310,3 +310,9 @@ async def test_without_orientation_a_new_mentor_is_visible_at_once(database_url:
         assert harness.staff_text() == ""
     finally:
         await app.close()
+
+
+async def test_career_team_help_lists_staff_commands_not_a_mentorship(harness: Harness) -> None:
+    shown = await harness.person("sam").say("/help")
+    assert "For the career team" in shown and "/pending" in shown
+    assert "Your mentorship" not in shown and "/profile" not in shown

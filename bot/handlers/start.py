@@ -61,8 +61,11 @@ async def help_command(ctx: Context) -> Reply:
     """The commands this person may run, grouped by who they are for (checked from the database)."""
     groups: dict[str, list[str]] = {key: [] for key, _title in HELP_GROUPS}
     for spec in ctx.core.commands_for(ctx.user):
+        group = _help_group(spec.roles)
+        if group == "mentorship" and ctx.user.role is None:
+            continue  # career-team members without a profile of their own have no mentorship to manage
         if spec.help:
-            groups[_help_group(spec.roles)].append(f"/{spec.name} — {esc(_(spec.help))}")
+            groups[group].append(f"/{spec.name} — {esc(_(spec.help))}")
     lines = [fmt(_("<b>What you can do</b>, {first}:"), first=ctx.user.first_name or _("friend"))]
     for key, title in HELP_GROUPS:
         if groups[key]:
