@@ -32,7 +32,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -o bot/locale/mentorbot.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -o bot/locale/mentorbot.pot --no-location --sort-output --project mentorbot .
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.sweep

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from bot.core.markup import esc, fmt
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.programme import Programme
 from storage.models import MenteeProfile, MentorProfile, User
 
 STATUS_LABELS = {
-    "awaiting_approval": "Waiting for the career team's approval (after the orientation session)",
-    "approved": "Approved",
-    "rejected": "Not approved",
+    "awaiting_approval": N_("Waiting for the career team's approval (after the orientation session)"),
+    "approved": N_("Approved"),
+    "rejected": N_("Not approved"),
 }
 
 
