@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import func, select
 
-from storage.models import ContactLog, Identity, MentorProfile, Pair, Report, User
+from storage.models import ContactLog, Identity, MentorProfile, MentorshipRequest, Pair, Report, User
 from tests.lifecycle_support import add_person, zhanna_and_alex
 from tests.support import Harness
 
@@ -104,3 +104,45 @@ async def test_a_mentor_forgetting_frees_the_students(harness: Harness) -> None:
     async with harness.core.sessions() as session:
         assert await session.get(MentorProfile, ids.mentor) is None
         assert await session.get(User, ids.mentee) is not None
+
+
+async def test_nobody_is_left_waiting_for_someone_who_forgets(harness: Harness) -> None:
+    from bot.demo import load_demo
+
+    async with harness.core.sessions() as session, session.begin():
+        await load_demo(session, harness.core.clock.now())
+    alex, dana, aigerim = harness.person("alex"), harness.person("dana"), harness.person("aigerim")
+
+    async def ask(student, mentor_name: str) -> None:  # type: ignore[no-untyped-def]
+        await student.say("/mentors")
+        for _ in range(12):
+            if student.text.split("\n\n", 1)[-1].startswith(mentor_name):
+                break
+            await student.press("Next")
+        await student.press("Interested")
+        await student.say("I'd love your advice on my first job search.")
+
+    await ask(alex, "Aigerim Sadykova")
+    await ask(dana, "Aigerim Sadykova")
+    await ask(alex, "Timur Akhmetov")  # someone who stays in the programme
+    async with harness.core.sessions() as session:
+        asked = {r.mentor_id for r in await session.scalars(select(MentorshipRequest))}
+        first = await session.scalar(select(Identity.user_id).where(Identity.external_id == "aigerim"))
+    assert first in asked
+
+    await aigerim.say("/forget")
+    await aigerim.press("Delete my data")
+    for student in (alex, dana):
+        assert "Aigerim has left the programme, so your request to them is closed." in student.inbox_text()
+    async with harness.core.sessions() as session:
+        waiting = list(await session.scalars(select(MentorshipRequest).where(MentorshipRequest.status == "pending")))
+    assert [r.mentee_id for r in waiting] != [] and all(r.mentor_id != first for r in waiting)
+
+    # A student who forgets withdraws their own requests, and the mentor hears why.
+    other_mentor = waiting[0].mentor_id
+    await alex.say("/forget")
+    await alex.press("Delete my data")
+    async with harness.core.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(MentorshipRequest)) == 0
+        name = await session.scalar(select(Identity.external_id).where(Identity.user_id == other_mentor))
+    assert "Alex has left the programme, so their request to you is closed." in harness.person(name).inbox_text()

@@ -20,6 +20,7 @@ from bot.programme import Programme
 from bot.services import contacts, goals
 from bot.services.ending import end_pair
 from bot.services.pairs import open_pairs_of
+from bot.services.requests import close_requests_of_leaver
 from storage.models import (
     Identity,
     MenteeProfile,
@@ -105,6 +106,7 @@ async def forget(session: AsyncSession, user: User, *, now: dt.datetime, program
     """End the person's open mentorships, export their data, then delete them. Returns the export."""
     for pair in await open_pairs_of(session, user):
         await end_pair(session, pair, by=user, reason="forget", note="", now=now, programme=programme)
+    await close_requests_of_leaver(session, user, now, programme)
     attachment = as_attachment(await export(session, user, now), now)
     await session.execute(delete(ThankYouNote).where(ThankYouNote.author_id == user.id))
     await session.flush()  # the messages telling the other sides are written before the person goes

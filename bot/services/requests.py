@@ -338,6 +338,26 @@ async def decline_request(
     return request
 
 
+async def close_requests_of_leaver(session: AsyncSession, leaver: User, now: dt.datetime, programme: Programme) -> None:
+    """Someone leaves the programme (/forget): nobody is left waiting for them, or on their behalf."""
+    for own in await pending_of_mentee(session, leaver.id):
+        if await _set_status(session, own, "withdrawn", now, "left"):
+            queue_message(
+                session,
+                now,
+                Reply(
+                    fmt(
+                        _("{name} has left the programme, so their request to you is closed. Thank you!"),
+                        name=leaver.first_name,
+                    )
+                ),
+                user_id=own.mentor_id,
+            )
+    for waiting in await pending_for_mentor(session, leaver.id):
+        if await _set_status(session, waiting, "declined", now, "left"):
+            await _tell_declined(session, waiting, leaver, now, programme, full=False, left=True)
+
+
 async def _tell_declined(
     session: AsyncSession,
     request: MentorshipRequest,
@@ -346,11 +366,17 @@ async def _tell_declined(
     programme: Programme,
     *,
     full: bool,
+    left: bool = False,
 ) -> None:
     mentee = await session.get(User, request.mentee_id)
     if mentee is None:
         return
-    if full:
+    if left:
+        opening = fmt(
+            _("{mentor} has left the programme, so your request to them is closed."),
+            mentor=mentor.first_name,
+        )
+    elif full:
         opening = fmt(
             _("{mentor} has just filled their last mentee place, so they can't take your request. It's not about you!"),
             mentor=mentor.first_name,
