@@ -8,6 +8,7 @@ Usage: python scripts/make_migration.py "what changed"
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -52,7 +53,16 @@ def _initial_revision(connection: object, url: str) -> None:
     config.attributes["connection"] = connection
     script = command.revision(config, message="initial schema", autogenerate=True, rev_id="0001")
     generated = Path(script.path)  # type: ignore[union-attr]
-    generated.rename(generated.with_name("0001_initial_schema.py"))
+    target = generated.with_name("0001_initial_schema.py")
+    generated.rename(target)
+    _format(target)
+
+
+def _format(path: Path) -> None:
+    """Keep generated migrations in the project's style, so a regeneration diffs only what changed."""
+    ruff = Path(sys.executable).with_name("ruff")
+    if ruff.exists():
+        subprocess.run([str(ruff), "format", "--quiet", str(path)], check=False)
 
 
 if __name__ == "__main__":

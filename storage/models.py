@@ -104,6 +104,7 @@ class Identity(Base):
     chat_id: Mapped[str | None] = mapped_column(String(64))  # where to write to them (DM chat / channel)
     username: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime | None]  # the person last wrote from here: where we reach them
 
     user: Mapped[User] = relationship(back_populates="identities")
 

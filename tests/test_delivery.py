@@ -132,3 +132,31 @@ async def test_staff_messages_go_to_each_staff_member_without_a_staff_chat(harne
         queue_message(session, harness.core.clock.now(), Reply("A report"), to_staff=True)
     await harness.core.delivery.flush()
     assert [r.text for r in harness.person("sam").inbox] == ["A report"]
+
+
+class NamedTransport(FlakyTransport):
+    def __init__(self, platform: str) -> None:
+        super().__init__([])
+        self.platform = platform
+
+
+async def test_someone_on_two_platforms_hears_once_where_they_last_wrote(core: Core, clock: ManualClock) -> None:
+    from bot.core.events import Actor, Event
+
+    telegram, slack = NamedTransport("telegram"), NamedTransport("slack")
+    core.delivery.add_transport(telegram)
+    core.delivery.add_transport(slack)
+    user_id = await _person(core, "maria", clock)
+    async with core.sessions() as session, session.begin():
+        session.add(Identity(user_id=user_id, platform="slack", external_id="U1", created_at=clock.now()))
+        session.add(Identity(user_id=user_id, platform="telegram", external_id="42", created_at=clock.now()))
+    clock.advance(dt.timedelta(minutes=1))
+    await core.handle(Event(actor=Actor(platform="slack", external_id="U1"), kind="command", command="help"))
+    await _queue(core, clock, user_id, "first")
+    await core.delivery.flush()
+    clock.advance(dt.timedelta(minutes=1))
+    await core.handle(Event(actor=Actor(platform="telegram", external_id="42"), kind="command", command="help"))
+    await _queue(core, clock, user_id, "second")
+    await core.delivery.flush()
+    assert slack.delivered == ["first"]
+    assert telegram.delivered == ["second"]

@@ -168,6 +168,7 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
             identity.chat_id = actor.chat_id
         if actor.username and identity.username != actor.username:
             identity.username = actor.username
+    identity.last_seen_at = now
     if user.blocked_bot_at is not None:
         user.blocked_bot_at = None  # they wrote to us, so they can hear us again
     if (actor.platform, actor.external_id) in settings.staff_identities and not user.is_staff:

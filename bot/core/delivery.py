@@ -140,8 +140,10 @@ class Delivery:
         reachable = [i for i in identities if i.platform in self.transports]
         if not reachable:
             raise RetryLater(3600, "no running platform reaches this person")
-        for identity in reachable:
-            await self.transports[identity.platform].send_to_user(identity, reply)
+        # One message, one place: where the person last wrote to us (someone on two platforms would
+        # otherwise get everything twice, and a retry on one would repeat it on the other).
+        identity = max(reachable, key=lambda i: (i.last_seen_at or i.created_at, i.id))
+        await self.transports[identity.platform].send_to_user(identity, reply)
 
     async def _send_staff(self, reply: Reply) -> None:
         posted = False
