@@ -7,9 +7,9 @@ from typing import Any
 
 from bot.core.context import Context
 from bot.core.forms import Field, Form, FormEnv, register_form
-from bot.core.markup import fmt
+from bot.core.markup import esc, fmt
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import N_, _, ngettext
 from bot.services import requests
 from bot.services.matching import median_answer_days
 from storage.models import User
@@ -30,11 +30,7 @@ async def _request_done(ctx: Context, answers: dict[str, Any], context: dict[str
     assert mentor is not None
     waiting = await requests.count_pending(ctx.session, ctx.user.id)
     days = (await median_answer_days(ctx.session, [mentor.id])).get(mentor.id)
-    when = (
-        fmt(_("{name} usually answers within {n} days."), name=mentor.first_name, n=max(1, round(days)))
-        if days is not None
-        else fmt(_("{name} will answer here as soon as they can."), name=mentor.first_name)
-    )
+    when = _answer_time(mentor, days)
     text = (
         fmt(_("Sent! {name} has your message and your profile (not your contact details)."), name=mentor.first_name)
         + " "
@@ -52,6 +48,18 @@ async def _request_done(ctx: Context, answers: dict[str, Any], context: dict[str
             buttons=[[Button(_("Browse more mentors"), "browse.open"), Button(_("My requests"), "req.list")]],
         )
     ]
+
+
+def _answer_time(mentor: User, days: float | None) -> str:
+    """When the student may expect an answer, in the words the mentor's card uses."""
+    if days is None:
+        return fmt(_("{name} will answer here as soon as they can."), name=mentor.first_name)
+    if days <= 1:
+        return fmt(_("{name} usually answers within a day."), name=mentor.first_name)
+    whole = int(-(-days // 1))  # rounded up, as on the card
+    return ngettext("{name} usually answers within {n} day.", "{name} usually answers within {n} days.", whole).format(
+        name=esc(mentor.first_name), n=whole
+    )
 
 
 async def _decline_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
