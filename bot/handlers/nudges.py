@@ -27,6 +27,7 @@ from storage.models import MentorProfile, Notice, Pair, Report, User
 
 SIDES = ("student", "alumnus")
 TALKED = {"call": "video", "chat": "chat"}  # the nudge's answer -> the contact method it logs
+STAFF_CHECKIN = "staffchk:"  # key prefix of a check-in staff sent by hand ("Contact the pair")
 
 
 # --- checks ------------------------------------------------------------------------------------------
@@ -286,10 +287,12 @@ async def _checkin(ctx: Context, answer: str) -> Reply:
     if notice.answer is not None:
         return Reply(_("Already noted, thank you! /report reaches the team any time."), edit=True)
     _answer(notice, answer, ctx)
-    if answer == "fine":
-        return Reply(fmt(_("Lovely to hear, {first}! Keep it up."), first=ctx.user.first_name), edit=True)
     text = _("<b>Check-in</b> for ") + await _names(ctx, pair) + ": "
     text += fmt(_("{name} says {answer}."), name=ctx.user.name, answer=_(CHECKIN_ANSWERS[answer]))
+    if answer == "fine":
+        if notice.key.startswith(STAFF_CHECKIN):
+            ctx.notify_staff(Reply(text))  # staff asked and wait for every answer, good news included
+        return Reply(fmt(_("Lovely to hear, {first}! Keep it up."), first=ctx.user.first_name), edit=True)
     text += "\n" + fmt(_("Last contact: {day}."), day=day_text(pair.last_contact_at, ctx.settings))
     report = await _report(ctx, "checkin", pair, text)
     ctx.notify_staff(Reply(text, buttons=[_take_button(report)]))
@@ -324,11 +327,13 @@ async def take_case(ctx: Context) -> Reply:
 
 
 def _case_buttons(report: Report) -> list[list[Button]]:
-    if report.pair_id is None:
-        return []
     rid = str(report.id)
+    # Most cases end with a conversation, not a closed pair: staff mark them resolved themselves.
+    resolved = Button(_("Resolved"), "rep.resolve", rid)
+    if report.pair_id is None:
+        return [[resolved]]
     return [
-        [Button(_("Contact the pair"), "esc.contact", rid)],
+        [Button(_("Contact the pair"), "esc.contact", rid), resolved],
         [
             Button(_("Close the pair"), "esc.close", rid, style="danger"),
             Button(_("Re-match the mentee"), "esc.rematch", rid),
@@ -347,13 +352,18 @@ async def contact_pair(ctx: Context) -> Reply:
     for person_id, other_id in ((pair.mentor_id, pair.mentee_id), (pair.mentee_id, pair.mentor_id)):
         person, other = await ctx.session.get(User, person_id), await ctx.session.get(User, other_id)
         assert person is not None and other is not None
-        key = f"staffchk:{report.id}:{person.id}"
+        key = f"{STAFF_CHECKIN}{report.id}:{person.id}"
         notice_id = await claim(ctx.session, key, CHECKIN, ctx.now, user_id=person.id, pair_id=pair.id)
         if notice_id is None:
             continue
-        text, buttons = checkin_message(notice_id, person, other, ctx.programme)
-        text = (
-            fmt(_("{staff} from {office} here."), staff=ctx.user.first_name, office=ctx.programme.office) + " " + text
+        _halfway, buttons = checkin_message(notice_id, person, other, ctx.programme)
+        # Not the half-way question: staff may ask at any month, and they introduce themselves once.
+        text = fmt(
+            _("Hi {first}, {staff} from {office} here. How are things going with {other}? One tap is enough:"),
+            first=person.first_name,
+            staff=ctx.user.first_name,
+            office=ctx.programme.office,
+            other=other.first_name,
         )
         when = next_daytime(ctx.now, zone_for(person, ctx.settings), ctx.programme)
         ctx.notify(person.id, Reply(text, buttons=buttons), not_before=when)
