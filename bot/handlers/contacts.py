@@ -180,16 +180,19 @@ async def fit_yes(ctx: Context) -> Reply:
 async def fit_no(ctx: Context) -> Reply:
     pair = await _open_pair(ctx)
     other = await other_of(ctx, pair)
+    # The place that frees up is always the mentor's: say so in the words of whoever is asking.
+    if ctx.user.id == pair.mentor_id:
+        question = _(
+            "Thanks for being honest. Shall we end your mentorship with {name}? {first} and {office} "
+            "will be told kindly that it wasn't the right fit, and your place frees up for another student."
+        )
+    else:
+        question = _(
+            "Thanks for being honest. Shall we end your mentorship with {name}? {first} and {office} "
+            "will be told kindly that it wasn't the right fit, and {first}'s place frees up."
+        )
     return Reply(
-        fmt(
-            _(
-                "Thanks for being honest. Shall we end your mentorship with {name}? {first} and {office} "
-                "will be told kindly that it wasn't the right fit, and {first}'s place frees up."
-            ),
-            name=other.name,
-            first=other.first_name,
-            office=ctx.programme.office,
-        ),
+        fmt(question, name=other.name, first=other.first_name, office=ctx.programme.office),
         buttons=[
             [
                 Button(_("Keep going for now"), "fit.keep", str(pair.id)),
