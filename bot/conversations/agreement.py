@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.context import Context
+from bot.core.errors import Refusal
 from bot.core.forms import Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import esc, fmt
 from bot.core.replies import Button, Reply
@@ -140,6 +141,10 @@ async def announce_outcome(ctx: Context, outcome: pairs.AgreementOutcome) -> lis
 
 async def _agreement_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
     pair = await pairs.pair_for(ctx.session, ctx.user, context.get("pair", 0))
+    try:
+        pairs.require_agreeing(pair)
+    except Refusal as refusal:  # it ended or was confirmed while the form was open: close the form, say why
+        return [refusal.reply()]
     problem = _must_agree(answers.get("principles"), FormEnv(ctx, answers, context))
     if problem:  # a 'No' button is a valid answer to the form, but not to the agreement
         return [Reply(problem, buttons=[[Button(_("Fill in the agreement again"), "agr.edit", str(pair.id))]])]

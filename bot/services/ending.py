@@ -17,6 +17,7 @@ from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
 from bot.programme import Programme
 from bot.services.capacity import release_slot
+from bot.services.pairs import close_forms_about
 from storage.models import Pair, ThankYouNote, User
 
 # Reasons in the order /end offers them, with the words each side reads.
@@ -72,6 +73,7 @@ async def end_pair(
     pair.end_reason = reason[:40]
     pair.end_note = note.strip()
     await release_slot(session, pair.mentor_id)  # every open pair holds one of the mentor's places
+    await close_forms_about(session, pair, (pair.mentor_id, pair.mentee_id))
     await session.flush()
 
     mentor = await session.get(User, pair.mentor_id)

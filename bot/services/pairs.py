@@ -21,7 +21,10 @@ from bot.core.markup import fmt
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services.capacity import claim_slot
-from storage.models import Pair, User
+from storage.models import FormProgress, Pair, User
+
+# Forms whose answers belong to one mentorship (their context or answers name it as 'pair').
+PAIR_FORMS = ("agree", "contact", "goal")
 
 # How often a pair agrees to meet, as the agreement form offers it, in days between contacts.
 FREQUENCIES: dict[str, int] = {"weekly": 7, "2weeks": 14, "monthly": 30, "6weeks": 42}
@@ -120,6 +123,20 @@ async def pair_for(session: AsyncSession, user: User, pair_id: int | str) -> Pai
     return pair
 
 
+async def close_forms_about(
+    session: AsyncSession, pair: Pair, user_ids: tuple[int, ...], forms: tuple[str, ...] = PAIR_FORMS
+) -> None:
+    """Close half-filled forms about this mentorship that can no longer complete (it ended, or the
+    agreement was confirmed another way), so the person's next words aren't taken as answers to them."""
+    rows = await session.scalars(
+        select(FormProgress).where(FormProgress.user_id.in_(user_ids), FormProgress.form.in_(forms))
+    )
+    for progress in rows:
+        about = (progress.context or {}).get("pair") or (progress.answers or {}).get("pair")
+        if str(about) == str(pair.id):
+            await session.delete(progress)
+
+
 def other_side(pair: Pair, user: User) -> int:
     return pair.mentee_id if user.id == pair.mentor_id else pair.mentor_id
 
@@ -188,7 +205,10 @@ async def propose_terms(
     if before != terms_tag(pair):
         _set_confirmed(pair, other_side(pair, user), None)
     _set_confirmed(pair, user.id, now)
-    return _maybe_activate(pair, now, programme)
+    outcome = _maybe_activate(pair, now, programme)
+    if outcome.became_active:
+        await close_forms_about(session, pair, (pair.mentor_id, pair.mentee_id), ("agree",))
+    return outcome
 
 
 async def confirm_terms(
@@ -203,7 +223,12 @@ async def confirm_terms(
     if tag != terms_tag(pair):
         raise Refusal(_("The agreement has changed since that message. Here is the latest version to confirm."))
     _set_confirmed(pair, user.id, now)
-    return _maybe_activate(pair, now, programme)
+    # Agreeing by the button settles it for them: an agreement form they left half-filled no longer applies.
+    await close_forms_about(session, pair, (user.id,), ("agree",))
+    outcome = _maybe_activate(pair, now, programme)
+    if outcome.became_active:
+        await close_forms_about(session, pair, (pair.mentor_id, pair.mentee_id), ("agree",))
+    return outcome
 
 
 def _maybe_activate(pair: Pair, now: dt.datetime, programme: Programme) -> AgreementOutcome:
