@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.context import Context
+from bot.core.errors import Refusal
 from bot.core.forms import Field, Form, FormEnv, register_form
 from bot.core.markup import esc, fmt
 from bot.core.replies import Button, Reply
@@ -25,6 +26,12 @@ def _message_long_enough(value: Any, env: FormEnv) -> str | None:
 
 async def _request_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
     mentor_id = int(context.get("mentor", 0))
+    try:
+        await requests.check_can_request(ctx.session, ctx.user, mentor_id, ctx.programme)
+    except Refusal as refusal:
+        # The mentor paused, filled up or left while the student was writing: a retry can't succeed, so the
+        # form closes (an answer, not a refusal, keeps that) and the student is pointed at other mentors.
+        return [Reply(refusal.text, buttons=[[Button(_("Browse mentors"), "browse.open")]])]
     request = await requests.send_request(ctx.session, ctx.user, mentor_id, answers["message"], ctx.now, ctx.programme)
     mentor = await ctx.session.get(User, request.mentor_id)
     assert mentor is not None
