@@ -7,7 +7,8 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from storage.models import FormProgress, Identity
+from storage.models import FormProgress, Identity, MentorProfile, Pair
+from tests.lifecycle_support import START, PairIds, add_person, zhanna_and_alex
 from tests.support import Harness
 from tests.test_requests import MESSAGE, add_mentor, add_student, send
 
@@ -19,6 +20,21 @@ async def _form_of(harness: Harness, name: str) -> str | None:
         assert identity is not None
         progress = await session.get(FormProgress, identity.user_id)
         return progress.form if progress else None
+
+
+async def _just_matched(harness: Harness) -> PairIds:
+    """Zhanna (mentor) and Alex (student) matched a moment ago: no agreement yet."""
+    core = harness.core
+    mentor = await add_person(core, "zhanna", "Zhanna Abenova", "alumnus")
+    mentee = await add_person(core, "alex", "Alex Kim", "student")
+    async with core.sessions() as session, session.begin():
+        pair = Pair(mentor_id=mentor, mentee_id=mentee, status="agreeing", created_at=START)
+        session.add(pair)
+        profile = await session.get(MentorProfile, mentor)
+        assert profile is not None
+        profile.active_mentees += 1
+        await session.flush()
+        return PairIds(pair.id, mentor, mentee)
 
 
 async def _id(harness: Harness, name: str) -> int:
@@ -48,3 +64,64 @@ async def test_a_mentor_who_answers_within_a_day_is_described_in_good_english(ha
     reply = await alex.say(MESSAGE)
     assert "Aigerim usually answers within a day." in reply
     assert "1 days" not in reply
+
+
+async def test_a_request_form_whose_mentor_paused_meanwhile_closes_kindly(harness: Harness) -> None:
+    core = harness.core
+    await add_mentor(core, "aigerim")
+    await add_student(core, "alex")
+    alex, aigerim = harness.person("alex"), harness.person("aigerim")
+    await alex.say("/mentors")
+    await alex.press("Interested")
+    await aigerim.say("/pause")  # while Alex is still writing
+
+    reply = await alex.say(MESSAGE)
+    assert "Aigerim has paused mentoring for now" in reply
+    assert await _form_of(harness, "alex") is None  # not stuck answering a question that can't succeed
+    assert "Browse mentors" in [b.label for r in alex.last for row in r.buttons for b in row]
+    assert "Why this mentor" not in await alex.say("Is anyone there?")
+
+
+# --- the fit question, the agreement and ending -------------------------------------------------------
+
+
+async def test_a_mentor_who_says_not_a_good_fit_is_told_their_own_place_frees_up(harness: Harness) -> None:
+    ids = await zhanna_and_alex(harness.core)
+    zhanna = harness.person("zhanna")
+    reply = await zhanna.press_data("fit.no", str(ids.pair))
+    assert "Alex's place" not in reply
+    assert "your place frees up for another student" in reply
+    alex = harness.person("alex")
+    assert "Zhanna's place frees up" in await alex.press_data("fit.no", str(ids.pair))
+
+
+async def test_ending_closes_the_other_sides_half_filled_agreement(harness: Harness) -> None:
+    ids = await _just_matched(harness)
+    zhanna, alex = harness.person("zhanna"), harness.person("alex")
+    await zhanna.press_data("agr.edit", str(ids.pair))
+    await zhanna.say("A CV ready by March")
+    assert await _form_of(harness, "zhanna") == "agree"
+
+    await alex.say("/end")
+    await alex.press("right fit")
+    await alex.press("Yes, end it")
+    assert await _form_of(harness, "zhanna") is None
+    reply = await zhanna.say("Thanks, see you soon")
+    assert "How would you like to meet" not in reply and "agreement" not in reply
+
+
+async def test_confirming_by_button_closes_ones_own_unfinished_agreement_form(harness: Harness) -> None:
+    ids = await _just_matched(harness)
+    zhanna, alex = harness.person("zhanna"), harness.person("alex")
+    await zhanna.press_data("agr.start", str(ids.pair))  # as Accept does: the form opens, she leaves it
+    assert await _form_of(harness, "zhanna") == "agree"
+    await alex.press_data("agr.edit", str(ids.pair))
+    await alex.say("A CV ready by March and two mock interviews")
+    await alex.press("Video")
+    await alex.press("Once a month")
+    await alex.press("Yes")
+    await zhanna.press("I agree", among=zhanna.inbox)
+    assert "confirmed by you both" in zhanna.text
+
+    assert await _form_of(harness, "zhanna") is None
+    assert "How would you like to meet" not in await zhanna.say("Thanks, see you soon")
