@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from bot.core.clock import ManualClock
-from storage.models import Pair, Report
+from storage.models import MentorProfile, Pair, Report
 from tests.scheduler.helpers import START, load, pair, person, sweep
 from tests.support import Harness
+from tests.test_profiles import fill_mentor_profile
 
 DAY = dt.timedelta(days=1)
 
@@ -67,3 +70,39 @@ async def test_a_problem_from_the_reminder_can_be_taken_and_resolved(harness: Ha
     await sam.press("I'll take it", among=harness.transport.staff_chat)
     await sam.press("Resolved")
     assert (await load(harness.core, Report, 1)).status == "resolved"
+
+
+async def _keep_everything(person) -> None:  # type: ignore[no-untyped-def]
+    """Walk the profile form in edit mode, keeping what it offers to keep, until it is saved."""
+    for _step in range(30):
+        labels = [b.label for reply in person.last for row in reply.buttons for b in row]
+        if "Cancel" not in labels:
+            return  # saved: the form is over
+        choices = [x for x in labels if x not in ("« Back", "Cancel")]
+        await person.press(next((x for x in ("Keep", "Done", "Skip") if x in labels), choices[0]))
+
+
+async def test_a_rejected_mentor_edits_the_profile_and_it_goes_back_for_approval(harness: Harness) -> None:
+    zhanna, sam = harness.person("zhanna"), harness.person("sam")
+    await fill_mentor_profile(zhanna)
+    await sam.say("/pending")
+    await sam.press("Reject")
+    await sam.say("Please add a few lines of job history.")
+    told = zhanna.inbox[-1]
+    assert "The career team can't approve your profile" in told.text  # a sentence starts with a capital
+    assert "goes back to them for another look" in told.text
+
+    await zhanna.press("Edit my profile", among=[told])
+    await _keep_everything(zhanna)
+    assert "back with the career team for another look" in zhanna.text
+    assert "has updated their mentor profile" in harness.staff_text()
+    assert "Please add a few lines of job history." in harness.staff_text()
+
+    await sam.say("/pending")
+    assert "1 mentor profile is waiting for approval" in sam.text
+    await sam.press("Approve")
+    await sam.press("Yes — approve")
+    assert "Approved: Zhanna Abenova" in sam.text
+    async with harness.core.sessions() as session:
+        profile = await session.scalar(select(MentorProfile))
+        assert profile is not None and profile.status == "approved"

@@ -11,6 +11,7 @@ from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
 from bot.services import profiles
 from bot.views import mentor_card
+from storage.models import MentorProfile
 
 
 def _areas(env: FormEnv) -> list[Choice]:
@@ -72,9 +73,13 @@ LANGUAGES = Field("languages", "multi", N_("Which languages can you mentor in?")
 
 
 async def _mentor_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
+    before = await profiles.mentor_profile(ctx.session, ctx.user)
+    was_rejected = before is not None and before.status == "rejected"
     profile, created = await profiles.save_mentor(
         ctx.session, ctx.user, merge_topics(answers), ctx.now, needs_approval=ctx.programme.orientation_required
     )
+    if was_rejected:
+        return [_resubmitted(ctx, profile)]
     if not created:
         return [
             Reply(
@@ -126,6 +131,34 @@ async def _mentor_done(ctx: Context, answers: dict[str, Any], context: dict[str,
             buttons=[[Button(_("See my profile"), "profile.show")]],
         )
     ]
+
+
+def _resubmitted(ctx: Context, profile: MentorProfile) -> Reply:
+    """A profile the career team turned down was edited: it goes back to them, and both sides know."""
+    ctx.notify_staff(
+        Reply(
+            fmt(
+                _(
+                    "{name} has updated their mentor profile after it was not approved. It is waiting for "
+                    "approval again. Your reason was: <i>{reason}</i>"
+                ),
+                name=ctx.user.name,
+                reason=profile.status_reason or "—",
+            ),
+            buttons=[[Button(_("See mentors waiting"), "staff.pending")]],
+        )
+    )
+    return Reply(
+        fmt(
+            _(
+                "Thank you, {first}! Your updated profile is back with {office} for another look. "
+                "We'll message you here as soon as they have decided."
+            ),
+            first=ctx.user.first_name,
+            office=ctx.programme.office,
+        ),
+        buttons=[[Button(_("See my profile"), "profile.show")]],
+    )
 
 
 async def _mentee_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:

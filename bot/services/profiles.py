@@ -71,6 +71,9 @@ async def save_mentor(
             setattr(profile, name, value if value is not None else _empty_for(name))
     if profile.capacity is None:
         profile.capacity = 2
+    if profile.status == "rejected":
+        # The reason was usually "add this or that": an edited profile goes back for another look.
+        profile.status = "awaiting_approval"
     profile.confirmed_at = now
     profile.updated_at = now
     await session.flush()

@@ -100,12 +100,14 @@ async def reject(
             fmt(
                 _(
                     "Thank you for offering to mentor, {first}. {office} can't approve your profile at the moment. "
-                    "Their reason:\n\n<i>{reason}</i>\n\nQuestions? /report reaches them directly."
+                    "Their reason:\n\n<i>{reason}</i>\n\nIf you edit your profile, it goes back to them for "
+                    "another look. Questions? /report reaches them directly."
                 ),
                 first=user.first_name,
-                office=programme.office,
+                office=programme.office[:1].upper() + programme.office[1:],  # it opens a sentence here
                 reason=reason,
-            )
+            ),
+            buttons=[[Button(_("Edit my profile"), "profile.edit", style="primary")]],
         ),
         user_id=user.id,
     )
