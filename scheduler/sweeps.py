@@ -218,23 +218,37 @@ async def _nudge_all(
                 sides.append((Claim(key, NUDGE, user_id=person.id, pair_id=pair.id, data=data), person, other, pair))
     ids = await claim_many(session, now, [claim for claim, *_rest in sides])
     return [
-        Note(person.id, *nudge_message(ids[claim.key], person, other, pair, settings))
+        Note(person.id, *nudge_message(ids[claim.key], person, other, pair, settings, now))
         for claim, person, other, pair in sides
         if claim.key in ids
     ]
 
 
+def quiet_period(days: int) -> str:
+    """How long it has been, as a person says it: '10 days', '3 weeks', 'a month', 'about 2 months'."""
+    days = max(days, 1)
+    if 28 <= days <= 31:
+        return _("a month")
+    if days < 14:
+        return ngettext("{n} day", "{n} days", days).format(n=days)
+    if days < 56:
+        return ngettext("{n} week", "{n} weeks", days // 7).format(n=days // 7)
+    months = round(days / 30.4)
+    return ngettext("about {n} month", "about {n} months", months).format(n=months)
+
+
 def nudge_message(
-    notice_id: int, person: User, other: User, pair: Pair, settings: Settings
+    notice_id: int, person: User, other: User, pair: Pair, settings: Settings, now: dt.datetime | None = None
 ) -> tuple[str, list[list[Button]]]:
-    days = pair.contact_interval_days
+    # The time really passed since the last contact: a second reminder comes two intervals after it.
+    days = (now - _since(pair)).days if now is not None else pair.contact_interval_days
     text = fmt(
         _(
             "Hi {first}! It's been {period} since you and {other} last caught up (as far as the bot knows). "
             "Have you talked? One tap is enough:"
         ),
         first=person.first_name,
-        period=ngettext("{n} day", "{n} days", days).format(n=days) if days != 30 else _("a month"),
+        period=quiet_period(days),
         other=other.first_name,
     )
     payload = str(notice_id)

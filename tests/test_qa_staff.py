@@ -106,3 +106,29 @@ async def test_a_rejected_mentor_edits_the_profile_and_it_goes_back_for_approval
     async with harness.core.sessions() as session:
         profile = await session.scalar(select(MentorProfile))
         assert profile is not None and profile.status == "approved"
+
+
+async def test_each_reminder_says_how_long_it_really_has_been(harness: Harness, clock: ManualClock) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    mentee = await person(harness.core, "alex", "student")
+    await pair(harness.core, mentor, mentee)
+    alex = harness.person("alex")
+    clock.set(START + 30 * DAY)
+    await sweep(harness)
+    assert "It's been a month since you and Aigerim last caught up" in alex.inbox[-1].text
+    clock.set(START + 60 * DAY)
+    await sweep(harness)
+    assert "It's been about 2 months since you and Aigerim last caught up" in alex.inbox[-1].text
+
+
+async def test_a_weekly_pair_hears_the_days_that_passed(harness: Harness, clock: ManualClock) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    mentee = await person(harness.core, "alex", "student")
+    await pair(harness.core, mentor, mentee, interval=7)
+    alex = harness.person("alex")
+    clock.set(START + 7 * DAY)
+    await sweep(harness)
+    assert "It's been 7 days since" in alex.inbox[-1].text
+    clock.set(START + 14 * DAY)
+    await sweep(harness)
+    assert "It's been 2 weeks since" in alex.inbox[-1].text
