@@ -356,6 +356,8 @@ async def _nudge_answers(session: AsyncSession, pair: Pair, since: dt.datetime, 
     parts = []
     for side_id in (pair.mentor_id, pair.mentee_id):
         said = [_(NUDGE_ANSWERS.get(n.answer, n.answer)) for n in answers if n.user_id == side_id and n.answer]
+        if not any(n.user_id == side_id for n in answers):
+            said = [_("reminders paused, so none reached them")]  # silence that is not a refusal to answer
         parts.append(
             fmt(_("{name}: {said}"), name=users[side_id].first_name, said=", ".join(said) if said else _("no answer"))
         )

@@ -132,3 +132,15 @@ async def test_a_weekly_pair_hears_the_days_that_passed(harness: Harness, clock:
     clock.set(START + 14 * DAY)
     await sweep(harness)
     assert "It's been 2 weeks since" in alex.inbox[-1].text
+
+
+async def test_staff_read_that_a_quiet_side_never_got_the_reminders(harness: Harness, clock: ManualClock) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    mentee = await person(harness.core, "alex", "student", reminders_paused=True)
+    await pair(harness.core, mentor, mentee)
+    await harness.person("sam").say("/start")
+    for days in (30, 60, 90):
+        clock.set(START + days * DAY)
+        await sweep(harness)
+    staff = harness.staff_text()
+    assert "Aigerim: no answer; Alex: reminders paused, so none reached them." in staff
