@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.core.clock import ManualClock
 from storage.models import MentorProfile, Pair, Report
-from tests.scheduler.helpers import START, load, pair, person, sweep
+from tests.scheduler.helpers import START, load, pair, person, request, sweep
 from tests.support import Harness
 from tests.test_profiles import fill_mentor_profile
 
@@ -144,3 +144,17 @@ async def test_staff_read_that_a_quiet_side_never_got_the_reminders(harness: Har
         await sweep(harness)
     staff = harness.staff_text()
     assert "Aigerim: no answer; Alex: reminders paused, so none reached them." in staff
+
+
+async def test_a_mentor_who_let_a_request_expire_is_not_shown_as_active(harness: Harness, clock: ManualClock) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    mentee = await person(harness.core, "alex", "student")
+    clock.set(START + 40 * DAY)
+    await request(harness.core, mentor, mentee, created=START + 40 * DAY)
+    clock.set(START + 54 * DAY)
+    await sweep(harness)
+    alex = harness.person("alex")
+    assert "couldn't answer your request in time" in alex.inbox_text()
+    card = await alex.press("Show me mentors who fit", among=alex.inbox)
+    assert "Aigerim Example" in card
+    assert "active this week" not in card  # the expiry was the bot's doing, not hers

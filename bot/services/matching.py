@@ -221,7 +221,8 @@ async def last_activity(session: AsyncSession, mentors: list[tuple[User, MentorP
         note(user.id, profile.confirmed_at)
     queries = [
         select(MentorshipRequest.mentor_id, func.max(MentorshipRequest.answered_at))
-        .where(MentorshipRequest.mentor_id.in_(ids))
+        # Only the mentor's own answers: a request that expired unanswered or was withdrawn is no sign of life.
+        .where(MentorshipRequest.mentor_id.in_(ids), MentorshipRequest.status.in_(("accepted", "declined")))
         .group_by(MentorshipRequest.mentor_id),
         select(ContactLog.author_id, func.max(ContactLog.created_at))
         .where(ContactLog.author_id.in_(ids))
