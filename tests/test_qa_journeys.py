@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from storage.models import FormProgress, Identity, MentorProfile, Pair
+from storage.models import ContactLog, FormProgress, Identity, MentorProfile, Pair
 from tests.lifecycle_support import START, PairIds, add_person, zhanna_and_alex
 from tests.support import Harness
 from tests.test_requests import MESSAGE, add_mentor, add_student, send
@@ -125,3 +125,30 @@ async def test_confirming_by_button_closes_ones_own_unfinished_agreement_form(ha
 
     assert await _form_of(harness, "zhanna") is None
     assert "How would you like to meet" not in await zhanna.say("Thanks, see you soon")
+
+
+# --- the contact log --------------------------------------------------------------------------------
+
+
+async def test_a_contact_before_the_mentorship_began_is_refused_in_one_line_and_step_by_step(
+    harness: Harness,
+) -> None:
+    harness.core.clock.set(START + dt.timedelta(days=30))  # type: ignore[attr-defined]
+    ids = await zhanna_and_alex(harness.core)  # matched on 12 January 2026
+    alex = harness.person("alex")
+
+    reply = await alex.say("/log 2 January by phone")
+    assert "before your mentorship began on 12 January 2026" in reply
+    assert "e.g. /log met yesterday" in reply or "For example" in reply
+
+    await alex.say("/log")
+    reply = await alex.say("2 January")
+    assert "before your mentorship began" in reply
+    assert "When did you talk?" in reply  # asked again, nothing saved
+    await alex.say("yesterday")
+    await alex.press("Phone call")
+    await alex.press("Skip")
+    assert "Logged: phone call with Zhanna Abenova" in alex.text
+    async with harness.core.sessions() as session:
+        days = list(await session.scalars(select(ContactLog.happened_on).where(ContactLog.pair_id == ids.pair)))
+    assert days == [dt.date(2026, 2, 10)]

@@ -13,7 +13,7 @@ from bot.core.context import Context
 from bot.core.forms import Choice, Field, Form, FormEnv, register_form
 from bot.core.replies import Reply
 from bot.i18n import N_, _
-from bot.services.contacts import METHODS
+from bot.services.contacts import METHODS, before_start
 
 FORM = "contact"
 
@@ -29,6 +29,24 @@ def _methods(env: FormEnv) -> list[Choice]:
 def _asked(name: str):  # type: ignore[no-untyped-def]
     """A field asked only when the one-line /log didn't already answer it (marker '_has_<name>')."""
     return lambda answers: not answers.get(f"_has_{name}")
+
+
+def too_early(day: str, context: dict[str, Any], pair: object = None) -> str | None:
+    """A refusal when the (ISO) day is before the chosen mentorship began ('since' in the context)."""
+    chosen = pair if pair is not None else context.get("pair")
+    started = (context.get("since") or {}).get(str(chosen))
+    if not day or not started:
+        return None
+    return before_start(dt.date.fromisoformat(str(day)), dt.date.fromisoformat(str(started)))
+
+
+def _day_after_start(value: Any, env: FormEnv) -> str | None:
+    return too_early(str(value), env.context, env.answers.get("pair"))
+
+
+def _pair_after_start(value: Any, env: FormEnv) -> str | None:
+    """'/log 12 March' with several mentorships: the date was said before the mentorship was chosen."""
+    return too_early(str(env.context.get("happened_on") or ""), env.context, value)
 
 
 async def _done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
@@ -54,13 +72,21 @@ CONTACT_FORM = register_form(
         title=N_("Log a contact"),
         intro=N_("Logging a contact keeps your mentorship on track, and stops reminders you don't need."),
         fields=[
-            Field("pair", "choice", N_("Which mentorship is this about?"), choices=_pairs, when=_asked("pair")),
+            Field(
+                "pair",
+                "choice",
+                N_("Which mentorship is this about?"),
+                choices=_pairs,
+                when=_asked("pair"),
+                check=_pair_after_start,
+            ),
             Field(
                 "happened_on",
                 "date",
                 N_("When did you talk?"),
                 help=N_("For example: today, yesterday, last Tuesday, 3 days ago, 12 March"),
                 when=_asked("date"),
+                check=_day_after_start,
             ),
             Field("method", "choice", N_("How did you talk?"), choices=_methods, when=_asked("method")),
             Field(

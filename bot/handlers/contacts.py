@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.conversations import contact_log as _contact_form  # noqa: F401 - registers the form
+from bot.conversations import contact_log as _contact_form  # also registers the form
 from bot.core import forms
 from bot.core.context import Context
 from bot.core.errors import Refusal
@@ -26,7 +26,11 @@ async def log_contact(ctx: Context) -> Reply | list[Reply]:
     options = await pair_options(ctx)
     if not options:
         raise no_pairs_refusal(ctx.user)
-    context: dict[str, object] = {"pairs": [[pair.id, other.name] for pair, other in options]}
+    context: dict[str, object] = {
+        "pairs": [[pair.id, other.name] for pair, other in options],
+        # Each mentorship's first day in the person's zone: no contact can be logged before it.
+        "since": {str(pair.id): pair.created_at.astimezone(zone_of(ctx)).date().isoformat() for pair, _o in options},
+    }
     answers: dict[str, object] = {}
     if len(options) == 1:
         context["pair"], answers["_has_pair"] = options[0][0].id, True
@@ -41,6 +45,10 @@ async def log_contact(ctx: Context) -> Reply | list[Reply]:
             context["method"], answers["_has_method"] = said.method, True
         if said.notes or (said.happened_on and said.method):  # a whole sentence: no notes question
             context["notes"], answers["_has_notes"] = said.notes, True
+        if said.happened_on is not None and context.get("pair") is not None:
+            problem = _contact_form.too_early(said.happened_on.isoformat(), context)
+            if problem:
+                raise Refusal(problem + "\n" + _(EXAMPLE))
         if all(answers.get(f"_has_{key}") for key in ("pair", "date", "method")):
             return await save_logged_contact(
                 ctx,
@@ -148,7 +156,10 @@ async def log_button(ctx: Context) -> Reply:
     pair = await pair_for(ctx.session, ctx.user, ctx.event.payload)
     if pair.status == "ended":
         raise Refusal(_("That mentorship has ended, so there is nothing more to log for it."))
-    return await forms.start_form(ctx, "contact", context={"pair": pair.id}, answers={"_has_pair": True})
+    since = {str(pair.id): pair.created_at.astimezone(zone_of(ctx)).date().isoformat()}
+    return await forms.start_form(
+        ctx, "contact", context={"pair": pair.id, "since": since}, answers={"_has_pair": True}
+    )
 
 
 # --- is this a good fit? -------------------------------------------------------------------------------
