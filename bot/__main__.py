@@ -50,6 +50,25 @@ async def _load_demo(core) -> bool:  # type: ignore[no-untyped-def]
         return await load_demo(session, core.clock.now(), core.programme.default_mentor_capacity)
 
 
+async def _check_database(settings: Settings) -> None:
+    """Open the database once before anything starts: an unreachable one is one sentence, not a traceback."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.connect():
+            pass
+    except (DBAPIError, OSError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        raise CommandFailed(f"can't open the database at DATABASE_URL={where} ({reason}). Check the setting.") from exc
+    finally:
+        await engine.dispose()
+
+
 async def _upgrade(settings: Settings) -> None:
     from storage.db import make_engine
     from storage.migrate import upgrade
@@ -59,6 +78,7 @@ async def _upgrade(settings: Settings) -> None:
         await upgrade(engine)
     finally:
         await engine.dispose()
+    print("The database is up to date.")
 
 
 async def _demo(settings: Settings) -> None:
@@ -79,7 +99,8 @@ async def _sweep(settings: Settings) -> None:
     core = await Core.create(settings)
     try:
         result = await sweep_core(core)
-        print(f"Sweep done: {result.total} notices queued {result.notes}.")
+        details = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in result.notes.items())
+        print(f"Sweep done: {result.total} notices queued ({details}).")
         if result.failed:
             raise CommandFailed(f"these sweeps failed and run again next time: {', '.join(result.failed)}")
     finally:
@@ -113,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     runners = {"run": _run, "console": _console, "db": _upgrade, "demo": _demo, "sweep": _sweep}
     try:
+        asyncio.run(_check_database(settings))
         asyncio.run(runners[command](settings))
     except KeyboardInterrupt:
         pass
