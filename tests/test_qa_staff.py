@@ -158,3 +158,14 @@ async def test_a_mentor_who_let_a_request_expire_is_not_shown_as_active(harness:
     card = await alex.press("Show me mentors who fit", among=alex.inbox)
     assert "Aigerim Example" in card
     assert "active this week" not in card  # the expiry was the bot's doing, not hers
+
+
+async def test_the_career_team_is_greeted_as_staff_not_asked_for_a_profile(harness: Harness) -> None:
+    sam = harness.person("sam")
+    hello = await sam.say("/start")
+    assert "You're part of the career team" in hello and "/pending" in hello
+    assert "I'm an alumnus / alumna" in [b.label for reply in sam.last for row in reply.buttons for b in row]
+    answer = await sam.say("hello")
+    assert "set up your profile" not in answer and "/pending, /match and /stats are yours" in answer
+    stranger = await harness.person("guest").say("hello")
+    assert "Send /start to set up your profile" in stranger

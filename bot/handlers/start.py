@@ -27,12 +27,13 @@ async def start(ctx: Context) -> Reply:
             name=f", {ctx.user.first_name}" if ctx.user.first_name else "",
             title=ctx.programme.title,
         )
+        question = _(
+            "Alumni volunteer as mentors; students choose a mentor and meet them about once a month. Which are you?"
+        )
+        if ctx.user.is_staff:
+            question = _staff_welcome(ctx)
         return Reply(
-            hello
-            + "\n\n"
-            + _(
-                "Alumni volunteer as mentors; students choose a mentor and meet them about once a month. Which are you?"
-            ),
+            hello + "\n\n" + question,
             buttons=[
                 [
                     Button(_("I'm a student"), "start.role", "student"),
@@ -109,8 +110,21 @@ async def cancel(ctx: Context) -> Reply:
     return Reply(_("There's nothing to cancel. /help lists what you can do."))
 
 
+def _staff_welcome(ctx: Context) -> str:
+    """Staff without a profile of their own are not asked to make one first: their commands come first."""
+    return fmt(
+        _(
+            "You're part of {office}: /pending shows mentors waiting for approval, /match pairs a student with "
+            "a mentor, /stats shows the numbers. If you are also a student or an alumnus, choose below."
+        ),
+        office=ctx.programme.office,
+    )
+
+
 @registry.fallback
 async def unexpected_text(ctx: Context) -> Reply:
+    if ctx.user.role is None and ctx.user.is_staff:
+        return Reply(_("I didn't catch that. /pending, /match and /stats are yours; /help lists everything."))
     if ctx.user.role is None:
         return Reply(_("Hello! Send /start to set up your profile."))
     return Reply(_("I didn't catch that. /help lists what you can do."))
