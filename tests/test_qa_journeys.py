@@ -152,3 +152,48 @@ async def test_a_contact_before_the_mentorship_began_is_refused_in_one_line_and_
     async with harness.core.sessions() as session:
         days = list(await session.scalars(select(ContactLog.happened_on).where(ContactLog.pair_id == ids.pair)))
     assert days == [dt.date(2026, 2, 10)]
+
+
+async def test_a_mentor_who_declined_is_not_offered_or_asked_again_soon(harness: Harness) -> None:
+    core = harness.core
+    aigerim_id = await add_mentor(core, "aigerim", full="Aigerim Sadykova")
+    await add_mentor(core, "daniyar", full="Daniyar Bekov", areas=("education",))
+    alex_id = await add_student(core, "alex")
+    request = await send(core, alex_id, aigerim_id)
+    aigerim, alex = harness.person("aigerim"), harness.person("alex")
+    await aigerim.press_data("req.dec", str(request))
+    await aigerim.press("Skip")
+
+    cards = await alex.say("/mentors")
+    assert "Aigerim Sadykova" not in cards and "Daniyar Bekov" in cards
+    refused = await alex.press_data("req.new", str(aigerim_id))  # an old card's Interested
+    assert "Aigerim can't take you on at the moment" in refused
+    assert await _form_of(harness, "alex") is None
+
+    core.clock.advance(dt.timedelta(days=91))  # type: ignore[attr-defined]
+    assert "Aigerim Sadykova" in await alex.say("/mentors")
+
+
+async def test_a_mentor_who_was_full_can_be_asked_again_once_a_place_frees(harness: Harness) -> None:
+    core = harness.core
+    aigerim_id = await add_mentor(core, "aigerim", full="Aigerim Sadykova", capacity=1)
+    dana_id, alex_id = await add_student(core, "dana"), await add_student(core, "alex")
+    first = await send(core, dana_id, aigerim_id)
+    await send(core, alex_id, aigerim_id)
+    aigerim, alex = harness.person("aigerim"), harness.person("alex")
+    await aigerim.press_data("req.acc", str(first))  # Alex's request is answered 'full' for her
+    await aigerim.say("/end")
+    await aigerim.press("circumstances")
+    await aigerim.press("Yes, end it")
+    assert "Aigerim Sadykova" in await alex.say("/mentors")
+    assert "You're writing to Aigerim Sadykova" in await alex.press("Interested")
+
+
+async def test_a_mentor_who_ended_it_as_not_the_right_fit_is_not_offered_again_soon(harness: Harness) -> None:
+    ids = await zhanna_and_alex(harness.core)
+    zhanna, alex = harness.person("zhanna"), harness.person("alex")
+    await zhanna.press_data("fit.no", str(ids.pair))
+    await zhanna.press("Yes, end it")
+    reply = await alex.say("/mentors")
+    assert "Zhanna Abenova" not in reply
+    assert "Zhanna can't take you on at the moment" in await alex.press_data("req.new", str(ids.mentor))

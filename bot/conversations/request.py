@@ -27,7 +27,7 @@ def _message_long_enough(value: Any, env: FormEnv) -> str | None:
 async def _request_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
     mentor_id = int(context.get("mentor", 0))
     try:
-        await requests.check_can_request(ctx.session, ctx.user, mentor_id, ctx.programme)
+        await requests.check_can_request(ctx.session, ctx.user, mentor_id, ctx.programme, ctx.now)
     except Refusal as refusal:
         # The mentor paused, filled up or left while the student was writing: a retry can't succeed, so the
         # form closes (an answer, not a refusal, keeps that) and the student is pointed at other mentors.

@@ -25,7 +25,9 @@ from storage.models import MenteeProfile, MentorProfile, Pair, User
 @action("req.new", roles=("student",))
 async def interested(ctx: Context) -> Reply:
     """Interested on a mentor's card: check first (so nobody writes a message for nothing), then ask."""
-    mentor = await requests.check_can_request(ctx.session, ctx.user, parse_id(ctx.event.payload), ctx.programme)
+    mentor = await requests.check_can_request(
+        ctx.session, ctx.user, parse_id(ctx.event.payload), ctx.programme, ctx.now
+    )
     question = await forms.start_form(ctx, "request", context={"mentor": mentor.id})
     intro = fmt(
         _(

@@ -31,6 +31,10 @@ NO_LANGUAGE_PENALTY = 4
 COUNTRY_POINTS = 1
 
 RECENT_ANSWERS = 10  # the answer-time median looks at a mentor's latest answers only
+# A mentor who said no to a student (declined their request, or ended their mentorship as not the right
+# fit) is not offered to that student again for this long: the busy alumna isn't asked twice.
+REASK_AFTER_DAYS = 90
+NOT_BY_CHOICE = ("full", "left")  # decline reasons recorded for the mentor, not chosen by them
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,34 @@ def topic_keys(keys: Iterable[str]) -> set[str]:
 async def current_mentor_ids(session: AsyncSession, mentee_id: int) -> set[int]:
     rows = await session.scalars(select(Pair.mentor_id).where(Pair.mentee_id == mentee_id, Pair.status != "ended"))
     return set(rows)
+
+
+async def mentors_who_said_no(session: AsyncSession, mentee_id: int, now: dt.datetime) -> dict[int, dt.datetime]:
+    """Mentors who recently said no to this student by their own choice, with when they said it."""
+    since = now - dt.timedelta(days=REASK_AFTER_DAYS)
+    found: dict[int, dt.datetime] = {}
+    declined = await session.execute(
+        select(MentorshipRequest.mentor_id, MentorshipRequest.answered_at).where(
+            MentorshipRequest.mentee_id == mentee_id,
+            MentorshipRequest.status == "declined",
+            MentorshipRequest.reason.not_in(NOT_BY_CHOICE),
+            MentorshipRequest.answered_at >= since,
+        )
+    )
+    ended = await session.execute(
+        select(Pair.mentor_id, Pair.ended_at).where(
+            Pair.mentee_id == mentee_id,
+            Pair.status == "ended",
+            Pair.ended_by == Pair.mentor_id,
+            Pair.end_reason == "chemistry",
+            Pair.ended_at >= since,
+        )
+    )
+    for mentor_id, moment in [*declined.all(), *ended.all()]:
+        moment = _aware(moment)
+        if moment is not None and (mentor_id not in found or moment > found[mentor_id]):
+            found[mentor_id] = moment
+    return found
 
 
 async def available_mentors(
@@ -92,13 +124,14 @@ async def best_mentors_for(
     """The mentors a mentee could approach now, best matches first. `now` (the caller's clock) dates
     the "active this week" line."""
     wanted = await session.get(MenteeProfile, mentee.id)
+    now = now or dt.datetime.now(dt.UTC)
     excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
+    excluded |= set(await mentors_who_said_no(session, mentee.id, now))
     candidates = [
         (user, profile)
         for user, profile in await available_mentors(session, area=area, industry=industry)
         if user.id not in excluded
     ]
-    now = now or dt.datetime.now(dt.UTC)
     answer_days = await median_answer_days(session, [user.id for user, _p in candidates])
     last_active = await last_activity(session, [(user, profile) for user, profile in candidates])
     scored = []

@@ -32,7 +32,7 @@ from bot.core.replies import Button, Reply
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services import pairs
-from bot.services.matching import Match, best_mentors_for
+from bot.services.matching import Match, best_mentors_for, mentors_who_said_no
 from bot.views import mentee_card
 from storage.models import MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 
@@ -106,7 +106,9 @@ def _not_pending(request: MentorshipRequest) -> Refusal:
 # --- sending ---------------------------------------------------------------------------------------
 
 
-async def check_can_request(session: AsyncSession, mentee: User, mentor_id: int, programme: Programme) -> User:
+async def check_can_request(
+    session: AsyncSession, mentee: User, mentor_id: int, programme: Programme, now: dt.datetime | None = None
+) -> User:
     """Everything that must hold before a student writes their message; returns the mentor."""
     if mentee.role != "student" or await session.get(MenteeProfile, mentee.id) is None:
         raise Refusal(_("Let's set up your student profile first: send /start."))
@@ -134,6 +136,18 @@ async def check_can_request(session: AsyncSession, mentee: User, mentor_id: int,
     if profile.active_mentees >= profile.capacity:
         raise Refusal(
             fmt(_("{name} has no free place right now. /mentors shows who you can ask."), name=mentor.first_name)
+        )
+    said_no = (await mentors_who_said_no(session, mentee.id, now or dt.datetime.now(dt.UTC))).get(mentor_id)
+    if said_no is not None:
+        raise Refusal(
+            fmt(
+                _(
+                    "{name} can't take you on at the moment (they said so on {day}), so it's best to ask "
+                    "someone else. /mentors shows who has a free place."
+                ),
+                name=mentor.first_name,
+                day=said_no.strftime("%d %B"),
+            )
         )
     pending = await pending_of_mentee(session, mentee.id)
     if any(r.mentor_id == mentor_id for r in pending):
@@ -163,7 +177,7 @@ async def send_request(
     # One student's sends queue behind each other (their user row), so two at once can't both pass the
     # pending-limit and duplicate checks; the unique index stays as the last guard.
     await pairs.lock_user(session, mentee.id)
-    mentor = await check_can_request(session, mentee, mentor_id, programme)
+    mentor = await check_can_request(session, mentee, mentor_id, programme, now)
     text = message.strip()
     if len(text) < MIN_MESSAGE:
         raise Refusal(
