@@ -169,3 +169,24 @@ async def test_the_career_team_is_greeted_as_staff_not_asked_for_a_profile(harne
     assert "set up your profile" not in answer and "/pending, /match and /stats are yours" in answer
     stranger = await harness.person("guest").say("hello")
     assert "Send /start to set up your profile" in stranger
+
+
+async def test_closing_after_the_cycle_says_why_and_does_not_ask_for_thanks_twice(
+    harness: Harness, clock: ManualClock
+) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    mentee = await person(harness.core, "alex", "student")
+    await pair(harness.core, mentor, mentee, last_contact=START + 170 * DAY)
+    clock.set(dt.datetime(2026, 7, 12, 10, 0, tzinfo=dt.UTC))
+    await sweep(harness)
+    aigerim, alex = harness.person("aigerim"), harness.person("alex")
+    await alex.press("Thank Aigerim", among=alex.inbox[-1:])
+    await alex.say("Thank you for everything!")
+    assert "A thank-you note from Alex Example" in aigerim.inbox_text()
+
+    await aigerim.press("Close it", among=aigerim.inbox[:1])
+    await aigerim.press("Yes, close it")
+    told = alex.inbox[-1]
+    assert "has ended your mentorship (the programme's months are complete)" in told.text
+    assert "goals were reached" not in told.text  # nobody said so
+    assert "thank-you note" not in told.text and told.buttons == []  # already thanked

@@ -510,9 +510,7 @@ async def keep_after_cycle(ctx: Context) -> Reply:
 async def close_confirmed_after_cycle(ctx: Context) -> Reply:
     notice = await _own_notice(ctx, SURVEY)
     pair = await _open_pair(ctx, notice.pair_id)
-    await ending.end_pair(
-        ctx.session, pair, by=ctx.user, reason="achieved", note="", now=ctx.now, programme=ctx.programme
-    )
+    await ending.end_pair(ctx.session, pair, by=ctx.user, reason="cycle", note="", now=ctx.now, programme=ctx.programme)
     reply = await ending.ending_reply(ctx.session, pair, ctx.user, ctx.programme)
     reply.edit = True
     return reply

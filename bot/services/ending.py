@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import queue_message
@@ -35,6 +36,7 @@ _REASON_TOLD: dict[str, str] = {
     "other": N_("another reason"),
     "forget": N_("they left the programme"),
     "staff": N_("the career team closed it"),
+    "cycle": N_("the programme's months are complete"),
 }
 MAX_THANKS = 2000
 
@@ -131,7 +133,8 @@ def _told(pair: Pair, side: User, other: User, by: User | None, reason: str) -> 
 async def _with_mentee_next_steps(session: AsyncSession, reply: Reply, pair: Pair, programme: Programme) -> Reply:
     """Add the thank-you invitation, and other mentors when the fit was the problem."""
     text, buttons = reply.text, []
-    if pair.end_reason != "forget":  # a mentor who left has no one to receive the note
+    thanked = await session.scalar(select(ThankYouNote.id).where(ThankYouNote.pair_id == pair.id).limit(1))
+    if pair.end_reason != "forget" and thanked is None:  # nobody to receive it, or already sent (cycle end)
         text += "\n\n" + _("If you'd like to, send your mentor a short thank-you note: it means a lot to them.")
         buttons.append([Button(_("Write a thank-you note"), "end.thanks", str(pair.id), style="primary")])
     if pair.end_reason in ("chemistry", "forget"):
