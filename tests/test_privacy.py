@@ -32,7 +32,7 @@ async def test_privacy_says_who_sees_what(harness: Harness) -> None:
     text = await harness.person("guest").say("/privacy")
     assert "only the person you're matched with, and only once you've both agreed" in text
     assert "Notes you mark private: only you" in text
-    assert "the career team: sees who is matched with whom" in text
+    assert "The career team: sees who is matched with whom" in text
 
 
 async def test_forget_ends_the_mentorship_exports_and_deletes(harness: Harness, clock) -> None:  # type: ignore[no-untyped-def]

@@ -197,3 +197,12 @@ async def test_a_mentor_who_ended_it_as_not_the_right_fit_is_not_offered_again_s
     reply = await alex.say("/mentors")
     assert "Zhanna Abenova" not in reply
     assert "Zhanna can't take you on at the moment" in await alex.press_data("req.new", str(ids.mentor))
+
+
+# --- privacy, pausing -------------------------------------------------------------------------------
+
+
+async def test_privacy_names_the_career_team_as_a_proper_bullet(harness: Harness) -> None:
+    await add_student(harness.core, "alex")
+    reply = await harness.person("alex").say("/privacy")
+    assert "• The career team: sees who is matched with whom" in reply

@@ -14,6 +14,7 @@ from bot.services import privacy
 @command("privacy", help=N_("what we show to whom, and how to delete your data"), roles=("any",))
 async def privacy_command(ctx: Context) -> Reply:
     office = ctx.programme.office
+    office = office[:1].upper() + office[1:]  # it starts a bullet here ('the career team' mid-sentence)
     lines = [
         _("<b>Who sees what</b>"),
         _(
