@@ -401,7 +401,8 @@ async def sweep_requests(
             continue
         if await claim(session, key, REQUEST_REMINDER, now, user_id=mentor.id, request_id=request.id) is None:
             continue
-        days_left = (request.created_at + dt.timedelta(days=programme.request_expiry_days) - now).days
+        left = request.created_at + dt.timedelta(days=programme.request_expiry_days) - now
+        days_left = -(-left // dt.timedelta(days=1))  # rounded up: 6 days and 23 hours is "7 days"
         notes.append(
             Note(
                 mentor.id,

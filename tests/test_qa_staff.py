@@ -190,3 +190,14 @@ async def test_closing_after_the_cycle_says_why_and_does_not_ask_for_thanks_twic
     assert "has ended your mentorship (the programme's months are complete)" in told.text
     assert "goals were reached" not in told.text  # nobody said so
     assert "thank-you note" not in told.text and told.buttons == []  # already thanked
+
+
+async def test_the_request_reminder_counts_the_days_left_as_a_person_would(
+    harness: Harness, clock: ManualClock
+) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    mentee = await person(harness.core, "alex", "student")
+    await request(harness.core, mentor, mentee)
+    clock.set(START + 7 * DAY + dt.timedelta(hours=1))  # the hourly sweep finds it a little after day 7
+    await sweep(harness)
+    assert "The request closes by itself in 7 days." in harness.person("aigerim").inbox_text()
