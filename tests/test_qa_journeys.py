@@ -206,3 +206,14 @@ async def test_privacy_names_the_career_team_as_a_proper_bullet(harness: Harness
     await add_student(harness.core, "alex")
     reply = await harness.person("alex").say("/privacy")
     assert "• The career team: sees who is matched with whom" in reply
+
+
+async def test_pausing_mentions_the_students_still_waiting_for_an_answer(harness: Harness) -> None:
+    core = harness.core
+    mentor = await add_mentor(core, "aigerim")
+    await send(core, await add_student(core, "alex"), mentor)
+    aigerim = harness.person("aigerim")
+    reply = await aigerim.say("/pause")
+    assert "Your profile is hidden" in reply
+    assert "1 student is still waiting for your answer" in reply
+    assert "Alex would like you as their mentor" in await aigerim.press("Requests waiting for me")

@@ -9,8 +9,8 @@ from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
-from bot.services import profiles
+from bot.i18n import N_, _, ngettext
+from bot.services import profiles, requests
 from bot.views import mentee_card, mentor_card, mentor_status
 
 
@@ -60,13 +60,20 @@ async def edit_profile(ctx: Context) -> Reply:
 @command("pause", help=N_("hide your mentor profile from students for a while"), roles=("alumnus",))
 async def pause(ctx: Context) -> Reply:
     await profiles.set_mentor_active(ctx.session, ctx.user, False, ctx.now)
-    return Reply(
-        _(
-            "Your profile is hidden: students won't see it and can't send you new requests. "
-            "Mentees you already have keep you. Send /resume whenever you're ready again."
-        ),
-        buttons=[[Button(_("Resume now"), "profile.resume")]],
+    text = _(
+        "Your profile is hidden: students won't see it and can't send you new requests. "
+        "Mentees you already have keep you. Send /resume whenever you're ready again."
     )
+    buttons = [Button(_("Resume now"), "profile.resume")]
+    waiting = len(await requests.pending_for_mentor(ctx.session, ctx.user.id))
+    if waiting:  # pausing doesn't answer them: say so, so no student is left waiting unnoticed
+        text += "\n\n" + ngettext(
+            "{n} student is still waiting for your answer to their request.",
+            "{n} students are still waiting for your answer to their requests.",
+            waiting,
+        ).format(n=waiting)
+        buttons.insert(0, Button(_("Requests waiting for me"), "req.list"))
+    return Reply(text, buttons=[buttons])
 
 
 @command("resume", help=N_("show your mentor profile to students again"), roles=("alumnus",))
