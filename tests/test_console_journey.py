@@ -75,7 +75,7 @@ def test_a_whole_mentorship_in_the_terminal(tmp_path: Path) -> None:
 
     confirmed = after(out, "I agree — confirm")
     assert "Your mentorship is confirmed by you both." in confirmed
-    assert "Meeting: once a month, preferably by video" in confirmed
+    assert "Meeting: once a month; preferred way: video" in confirmed
 
     logged = after(out, "/log met yesterday on zoom")
     assert "Logged: video call with Aigerim Sadykova" in logged

@@ -217,3 +217,15 @@ async def test_pausing_mentions_the_students_still_waiting_for_an_answer(harness
     assert "Your profile is hidden" in reply
     assert "1 student is still waiting for your answer" in reply
     assert "Alex would like you as their mentor" in await aigerim.press("Requests waiting for me")
+
+
+async def test_an_agreement_to_meet_in_person_reads_naturally(harness: Harness) -> None:
+    ids = await _just_matched(harness)
+    alex = harness.person("alex")
+    await alex.press_data("agr.start", str(ids.pair))
+    await alex.say("A CV ready by March and two mock interviews")
+    await alex.press("In person")
+    await alex.press("Once a month")
+    reply = await alex.press("Yes")
+    assert "Meeting: once a month; preferred way: in person" in reply
+    assert "by in person" not in reply

@@ -74,7 +74,8 @@ def agreement_summary(pair: Pair, mentor: User, mentee: User) -> str:
             fmt(_("<b>Your mentorship agreement</b> ({mentor} and {mentee})"), mentor=mentor.name, mentee=mentee.name),
             fmt(_("<b>Goals and expectations:</b> {goals}"), goals=pair.goals),
             fmt(
-                _("<b>Meeting:</b> {often}, preferably by {method}"),
+                # "preferred way: in person" reads right for every method ("preferably by in person" didn't)
+                _("<b>Meeting:</b> {often}; preferred way: {method}"),
                 often=frequency_label(pair.contact_interval_days).lower(),
                 method=pair.contact_method,
             ),
