@@ -5,11 +5,15 @@ how long it really has been."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from sqlalchemy import select
 
+from bot.core.app import Core
 from bot.core.clock import ManualClock
+from bot.platforms.console import ConsoleChat
 from storage.models import MentorProfile, Pair, Report
+from tests.lifecycle_support import add_person
 from tests.scheduler.helpers import START, load, pair, person, request, sweep
 from tests.support import Harness
 from tests.test_profiles import fill_mentor_profile
@@ -201,3 +205,19 @@ async def test_the_request_reminder_counts_the_days_left_as_a_person_would(
     clock.set(START + 7 * DAY + dt.timedelta(hours=1))  # the hourly sweep finds it a little after day 7
     await sweep(harness)
     assert "The request closes by itself in 7 days." in harness.person("aigerim").inbox_text()
+
+
+async def test_in_the_terminal_every_waiting_mentors_card_can_be_approved(core: Core) -> None:
+    await add_person(core, "zhanna", "Zhanna Abenova", "alumnus", status="awaiting_approval")
+    await add_person(core, "bolat", "Bolat Nurov", "alumnus", status="awaiting_approval")
+    out = io.StringIO()
+    chat = ConsoleChat(core, out)
+    await chat.handle_line("/as sam")
+    await chat.handle_line("/pending")
+    shown = out.getvalue()
+    assert "[1] Approve   [2] Reject" in shown and "[3] Approve   [4] Reject" in shown
+    await chat.handle_line("1")  # the first card's Approve, not the last card's
+    assert "Approved: Zhanna Abenova" in out.getvalue()
+    await chat.handle_line("/pending")
+    await chat.handle_line("1")
+    assert "Approved: Bolat Nurov" in out.getvalue()

@@ -66,8 +66,11 @@ class ConsoleChat:
         event = self._event_for(stripped)
         if event is None:
             return True
+        # One answer may be several messages with buttons (a card per waiting mentor): number them on, so
+        # every card's buttons can be typed, as every message's buttons can be tapped elsewhere.
+        batch: list[Button] = []
         for reply in await self.core.handle(event):
-            self._show(reply, heading=f"[bot → {self.me}]", person=self.me)
+            self._show(reply, heading=f"[bot → {self.me}]", person=self.me, batch=batch)
         await self.core.delivery.flush()
         return True
 
@@ -145,7 +148,7 @@ class ConsoleChat:
 
     # --- printing ----------------------------------------------------------------------------------
 
-    def _show(self, reply: Reply, *, heading: str, person: str) -> None:
+    def _show(self, reply: Reply, *, heading: str, person: str, batch: list[Button] | None = None) -> None:
         lines = [heading + (" " + _("(updated)") if reply.edit else "")]
         if reply.errors:
             lines += [f"  ! {to_plain(message)}" for message in reply.errors.values()]
@@ -154,17 +157,19 @@ class ConsoleChat:
             lines.append(f"  📎 {reply.attachment.filename} ({len(reply.attachment.content)} bytes)")
         flat = [button for row in reply.buttons for button in row]
         if flat:
-            lines.append(self._choices_line(flat, reply.expects_text))
-            self._buttons[person] = flat
+            earlier = batch if batch is not None else []
+            lines.append(self._choices_line(flat, reply.expects_text, start=len(earlier) + 1))
+            earlier.extend(flat)
+            self._buttons[person] = list(earlier)
             self._expects_text[person] = reply.expects_text
         elif not reply.edit and person == self.me:
             self._expects_text[person] = reply.expects_text
         self._print("\n".join(lines))
 
     @staticmethod
-    def _choices_line(buttons: list[Button], expects_text: bool) -> str:
+    def _choices_line(buttons: list[Button], expects_text: bool, start: int = 1) -> str:
         mark = "#" if expects_text else ""
-        return "  " + "   ".join(f"[{mark}{i}] {b.label}" for i, b in enumerate(buttons, 1))
+        return "  " + "   ".join(f"[{mark}{i}] {b.label}" for i, b in enumerate(buttons, start))
 
     def _print(self, text: str) -> None:
         print(text, file=self.out, flush=True)
