@@ -221,3 +221,19 @@ async def test_in_the_terminal_every_waiting_mentors_card_can_be_approved(core: 
     await chat.handle_line("/pending")
     await chat.handle_line("1")
     assert "Approved: Bolat Nurov" in out.getvalue()
+
+
+async def test_staff_cannot_match_a_mentor_who_paused_after_the_list_was_shown(harness: Harness) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    await person(harness.core, "alex", "student")
+    sam, aigerim = harness.person("sam"), harness.person("aigerim")
+    await sam.say("/match")
+    await sam.press("Alex Example")
+    assert "Aigerim Example" in sam.text
+    await aigerim.say("/pause")
+    refused = await sam.press("Aigerim Example")
+    assert "has paused their profile" in refused
+    async with harness.core.sessions() as session:
+        assert await session.scalar(select(Pair.id)) is None
+        profile = await session.get(MentorProfile, mentor)
+        assert profile is not None and profile.active_mentees == 0

@@ -149,4 +149,11 @@ async def _both(ctx: Context) -> tuple[User, User, MentorProfile]:
         raise Refusal(_("I couldn't find that mentor. /match starts again."))
     if profile.status != "approved":
         raise Refusal(fmt(_("{name} isn't approved yet, so they can't be matched."), name=mentor.name))
+    if not profile.active:  # they said "no new mentees for now"; a list shown before that is no consent
+        raise Refusal(
+            fmt(
+                _("{name} has paused their profile and isn't taking new mentees. /match shows who is free."),
+                name=mentor.name,
+            )
+        )
     return student, mentor, profile
