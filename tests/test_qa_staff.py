@@ -237,3 +237,23 @@ async def test_staff_cannot_match_a_mentor_who_paused_after_the_list_was_shown(h
         assert await session.scalar(select(Pair.id)) is None
         profile = await session.get(MentorProfile, mentor)
         assert profile is not None and profile.active_mentees == 0
+
+
+async def test_a_student_who_thanked_is_not_offered_it_again_after_the_survey(
+    harness: Harness, clock: ManualClock
+) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    mentee = await person(harness.core, "alex", "student")
+    await pair(harness.core, mentor, mentee, last_contact=START + 170 * DAY)
+    clock.set(dt.datetime(2026, 7, 12, 10, 0, tzinfo=dt.UTC))
+    await sweep(harness)
+    alex = harness.person("alex")
+    await alex.press("Thank Aigerim", among=alex.inbox[-1:])
+    await alex.say("Thank you for everything!")
+    await alex.press("Take the survey", among=alex.inbox[-1:])
+    for answer in ("5", "4", "Yes", "Yes"):
+        await alex.press(answer)
+    await alex.say("More events for students.")
+    assert "Your answers are with the career team" in alex.text
+    labels = [b.label for reply in alex.last for row in reply.buttons for b in row]
+    assert labels == ["Carry on informally", "Close it"]  # no second thank-you

@@ -21,7 +21,7 @@ from bot.core.markup import fmt
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
 from bot.programme import Programme, SurveyQuestion, load_programme
-from storage.models import Notice, Pair, SurveyResponse, User
+from storage.models import Notice, Pair, SurveyResponse, ThankYouNote, User
 
 SURVEY_NAME = "end_of_cycle"
 RATINGS = [Choice(str(n), str(n)) for n in range(1, 6)]
@@ -128,7 +128,8 @@ async def _after_survey(ctx: Context, notice: Notice, role: str) -> Reply:
         )
     if pair is not None and role == "mentee":
         mentor = await ctx.session.get(User, pair.mentor_id)
-        if mentor is not None:
+        thanked = await ctx.session.scalar(select(ThankYouNote.id).where(ThankYouNote.pair_id == pair.id).limit(1))
+        if mentor is not None and thanked is None:  # not offered again once the note is sent
             buttons.append([Button(_("Thank {other}").format(other=mentor.first_name), "end.thanks", str(pair.id))])
     return Reply(text, buttons=buttons)
 
