@@ -229,3 +229,17 @@ async def test_an_agreement_to_meet_in_person_reads_naturally(harness: Harness) 
     reply = await alex.press("Yes")
     assert "Meeting: once a month; preferred way: in person" in reply
     assert "by in person" not in reply
+
+
+async def test_a_mentor_who_cancels_the_agreement_can_pick_it_up_from_the_match_message(harness: Harness) -> None:
+    core = harness.core
+    mentor = await add_mentor(core, "aigerim")
+    request = await send(core, await add_student(core, "alex"), mentor)
+    aigerim = harness.person("aigerim")
+    await aigerim.press_data("req.acc", str(request))
+    match = list(aigerim.last)
+    assert "What are your goals and expectations" in aigerim.text
+
+    reply = await aigerim.say("/cancel")
+    assert "you can fill in the agreement later from the match message" in reply
+    assert "What are your goals and expectations" in await aigerim.press("Fill in the agreement", among=match)

@@ -131,11 +131,12 @@ async def accept(ctx: Context) -> list[Reply]:
                 len(outcome.declined_full),
             ).format(n=len(outcome.declined_full))
         )
-    announcement = await match_message(ctx, pair, ctx.user, with_button=False)
+    # The button stays on the mentor's copy too: the form below may be cancelled and picked up later.
+    announcement = await match_message(ctx, pair, ctx.user)
     question = await forms.start_form(ctx, "agree", context={"pair": pair.id})
     return [
         done,
-        Reply("\n\n".join([announcement.text, *notes])),
+        Reply("\n\n".join([announcement.text, *notes]), buttons=announcement.buttons),
         question,
     ]
 

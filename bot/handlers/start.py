@@ -105,8 +105,11 @@ async def help_button(ctx: Context) -> Reply:
 
 @command("cancel", help=N_("stop the form you are filling in"))
 async def cancel(ctx: Context) -> Reply:
+    progress = await forms.current_progress(ctx)
+    # The form's own words say what cancelling leaves behind ("the request is still waiting for you").
+    said = forms.FORMS[progress.form].cancelled if progress is not None else ""
     if await forms.drop_form(ctx):
-        return Reply(_("Cancelled. Nothing was changed."))
+        return Reply(_(said) if said else _("Cancelled. Nothing was changed."))
     return Reply(_("There's nothing to cancel. /help lists what you can do."))
 
 
