@@ -257,3 +257,11 @@ async def test_a_student_who_thanked_is_not_offered_it_again_after_the_survey(
     assert "Your answers are with the career team" in alex.text
     labels = [b.label for reply in alex.last for row in reply.buttons for b in row]
     assert labels == ["Carry on informally", "Close it"]  # no second thank-you
+
+
+async def test_stats_count_paused_mentors_among_the_approved_only(harness: Harness) -> None:
+    await add_person(harness.core, "zhanna", "Zhanna Abenova", "alumnus", status="awaiting_approval")
+    await add_person(harness.core, "aigerim", "Aigerim Sadykova", "alumnus")
+    await harness.person("zhanna").say("/pause")
+    figures = await harness.person("sam").say("/stats")
+    assert "Mentors: 1 approved (0 paused), 1 awaiting approval" in figures

@@ -129,8 +129,10 @@ async def stats(session: AsyncSession, now: dt.datetime, zone: ZoneInfo) -> Stat
         row[0]: row[1]
         for row in await session.execute(select(MentorProfile.status, func.count()).group_by(MentorProfile.status))
     }
-    paused = await session.scalar(
-        select(func.count()).select_from(MentorProfile).where(MentorProfile.active.is_(False))
+    paused = await session.scalar(  # shown as "(n paused)" among the approved, so only theirs are counted
+        select(func.count())
+        .select_from(MentorProfile)
+        .where(MentorProfile.active.is_(False), MentorProfile.status == "approved")
     )
     students = await session.scalar(select(func.count()).select_from(MenteeProfile))
     pairs = {row[0]: row[1] for row in await session.execute(select(Pair.status, func.count()).group_by(Pair.status))}
