@@ -243,3 +243,19 @@ async def test_a_mentor_who_cancels_the_agreement_can_pick_it_up_from_the_match_
     reply = await aigerim.say("/cancel")
     assert "you can fill in the agreement later from the match message" in reply
     assert "What are your goals and expectations" in await aigerim.press("Fill in the agreement", among=match)
+
+
+async def test_welcome_back_leads_to_what_is_waiting(harness: Harness) -> None:
+    core = harness.core
+    mentor = await add_mentor(core, "aigerim")
+    first = await send(core, await add_student(core, "alex"), mentor)
+    await send(core, await add_student(core, "dana"), mentor)
+    aigerim, alex = harness.person("aigerim"), harness.person("alex")
+    reply = await aigerim.say("/start")
+    assert "2 students are waiting for your answer." in reply
+    assert "Dana would like you" in await aigerim.press("Requests waiting for me")
+
+    await aigerim.press_data("req.acc", str(first))
+    await aigerim.say("/cancel")
+    assert "Your agreement with Aigerim is waiting for you." in await alex.say("/start")
+    assert "What are your goals and expectations" in await alex.press("Our agreement")

@@ -8,7 +8,9 @@ from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
 from bot.core.registry import action, command, registry
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import N_, _, ngettext
+from bot.services import pairs, requests
+from storage.models import User
 
 
 @command("start", help=N_("start here, or pick up where you left off"))
@@ -41,10 +43,35 @@ async def start(ctx: Context) -> Reply:
                 ]
             ],
         )
+    lines, waiting = await _waiting_for(ctx)
     return Reply(
-        fmt(_("Welcome back, {first}! What would you like to do?"), first=ctx.user.first_name),
-        buttons=[[Button(_("My profile"), "profile.show"), Button(_("Help"), "help.show")]],
+        "\n".join([fmt(_("Welcome back, {first}! What would you like to do?"), first=ctx.user.first_name), *lines]),
+        buttons=[*waiting, [Button(_("My profile"), "profile.show"), Button(_("Help"), "help.show")]],
     )
+
+
+async def _waiting_for(ctx: Context) -> tuple[list[str], list[list[Button]]]:
+    """What is waiting for this person (an agreement to fill in or confirm, requests to answer), so a
+    'welcome back' leads straight to it."""
+    lines: list[str] = []
+    buttons: list[list[Button]] = []
+    for pair in await pairs.open_pairs_of(ctx.session, ctx.user):
+        mine = pair.mentor_confirmed_at if ctx.user.id == pair.mentor_id else pair.mentee_confirmed_at
+        if pair.status == "agreeing" and mine is None:
+            other = await ctx.session.get(User, pairs.other_side(pair, ctx.user))
+            name = other.first_name if other else ""
+            lines.append(fmt(_("Your agreement with {name} is waiting for you."), name=name))
+            buttons.append([Button(_("Our agreement"), "agr.start", str(pair.id), style="primary")])
+    if ctx.user.role == "alumnus":
+        count = len(await requests.pending_for_mentor(ctx.session, ctx.user.id))
+        if count:
+            lines.append(
+                ngettext(
+                    "{n} student is waiting for your answer.", "{n} students are waiting for your answer.", count
+                ).format(n=count)
+            )
+            buttons.append([Button(_("Requests waiting for me"), "req.list")])
+    return lines, buttons
 
 
 @action("start.role")
