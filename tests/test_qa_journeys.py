@@ -259,3 +259,16 @@ async def test_welcome_back_leads_to_what_is_waiting(harness: Harness) -> None:
     await aigerim.say("/cancel")
     assert "Your agreement with Aigerim is waiting for you." in await alex.say("/start")
     assert "What are your goals and expectations" in await alex.press("Our agreement")
+
+
+async def test_after_the_thank_you_note_a_student_without_a_mentor_can_browse_again(harness: Harness) -> None:
+    await zhanna_and_alex(harness.core)
+    alex = harness.person("alex")
+    await alex.say("/end")
+    await alex.press("reached our goals")
+    await alex.press("Yes, end it")
+    await alex.press("Write a thank-you note")
+    reply = await alex.say("Thank you for all your advice!")
+    assert "Sent to Zhanna" in reply
+    assert "/mentors shows who has a free place" in reply
+    assert "Browse mentors" in [b.label for r in alex.last for row in r.buttons for b in row]

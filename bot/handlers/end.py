@@ -14,7 +14,7 @@ from bot.core.replies import Button, Reply
 from bot.handlers.pair_choice import choose_pair, other_of
 from bot.i18n import N_, _
 from bot.services import ending
-from bot.services.pairs import pair_for
+from bot.services.pairs import open_pairs_of, pair_for
 from storage.models import Pair
 
 SIDES = ("student", "alumnus")
@@ -124,8 +124,13 @@ async def _thanks_done(ctx: Context, answers: dict[str, Any], context: dict[str,
     pair = await pair_for(ctx.session, ctx.user, str(context.get("pair")))
     await ending.send_thanks(ctx.session, pair, ctx.user, str(answers.get("text") or ""), ctx.now)
     mentor = await other_of(ctx, pair)
+    text = fmt(_("Sent to {first}. Thank you for taking the time — it will make their day."), first=mentor.first_name)
+    if await open_pairs_of(ctx.session, ctx.user):
+        return Reply(text)
+    # Without a mentor now: the next step is there if they want it, never pressed on them.
     return Reply(
-        fmt(_("Sent to {first}. Thank you for taking the time — it will make their day."), first=mentor.first_name)
+        text + "\n\n" + _("Whenever you'd like another mentor, /mentors shows who has a free place."),
+        buttons=[[Button(_("Browse mentors"), "browse.open")]],
     )
 
 
