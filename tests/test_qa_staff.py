@@ -265,3 +265,46 @@ async def test_stats_count_paused_mentors_among_the_approved_only(harness: Harne
     await harness.person("zhanna").say("/pause")
     figures = await harness.person("sam").say("/stats")
     assert "Mentors: 1 approved (0 paused), 1 awaiting approval" in figures
+
+
+async def _matched_not_agreed(harness: Harness) -> int:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    mentee = await person(harness.core, "alex", "student")
+    async with harness.core.sessions() as session, session.begin():
+        row = Pair(mentor_id=mentor, mentee_id=mentee, status="agreeing", created_at=START, mentor_confirmed_at=None)
+        session.add(row)
+        profile = await session.get(MentorProfile, mentor)
+        assert profile is not None
+        profile.active_mentees = 1
+        await session.flush()
+        return row.id
+
+
+async def test_an_agreement_nobody_confirms_is_reminded_then_reaches_staff(
+    harness: Harness, clock: ManualClock
+) -> None:
+    pair_id = await _matched_not_agreed(harness)
+    aigerim, alex, sam = harness.person("aigerim"), harness.person("alex"), harness.person("sam")
+    await sam.say("/start")
+    clock.set(START + 7 * DAY - dt.timedelta(minutes=1))
+    await sweep(harness)
+    assert alex.inbox == [] and aigerim.inbox == []
+
+    clock.set(START + 7 * DAY)
+    await sweep(harness)
+    assert "begins once you both confirm how you'll work together" in alex.inbox_text()
+    assert "begins once you both confirm" in aigerim.inbox_text()
+    await sweep(harness)
+    assert len(alex.inbox) == 1  # once
+    opened = await alex.press("Open the agreement", among=alex.inbox)
+    assert "What are your goals and expectations" in opened
+
+    clock.set(START + 14 * DAY)
+    await sweep(harness)
+    await sweep(harness)
+    staff = [reply.text for reply in harness.transport.staff_chat if "Agreement not confirmed" in reply.text]
+    assert len(staff) == 1 and "Still to confirm: Aigerim, Alex" in staff[0]
+    await sam.press("Close the pair", among=harness.transport.staff_chat[-1:])
+    await sam.press("Yes, close it")
+    assert (await load(harness.core, Pair, pair_id)).status == "ended"
+    assert (await load(harness.core, MentorProfile, 1)).active_mentees == 0  # the place is free again

@@ -22,6 +22,7 @@ KINDS: dict[str, str] = {
     "escalation": N_("No contact"),
     "checkin": N_("Check-in answer"),
     "contradiction": N_("Answers disagree"),
+    "agreement": N_("Agreement not confirmed"),
 }
 STATUS: dict[str, str] = {"open": N_("open"), "taken": N_("being handled"), "resolved": N_("resolved")}
 
