@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from storage.models import ContactLog, FormProgress, Identity, MentorProfile, Pair
 from tests.lifecycle_support import START, PairIds, add_person, zhanna_and_alex
@@ -272,3 +272,17 @@ async def test_after_the_thank_you_note_a_student_without_a_mentor_can_browse_ag
     assert "Sent to Zhanna" in reply
     assert "/mentors shows who has a free place" in reply
     assert "Browse mentors" in [b.label for r in alex.last for row in r.buttons for b in row]
+
+
+async def test_the_same_talk_logged_twice_is_kept_once(harness: Harness) -> None:
+    harness.core.clock.set(START + dt.timedelta(days=2))  # type: ignore[attr-defined]
+    ids = await zhanna_and_alex(harness.core)
+    zhanna = harness.person("zhanna")
+    await zhanna.say("/log met yesterday on zoom")
+    reply = await zhanna.say("/log met yesterday on zoom")
+    assert "already in your log" in reply
+    await zhanna.say("/log phone call yesterday")  # another way of talking is another contact
+    await harness.person("alex").say("/log met yesterday on zoom")  # each side may log it
+    async with harness.core.sessions() as session:
+        logged = await session.scalar(select(func.count(ContactLog.id)).where(ContactLog.pair_id == ids.pair))
+    assert logged == 3

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
+
 from bot.conversations import contact_log as _contact_form  # also registers the form
 from bot.core import forms
 from bot.core.context import Context
@@ -15,7 +17,7 @@ from bot.handlers.pair_choice import choose_pair, no_pairs_refusal, other_of, pa
 from bot.i18n import N_, _
 from bot.services import contacts, ending
 from bot.services.pairs import pair_for
-from storage.models import Pair, User
+from storage.models import ContactLog, Pair, User
 
 SIDES = ("student", "alumnus")
 EXAMPLE = N_("For example: /log met yesterday on zoom, talked about my CV")
@@ -73,6 +75,19 @@ async def save_logged_contact(
 ) -> list[Reply]:
     pair = await pair_for(ctx.session, ctx.user, pair_id)
     other = await other_of(ctx, pair)
+    if not notes.strip() and await _already_logged(ctx, pair, happened_on, method):
+        # The same talk sent twice (a forgotten earlier /log): one entry is the truth, not two.
+        return [
+            Reply(
+                fmt(
+                    _("That's already in your log: {method} with {name} on {day}. Nothing new was added."),
+                    method=contacts.method_label(method).lower(),
+                    name=other.name,
+                    day=_day(happened_on),
+                ),
+                buttons=[[Button(_("See the history"), "log.hist", str(pair.id))]],
+            )
+        ]
     await contacts.record_contact(
         ctx.session,
         pair,
@@ -100,6 +115,20 @@ async def save_logged_contact(
         lines.append(who)
     lines.append(_("/history shows everything you've logged together."))
     return [Reply("\n".join(lines), buttons=[[Button(_("See the history"), "log.hist", str(pair.id))]])]
+
+
+async def _already_logged(ctx: Context, pair: Pair, happened_on: dt.date, method: str) -> bool:
+    found = await ctx.session.scalar(
+        select(ContactLog.id)
+        .where(
+            ContactLog.pair_id == pair.id,
+            ContactLog.author_id == ctx.user.id,
+            ContactLog.happened_on == happened_on,
+            ContactLog.method == method,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def _day(day: dt.date) -> str:
