@@ -286,3 +286,19 @@ async def test_the_same_talk_logged_twice_is_kept_once(harness: Harness) -> None
     async with harness.core.sessions() as session:
         logged = await session.scalar(select(func.count(ContactLog.id)).where(ContactLog.pair_id == ids.pair))
     assert logged == 3
+
+
+async def test_a_matched_student_hears_what_became_of_their_other_requests(harness: Harness) -> None:
+    core = harness.core
+    aigerim_id = await add_mentor(core, "aigerim", full="Aigerim Sadykova")
+    daniyar_id = await add_mentor(core, "daniyar", full="Daniyar Bekov")
+    alex_id = await add_student(core, "alex")
+    first = await send(core, alex_id, aigerim_id)
+    await send(core, alex_id, daniyar_id)
+    await harness.person("aigerim").press_data("req.acc", str(first))
+    alex = harness.person("alex")
+    assert "Your other request (to Daniyar Bekov) is closed now" in alex.inbox_text()
+
+    reply = await alex.say("/requests")
+    assert "You have a mentor, Aigerim Sadykova" in reply
+    assert "press Interested" not in reply

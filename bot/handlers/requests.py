@@ -67,6 +67,15 @@ async def list_requests_button(ctx: Context) -> list[Reply]:
 
 async def _requests_of_mentee(ctx: Context) -> Reply:
     pending = await requests.pending_of_mentee(ctx.session, ctx.user.id)
+    current = await pairs.open_pairs_of(ctx.session, ctx.user)
+    if not pending and current:  # one mentor at a time: browsing isn't the next step for them
+        mentor = await ctx.session.get(User, current[0].mentor_id)
+        return Reply(
+            fmt(
+                _("You have a mentor, {name}, so there are no requests to send. /help shows what you can do next."),
+                name=mentor.name if mentor else "",
+            )
+        )
     if not pending:
         return Reply(
             _("You have no requests waiting. Browse mentors and press Interested on someone who fits."),
@@ -111,7 +120,18 @@ async def accept(ctx: Context) -> list[Reply]:
     pair = outcome.pair
     mentee = await ctx.session.get(User, pair.mentee_id)
     assert mentee is not None
-    ctx.notify(mentee.id, await match_message(ctx, pair, mentee))
+    told = await match_message(ctx, pair, mentee)
+    if outcome.withdrawn:  # so the student doesn't wonder what became of their other requests
+        names = [m.name for m in [await ctx.session.get(User, r.mentor_id) for r in outcome.withdrawn] if m]
+        told.text += "\n\n" + fmt(
+            ngettext(
+                "Your other request (to {names}) is closed now; we've thanked them for you.",
+                "Your other requests (to {names}) are closed now; we've thanked them for you.",
+                len(names),
+            ),
+            names=", ".join(names),
+        )
+    ctx.notify(mentee.id, told)
     ctx.notify_staff(
         Reply(
             fmt(
