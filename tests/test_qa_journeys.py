@@ -302,3 +302,19 @@ async def test_a_matched_student_hears_what_became_of_their_other_requests(harne
     reply = await alex.say("/requests")
     assert "You have a mentor, Aigerim Sadykova" in reply
     assert "press Interested" not in reply
+
+
+async def test_suggesting_changes_shows_the_current_choices(harness: Harness) -> None:
+    ids = await _just_matched(harness)
+    zhanna, alex = harness.person("zhanna"), harness.person("alex")
+    await zhanna.press_data("agr.start", str(ids.pair))
+    await zhanna.say("A CV ready by March")
+    await zhanna.press("Video")
+    await zhanna.press("Once a month")
+    await zhanna.press("Yes")
+    await alex.press("Suggest changes", among=alex.inbox)
+    await alex.press("Keep")
+    labels = [b.label for r in alex.last for row in r.buttons for b in row]
+    assert "✓ Video" in labels and "Phone" in labels
+    await alex.press("✓ Video")  # keeping it is one tap
+    assert "✓ Once a month" in [b.label for r in alex.last for row in r.buttons for b in row]

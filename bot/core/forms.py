@@ -312,7 +312,11 @@ def _question(ctx: Context, form: Form, progress: FormProgress, *, intro: bool, 
     buttons: list[list[Button]] = []
     choices = fld.choice_list(env)
     if fld.kind in ("choice", "yes_no"):
-        picks = [Button(c.label, "f.pick", f"{tag}.{i}") for i, c in enumerate(choices)]
+        # Editing: the answer given before carries a check mark, so "keep it" is one visible tap.
+        chosen = current if fld.kind == "choice" else None
+        picks = [
+            Button(("✓ " if c.value == chosen else "") + c.label, "f.pick", f"{tag}.{i}") for i, c in enumerate(choices)
+        ]
         buttons += rows(picks, 3 if max((len(c.label) for c in choices), default=0) <= 14 else 1)
     elif fld.kind == "multi":
         selected = set(answers.get(fld.name) or [])
