@@ -308,3 +308,20 @@ async def test_an_agreement_nobody_confirms_is_reminded_then_reaches_staff(
     await sam.press("Yes, close it")
     assert (await load(harness.core, Pair, pair_id)).status == "ended"
     assert (await load(harness.core, MentorProfile, 1)).active_mentees == 0  # the place is free again
+
+
+async def test_a_re_matched_student_hears_once_and_is_not_shown_the_silent_mentor_again(
+    harness: Harness, clock: ManualClock
+) -> None:
+    await _silent_pair(harness, clock)
+    await person(harness.core, "madina", "alumnus")
+    sam, alex = harness.person("sam"), harness.person("alex")
+    before = len(alex.inbox)
+    await sam.press("Re-match the mentee", among=harness.transport.staff_chat)
+    await sam.press("Yes, re-match")
+    told = alex.inbox[before:]
+    assert len(told) == 1  # the close and the way on, in one message
+    assert "let's find you a mentor with more time for you" in told[0].text
+    assert "Madina Example" in told[0].text and "Aigerim" not in told[0].text.split("closed:")[1]
+    card = await alex.press("Browse mentors", among=told)
+    assert "Madina Example" in card and "Aigerim Example" not in card

@@ -424,19 +424,13 @@ async def close_confirmed(ctx: Context) -> Reply:
 @action("esc.rematchok", roles=("staff",))
 async def rematch_confirmed(ctx: Context) -> Reply:
     report = await _staff_report(ctx)
-    pair = await _end_for_staff(ctx, report)
-    mentee = await ctx.session.get(User, pair.mentee_id)
-    assert mentee is not None
-    text = fmt(_("{first}, let's find you a mentor with more time for you."), first=mentee.first_name)
-    suggestions = await ending.other_matches(ctx.session, mentee, ctx.programme, exclude_ids=(pair.mentor_id,))
-    text += "\n\n" + (suggestions or _("Browse the mentors and press Interested on the one you'd like."))
-    ctx.notify(mentee.id, Reply(text, buttons=[[Button(_("Browse mentors"), "browse.open", style="primary")]]))
+    pair = await _end_for_staff(ctx, report, reason="rematch")  # the student's message carries other mentors
     return Reply(_("Closed, and the student was shown other mentors: ") + await _names(ctx, pair) + ".", edit=True)
 
 
-async def _end_for_staff(ctx: Context, report: Report) -> Pair:
+async def _end_for_staff(ctx: Context, report: Report, reason: str = "staff") -> Pair:
     pair = await _open_pair(ctx, report.pair_id)
-    await ending.end_pair(ctx.session, pair, by=None, reason="staff", note="", now=ctx.now, programme=ctx.programme)
+    await ending.end_pair(ctx.session, pair, by=None, reason=reason, note="", now=ctx.now, programme=ctx.programme)
     report.status, report.resolved_at = "resolved", ctx.now
     report.taken_by = report.taken_by or ctx.user.id
     return pair

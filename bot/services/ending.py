@@ -37,6 +37,7 @@ _REASON_TOLD: dict[str, str] = {
     "forget": N_("they left the programme"),
     "staff": N_("the career team closed it"),
     "cycle": N_("the programme's months are complete"),
+    "rematch": N_("the career team closed it to find a better fit"),
 }
 MAX_THANKS = 2000
 
@@ -110,6 +111,18 @@ async def ending_reply(session: AsyncSession, pair: Pair, by: User, programme: P
 
 
 def _told(pair: Pair, side: User, other: User, by: User | None, reason: str) -> Reply:
+    if reason == "rematch" and side.id == pair.mentee_id:
+        # One message for the student: the close and the way on (other mentors follow in the same one).
+        return Reply(
+            fmt(
+                _(
+                    "{first}, your mentorship with {name} has been closed: "
+                    "let's find you a mentor with more time for you."
+                ),
+                first=side.first_name,
+                name=other.name,
+            )
+        )
     if by is None:
         text = fmt(
             _("Your mentorship with {name} has been closed ({reason}). Thank you for the time you gave it."),
@@ -137,7 +150,7 @@ async def _with_mentee_next_steps(session: AsyncSession, reply: Reply, pair: Pai
     if pair.end_reason != "forget" and thanked is None:  # nobody to receive it, or already sent (cycle end)
         text += "\n\n" + _("If you'd like to, send your mentor a short thank-you note: it means a lot to them.")
         buttons.append([Button(_("Write a thank-you note"), "end.thanks", str(pair.id), style="primary")])
-    if pair.end_reason in ("chemistry", "forget"):
+    if pair.end_reason in ("chemistry", "forget", "rematch"):
         mentee = await session.get(User, pair.mentee_id)
         if mentee is not None:
             suggestions = await other_matches(session, mentee, programme, exclude_ids=(pair.mentor_id,))

@@ -12,7 +12,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.markup import fmt
@@ -76,8 +76,8 @@ async def mentors_who_said_no(session: AsyncSession, mentee_id: int, now: dt.dat
         select(Pair.mentor_id, Pair.ended_at).where(
             Pair.mentee_id == mentee_id,
             Pair.status == "ended",
-            Pair.ended_by == Pair.mentor_id,
-            Pair.end_reason == "chemistry",
+            # The mentor ended it for the fit, or staff closed a silent mentorship to find the student another.
+            or_(and_(Pair.ended_by == Pair.mentor_id, Pair.end_reason == "chemistry"), Pair.end_reason == "rematch"),
             Pair.ended_at >= since,
         )
     )
