@@ -517,11 +517,20 @@ async def sweep_checkins(
 
 
 def checkin_message(notice_id: int, person: User, other: User, programme: Programme) -> tuple[str, list[list[Button]]]:
+    if programme.checkin_months * 2 == programme.cycle_months:
+        where = _("You and {other} are halfway through your mentorship.")
+    else:  # a programme may check in at another point of its cycle
+        where = ngettext(
+            "You and {other} are {months} month into your mentorship.",
+            "You and {other} are {months} months into your mentorship.",
+            programme.checkin_months,
+        )
     text_ = fmt(
-        _("Hi {first}, {office} here. You and {other} are halfway through your mentorship. How is it going?"),
+        _("Hi {first}, {office} here.") + " " + where + " " + _("How is it going?"),
         first=person.first_name,
         office=programme.office,
         other=other.first_name,
+        months=programme.checkin_months,
     )
     payload = str(notice_id)
     return text_, [

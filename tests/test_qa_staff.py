@@ -12,7 +12,8 @@ from sqlalchemy import select
 from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.platforms.console import ConsoleChat
-from storage.models import MentorProfile, Pair, Report
+from scheduler.sweeps import checkin_message
+from storage.models import MentorProfile, Pair, Report, User
 from tests.lifecycle_support import add_person
 from tests.scheduler.helpers import START, load, pair, person, request, sweep
 from tests.support import Harness
@@ -325,3 +326,12 @@ async def test_a_re_matched_student_hears_once_and_is_not_shown_the_silent_mento
     assert "Madina Example" in told[0].text and "Aigerim" not in told[0].text.split("closed:")[1]
     card = await alex.press("Browse mentors", among=told)
     assert "Madina Example" in card and "Aigerim Example" not in card
+
+
+def test_the_check_in_says_where_in_the_cycle_the_pair_is(core: Core) -> None:
+    alex, aigerim = User(name="Alex Kim"), User(name="Aigerim Sadykova")
+    text, _buttons = checkin_message(1, alex, aigerim, core.programme)
+    assert "You and Aigerim are halfway through your mentorship." in text
+    early = core.programme.model_copy(update={"checkin_months": 2})
+    text, _buttons = checkin_message(1, alex, aigerim, early)
+    assert "You and Aigerim are 2 months into your mentorship." in text and "halfway" not in text
