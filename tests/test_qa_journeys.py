@@ -318,3 +318,21 @@ async def test_suggesting_changes_shows_the_current_choices(harness: Harness) ->
     assert "✓ Video" in labels and "Phone" in labels
     await alex.press("✓ Video")  # keeping it is one tap
     assert "✓ Once a month" in [b.label for r in alex.last for row in r.buttons for b in row]
+
+
+async def test_ending_closes_a_half_written_note_on_one_of_its_goals(harness: Harness) -> None:
+    await zhanna_and_alex(harness.core)
+    zhanna, alex = harness.person("zhanna"), harness.person("alex")
+    await alex.say("/goals")
+    await alex.press("Add a goal")
+    await alex.press("Short term")
+    await alex.say("Send my CV to three companies")
+    await zhanna.say("/goals")
+    await zhanna.press("1. Send my CV")
+    await zhanna.press("Comment")
+    assert await _form_of(harness, "zhanna") == "goalnote"
+
+    await alex.say("/end")
+    await alex.press("reached our goals")
+    await alex.press("Yes, end it")
+    assert await _form_of(harness, "zhanna") is None

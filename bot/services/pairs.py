@@ -21,10 +21,11 @@ from bot.core.markup import fmt
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services.capacity import claim_slot
-from storage.models import FormProgress, Pair, User
+from storage.models import FormProgress, Goal, Pair, User
 
-# Forms whose answers belong to one mentorship (their context or answers name it as 'pair').
-PAIR_FORMS = ("agree", "contact", "goal")
+# Forms whose answers belong to one mentorship (their context or answers name it as 'pair', or, for a
+# note on a goal, the goal).
+PAIR_FORMS = ("agree", "contact", "goal", "goalnote")
 
 # How often a pair agrees to meet, as the agreement form offers it, in days between contacts.
 FREQUENCIES: dict[str, int] = {"weekly": 7, "2weeks": 14, "monthly": 30, "6weeks": 42}
@@ -133,6 +134,10 @@ async def close_forms_about(
     )
     for progress in rows:
         about = (progress.context or {}).get("pair") or (progress.answers or {}).get("pair")
+        goal_id = (progress.context or {}).get("goal")
+        if goal_id is not None and str(goal_id).isdigit():
+            goal = await session.get(Goal, int(goal_id))
+            about = goal.pair_id if goal is not None else None
         if str(about) == str(pair.id):
             await session.delete(progress)
 
