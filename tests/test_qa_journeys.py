@@ -336,3 +336,15 @@ async def test_ending_closes_a_half_written_note_on_one_of_its_goals(harness: Ha
     await alex.press("reached our goals")
     await alex.press("Yes, end it")
     assert await _form_of(harness, "zhanna") is None
+
+
+async def test_a_reason_for_declining_a_request_withdrawn_meanwhile_closes_the_form(harness: Harness) -> None:
+    core = harness.core
+    mentor = await add_mentor(core, "aigerim")
+    request = await send(core, await add_student(core, "alex"), mentor)
+    aigerim, alex = harness.person("aigerim"), harness.person("alex")
+    await aigerim.press_data("req.dec", str(request))
+    await alex.press_data("req.wd", str(request))
+    reply = await aigerim.say("I'm travelling until June, sorry")
+    assert "nothing to answer" in reply
+    assert await _form_of(harness, "aigerim") is None

@@ -70,6 +70,16 @@ def _answer_time(mentor: User, days: float | None) -> str:
 
 
 async def _decline_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
+    waiting = await requests.request_for_mentor(ctx.session, ctx.user, int(context.get("request", 0)))
+    if waiting.status != "pending":
+        # Withdrawn (or closed) while the mentor wrote the reason: nothing left to decline, so the form
+        # closes with a plain answer rather than asking again for a reason that can't be sent.
+        return [
+            Reply(
+                _("That request was withdrawn or closed meanwhile, so there's nothing to answer. Thank you!"),
+                buttons=[[Button(_("Requests waiting for me"), "req.list")]],
+            )
+        ]
     request = await requests.decline_request(
         ctx.session,
         ctx.user,
