@@ -348,3 +348,22 @@ async def test_a_reason_for_declining_a_request_withdrawn_meanwhile_closes_the_f
     reply = await aigerim.say("I'm travelling until June, sorry")
     assert "nothing to answer" in reply
     assert await _form_of(harness, "aigerim") is None
+
+
+async def test_a_student_matched_while_writing_to_another_mentor_is_told_without_a_browse_button(
+    harness: Harness,
+) -> None:
+    core = harness.core
+    aigerim_id = await add_mentor(core, "aigerim", full="Aigerim Sadykova")
+    await add_mentor(core, "daniyar", full="Daniyar Bekov")
+    first = await send(core, await add_student(core, "alex"), aigerim_id)
+    alex = harness.person("alex")
+    await alex.say("/mentors")
+    await alex.press("Next")
+    assert "You're writing to Daniyar Bekov" in await alex.press("Interested")
+    await harness.person("aigerim").press_data("req.acc", str(first))
+
+    reply = await alex.say(MESSAGE)
+    assert "You already have a mentor, Aigerim Sadykova" in reply
+    assert [b.label for r in alex.last for row in r.buttons for b in row] == []
+    assert await _form_of(harness, "alex") is None

@@ -11,7 +11,7 @@ from bot.core.forms import Field, Form, FormEnv, register_form
 from bot.core.markup import esc, fmt
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
-from bot.services import requests
+from bot.services import pairs, requests
 from bot.services.matching import median_answer_days
 from storage.models import User
 
@@ -31,6 +31,8 @@ async def _request_done(ctx: Context, answers: dict[str, Any], context: dict[str
     except Refusal as refusal:
         # The mentor paused, filled up or left while the student was writing: a retry can't succeed, so the
         # form closes (an answer, not a refusal, keeps that) and the student is pointed at other mentors.
+        if await pairs.open_pairs_of(ctx.session, ctx.user):  # matched meanwhile: browsing isn't next
+            return [refusal.reply()]
         return [Reply(refusal.text, buttons=[[Button(_("Browse mentors"), "browse.open")]])]
     request = await requests.send_request(ctx.session, ctx.user, mentor_id, answers["message"], ctx.now, ctx.programme)
     mentor = await ctx.session.get(User, request.mentor_id)
