@@ -367,3 +367,21 @@ async def test_a_student_matched_while_writing_to_another_mentor_is_told_without
     assert "You already have a mentor, Aigerim Sadykova" in reply
     assert [b.label for r in alex.last for row in r.buttons for b in row] == []
     assert await _form_of(harness, "alex") is None
+
+
+async def test_a_full_mentor_accepting_is_told_in_their_own_words_what_to_do(harness: Harness) -> None:
+    core = harness.core
+    mentor = await add_mentor(core, "aigerim", capacity=2)
+    first = await send(core, await add_student(core, "alex"), mentor)
+    second = await send(core, await add_student(core, "dana"), mentor)
+    aigerim = harness.person("aigerim")
+    await aigerim.press_data("req.acc", str(first))
+    async with core.sessions() as session, session.begin():
+        profile = await session.get(MentorProfile, mentor)
+        assert profile is not None
+        profile.capacity = 1  # she lowered her limit in /profile while Dana was waiting
+
+    reply = await aigerim.press_data("req.acc", str(second))
+    assert "All your places are taken (1 of 1)" in reply
+    assert "Aigerim has no free place" not in reply
+    assert "Decline" in reply

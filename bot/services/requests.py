@@ -281,6 +281,18 @@ async def accept_request(
                 office=programme.office,
             )
         )
+    if profile.active_mentees >= profile.capacity:
+        # Said to the mentor about themself (the capacity claim below stays the guard against races).
+        raise Refusal(
+            fmt(
+                _(
+                    "All your places are taken ({n} of {n}), so nothing was changed. To take {name} on, "
+                    "raise your limit in /profile first; otherwise Decline lets them know kindly."
+                ),
+                n=profile.capacity,
+                name=mentee.first_name,
+            )
+        )
     # Lock order (see bot.services.pairs): the mentor's place first, then the mentee, then requests.
     pair = await pairs.create_pair(
         session, mentor=mentor, mentee=mentee, now=now, matched_by="request", request_id=request.id, programme=programme
