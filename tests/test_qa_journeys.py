@@ -385,3 +385,20 @@ async def test_a_full_mentor_accepting_is_told_in_their_own_words_what_to_do(har
     assert "All your places are taken (1 of 1)" in reply
     assert "Aigerim has no free place" not in reply
     assert "Decline" in reply
+
+
+async def test_a_student_at_the_request_limit_sees_it_on_the_card_not_after_pressing(harness: Harness) -> None:
+    core = harness.core
+    alex_id = await add_student(core, "alex")
+    for name in ("aigerim", "daniyar", "madina"):
+        await send(core, alex_id, await add_mentor(core, name))
+    await add_mentor(core, "timur", full="Timur Akhmetov")
+    alex = harness.person("alex")
+    await alex.say("/mentors")
+    for _page in range(4):
+        if "Timur Akhmetov" in alex.text:
+            break
+        await alex.press("Next")
+    assert "You have 3 requests waiting, the most at a time" in alex.text
+    labels = [b.label for r in alex.last for row in r.buttons for b in row]
+    assert "Interested" not in labels and "My requests" in labels

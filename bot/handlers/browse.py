@@ -116,12 +116,21 @@ async def _request_button(ctx: Context, match: Match) -> tuple[str, Button | Non
     """Interested, or what stands in its way (a request already sent, a mentor already found)."""
     if await pairs.open_pairs_of(ctx.session, ctx.user):
         return _("You already have a mentor, so you can't send requests for now."), None
-    for request in await requests.pending_of_mentee(ctx.session, ctx.user.id):
+    pending = await requests.pending_of_mentee(ctx.session, ctx.user.id)
+    for request in pending:
         if request.mentor_id == match.mentor.id:
             return (
                 fmt(_("You've sent {name} a request; they'll answer soon."), name=match.mentor.first_name),
                 Button(_("Withdraw my request"), "req.wd", str(request.id)),
             )
+    if len(pending) >= ctx.programme.max_pending_requests:  # say it on the card, before any typing
+        return (
+            fmt(
+                _("You have {n} requests waiting, the most at a time. /requests lets you withdraw one."),
+                n=len(pending),
+            ),
+            Button(_("My requests"), "req.list"),
+        )
     return "", Button(_("Interested"), "req.new", str(match.mentor.id), style="primary")
 
 
