@@ -83,6 +83,11 @@ class Programme(_Strict):
             raise ValueError("two areas share a key")
         return self
 
+    @property
+    def office_opening(self) -> str:
+        """The office's name where it opens a sentence ('The career team can help')."""
+        return self.office[:1].upper() + self.office[1:]
+
     @cached_property
     def area_by_key(self) -> dict[str, Area]:
         return {area.key: area for area in self.areas}

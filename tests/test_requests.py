@@ -455,6 +455,8 @@ async def test_decline_without_a_reason(harness: Harness) -> None:
     await aigerim.press("Skip")
     assert (await statuses(core))[request] == "declined"
     assert "Please don't be discouraged" in harness.person("alex").inbox_text()
+    # Nobody else has a free place: the career team is offered, in a sentence that starts with a capital.
+    assert "The career team can help: /report reaches them." in harness.person("alex").inbox_text()
 
 
 async def test_cancelling_a_decline_leaves_the_request_waiting(harness: Harness) -> None:

@@ -113,7 +113,7 @@ async def confirm_match(ctx: Context) -> list[Reply]:
     await requests.settle_after_match(ctx.session, pair, ctx.now, ctx.programme)
     for side in (student, mentor):
         message = await match_message(ctx, pair, side)
-        intro = fmt(_("{office} has matched you."), office=ctx.programme.office.capitalize())
+        intro = fmt(_("{office} has matched you."), office=ctx.programme.office_opening)
         ctx.notify(side.id, Reply(intro + " " + message.text, buttons=message.buttons))
     return [
         Reply(

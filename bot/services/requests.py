@@ -434,7 +434,7 @@ def suggestions_reply(opening: str, matches: list[Match], programme: Programme) 
         lines.append(
             fmt(
                 _("Every mentor who fits is busy at the moment. {office} can help: /report reaches them."),
-                office=programme.office,
+                office=programme.office_opening,
             )
         )
         buttons = []

@@ -104,7 +104,7 @@ async def reject(
                     "another look. Questions? /report reaches them directly."
                 ),
                 first=user.first_name,
-                office=programme.office[:1].upper() + programme.office[1:],  # it opens a sentence here
+                office=programme.office_opening,
                 reason=reason,
             ),
             buttons=[[Button(_("Edit my profile"), "profile.edit", style="primary")]],
