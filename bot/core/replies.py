@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -74,18 +75,38 @@ class Reply:
     expects_text: bool = False  # the next message the person types is the answer (a form's text question)
 
     def to_dict(self) -> dict[str, Any]:
-        """For the outbox: only text and buttons travel (files and forms are never queued)."""
-        return {
+        """For the outbox: text, buttons and a small file travel (forms are never queued)."""
+        data: dict[str, Any] = {
             "text": self.text,
             "buttons": [[asdict(button) for button in row] for row in self.buttons],
         }
+        if self.attachment is not None:
+            data["attachment"] = _attachment_to_dict(self.attachment)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:
+        file = data.get("attachment")
         return cls(
             text=data.get("text", ""),
             buttons=[[Button(**button) for button in row] for row in data.get("buttons", [])],
+            attachment=_attachment_from_dict(file) if file else None,
         )
+
+
+# A queued file lives in the outbox row as base64 JSON: fine for a certificate, not for a photo album.
+MAX_QUEUED_FILE_BYTES = 512 * 1024
+
+
+def _attachment_to_dict(attachment: Attachment) -> dict[str, str]:
+    if len(attachment.content) > MAX_QUEUED_FILE_BYTES:
+        raise ValueError(f"file {attachment.filename!r} is too large to queue ({len(attachment.content)} bytes)")
+    content = base64.b64encode(attachment.content).decode("ascii")
+    return {"filename": attachment.filename, "mime": attachment.mime, "content": content}
+
+
+def _attachment_from_dict(data: dict[str, str]) -> Attachment:
+    return Attachment(data["filename"], base64.b64decode(data["content"]), data.get("mime", "application/octet-stream"))
 
 
 def rows(buttons: list[Button], per_row: int = 3) -> list[list[Button]]:
