@@ -12,6 +12,7 @@ from bot.handlers import (  # noqa: F401
     preferences,
     privacy,
     profile,
+    recognition,
     report,
     requests,
     staff,

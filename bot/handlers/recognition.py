@@ -1,0 +1,171 @@
+"""The career team's reports: /top (the most active mentors, with certificates), /export (every mentorship
+as a CSV file) and /surveys (what the end-of-cycle surveys say, without names)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.core.context import Context
+from bot.core.markup import esc, fmt
+from bot.core.registry import action, command
+from bot.core.replies import Button, Reply
+from bot.i18n import N_, _, ngettext
+from bot.services import recognition, reports_export
+from bot.services.certificates import certificate_file
+from bot.services.recognition import MentorActivity
+from bot.services.reports_export import QuestionSummary, SideSummary
+
+STAFF = ("staff",)
+TOP_SIZE = 10
+
+
+@command("top", help=N_("the most active mentors, and certificates of appreciation"), roles=STAFF)
+async def top(ctx: Context) -> Reply:
+    period = recognition.current_period(ctx.now, ctx.programme)
+    ranked = (await recognition.mentor_activity(ctx.session, period))[:TOP_SIZE]
+    if not ranked:
+        return Reply(
+            fmt(
+                _(
+                    "No mentor has logged any activity between {period} yet. Once pairs log contacts, "
+                    "the most active mentors appear here. /stats shows the programme in numbers."
+                ),
+                period=period.label(),
+            )
+        )
+    sent = await recognition.certificates_sent(ctx.session, period.key)
+    lines = [fmt(_("<b>The most active mentors</b>, {period}:"), period=period.label())]
+    buttons: list[list[Button]] = []
+    for place, mentor in enumerate(ranked, start=1):
+        lines.append(_line(place, mentor, sent))
+        if mentor.user_id not in sent:
+            label = _("Send certificate: {name}").format(name=mentor.name)
+            buttons.append([Button(label[:60], "rec.cert", str(mentor.user_id))])
+    lines += [
+        "",
+        _(
+            "The score: 1 per contact, 2 per student, 2 per thank-you note, up to 2 for quick answers and ±4 "
+            "for the students' ratings (shown from 2 ratings on)."
+        ),
+    ]
+    if buttons:
+        lines.append(_("A certificate goes to the mentor with a thank-you message; one per mentor each cycle."))
+    return Reply("\n".join(lines), buttons=buttons)
+
+
+def _line(place: int, mentor: MentorActivity, sent: dict[int, dt.datetime]) -> str:
+    line = fmt(
+        _("{place}. <b>{name}</b> — {why} (score {score})"),
+        place=place,
+        name=mentor.name,
+        why=mentor.explain(),
+        score=f"{mentor.score:g}",
+    )
+    if mentor.user_id in sent:
+        line += " " + _("— certificate sent")
+    return line
+
+
+@action("rec.cert", roles=STAFF)
+async def send_certificate(ctx: Context) -> Reply:
+    mentor, _profile = await recognition.certificate_mentor(ctx.session, ctx.event.payload)
+    period = recognition.current_period(ctx.now, ctx.programme)
+    await recognition.record_certificate(ctx.session, mentor, period, now=ctx.now, by=ctx.user)
+    activity = next((m for m in await recognition.mentor_activity(ctx.session, period) if m.user_id == mentor.id), None)
+    students = activity.mentees if activity is not None else 0
+    certificate = certificate_file(mentor.name, ctx.programme, ctx.now.date(), students=students)
+    ctx.notify(
+        mentor.id,
+        Reply(
+            fmt(
+                _(
+                    "{first}, thank you! {office} is grateful for the time and care you give your students. "
+                    "Here is your certificate of appreciation: it opens in any browser and prints on A4. "
+                    "/requests shows whether another student is hoping for your help."
+                ),
+                first=mentor.first_name or mentor.name,
+                office=ctx.programme.office[:1].upper() + ctx.programme.office[1:],  # it opens a sentence
+            ),
+            attachment=certificate,
+        ),
+    )
+    return Reply(
+        fmt(
+            _("The certificate is on its way to {name}, with a thank-you message. /top shows the list."),
+            name=mentor.name,
+        )
+    )
+
+
+@command("export", help=N_("every mentorship as a spreadsheet (CSV)"), roles=STAFF)
+async def export(ctx: Context) -> Reply:
+    attachment = await reports_export.pairs_csv(ctx.session, ctx.now)
+    return Reply(
+        _(
+            "Every mentorship, one row each: who, status, dates, contacts logged and how it ended. "
+            "It holds names, so please keep it within the career team. /surveys shows what participants said."
+        ),
+        attachment=attachment,
+    )
+
+
+@command("surveys", help=N_("what the end-of-cycle surveys say (anonymous)"), roles=STAFF)
+async def surveys(ctx: Context) -> Reply:
+    period = recognition.current_period(ctx.now, ctx.programme)
+    sides = await reports_export.survey_summary(ctx.session, ctx.programme, period)
+    if not any(side.responses for side in sides):
+        return Reply(
+            fmt(
+                _(
+                    "No surveys were sent back between {period} yet. They go out as mentorships end; "
+                    "/stats shows how many are active."
+                ),
+                period=period.label(),
+            )
+        )
+    lines = [
+        fmt(_("<b>What the surveys say</b>, {period}"), period=period.label()),
+        _("Answers are shown without names; only the career team sees this."),
+    ]
+    for side in sides:
+        lines += ["", *_side_lines(side)]
+    return Reply("\n".join(lines))
+
+
+def _side_lines(side: SideSummary) -> list[str]:
+    title = (
+        ngettext("<b>Students</b> ({n} answer)", "<b>Students</b> ({n} answers)", side.responses)
+        if side.role == "mentee"
+        else ngettext("<b>Mentors</b> ({n} answer)", "<b>Mentors</b> ({n} answers)", side.responses)
+    )
+    lines = [title.format(n=side.responses)]
+    if not side.responses:
+        return lines
+    for summary in side.questions:
+        lines += _question_lines(summary)
+    return lines
+
+
+def _question_lines(summary: QuestionSummary) -> list[str]:
+    prompt = esc(_(summary.question.prompt))
+    kind = summary.question.kind
+    if kind == "rating":
+        count = len(summary.ratings)
+        if summary.average is None:
+            return [_("• {prompt}: no answers").format(prompt=prompt)]
+        return [
+            ngettext(
+                "• {prompt}: <b>{avg}/5</b> ({n} answer)", "• {prompt}: <b>{avg}/5</b> ({n} answers)", count
+            ).format(prompt=prompt, avg=f"{summary.average:g}", n=count)
+        ]
+    if kind == "yes_no":
+        if summary.yes_share is None:
+            return [_("• {prompt}: no answers").format(prompt=prompt)]
+        return [
+            _("• {prompt}: <b>{share}% yes</b> ({yes} of {n})").format(
+                prompt=prompt, share=summary.yes_share, yes=summary.yes, n=summary.yes + summary.no
+            )
+        ]
+    if not summary.texts:
+        return [_("• {prompt}: no comments").format(prompt=prompt)]
+    return [_("• {prompt}").format(prompt=prompt), *(f"  – <i>{esc(text)}</i>" for text in summary.texts)]
