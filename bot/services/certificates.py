@@ -18,16 +18,18 @@ from bot.programme import Programme
 WIDTH, HEIGHT = 297, 210  # millimetres: A4 landscape
 FONTS = "'DejaVu Serif', 'Noto Serif', Georgia, 'Times New Roman', serif"
 MAX_NAME_CHARS = 120
+USABLE_WIDTH = 250  # inside the frame, with a margin
 
 
 def _attr(value: str) -> str:
     return escape(value, {'"': "&quot;"})
 
 
-def _name_size(name: str) -> int:
-    """Long names get smaller letters so they stay on the page."""
-    length = len(name)
-    return 16 if length <= 28 else 12 if length <= 42 else 9
+def _fit(text: str, size: float, *, bold: bool = False) -> float:
+    """The font size at which a line stays inside the frame: long names and titles get smaller letters.
+    A serif letter is about 0.5 (bold: 0.6) of the font size wide on average."""
+    width = len(text) * (0.6 if bold else 0.5)
+    return round(min(size, USABLE_WIDTH / width), 1) if width else size
 
 
 def _text(y: float, content: str, size: float, *, weight: str = "normal", style: str = "normal") -> str:
@@ -39,7 +41,7 @@ def _text(y: float, content: str, size: float, *, weight: str = "normal", style:
 
 def certificate_svg(mentor_name: str, programme: Programme, issued: dt.date, *, students: int = 0) -> str:
     name = mentor_name.strip()[:MAX_NAME_CHARS] or _("Our mentor")
-    reason = _("for giving your time and experience as a mentor in {programme}.").format(programme=programme.title)
+    reason = _("for generously giving time and experience as a mentor in")
     thanks = (
         ngettext("Thank you for guiding {n} student.", "Thank you for guiding {n} students.", students).format(
             n=students
@@ -48,14 +50,16 @@ def certificate_svg(mentor_name: str, programme: Programme, issued: dt.date, *, 
         else _("Thank you for guiding a student on their way.")
     )
     signed = _("With gratitude, {office}").format(office=programme.office)
+    heading = _("Certificate of Appreciation").upper()
     lines = [
-        _text(52, _("Certificate of Appreciation").upper(), 13, weight="bold"),
-        _text(72, _("is presented to"), 7, style="italic"),
-        _text(98, name, _name_size(name), weight="bold"),
-        _text(118, reason, 6.5),
-        _text(128, thanks, 6.5),
-        _text(164, signed, 6, style="italic"),
-        _text(174, issued.strftime("%d %B %Y"), 5.5),
+        _text(50, heading, _fit(heading, 13, bold=True), weight="bold"),
+        _text(70, _("is presented to"), 7, style="italic"),
+        _text(96, name, _fit(name, 16, bold=True), weight="bold"),
+        _text(120, reason, _fit(reason, 6.5)),
+        _text(130, programme.title, _fit(programme.title, 7.5, bold=True), weight="bold"),
+        _text(142, thanks, _fit(thanks, 6.5)),
+        _text(168, signed, _fit(signed, 6), style="italic"),
+        _text(177, issued.strftime("%d %B %Y"), 5.5),
     ]
     title = _("Certificate of Appreciation") + " — " + name
     return "\n".join(
@@ -69,7 +73,7 @@ def certificate_svg(mentor_name: str, programme: Programme, issued: dt.date, *, 
             'stroke-width="1.6"/>',
             f'<rect x="12" y="12" width="{WIDTH - 24}" height="{HEIGHT - 24}" fill="none" stroke="#b08d3c" '
             'stroke-width="0.4"/>',
-            f'<line x1="{WIDTH / 2 - 40:g}" y1="105" x2="{WIDTH / 2 + 40:g}" y2="105" stroke="#b08d3c" '
+            f'<line x1="{WIDTH / 2 - 40:g}" y1="106" x2="{WIDTH / 2 + 40:g}" y2="106" stroke="#b08d3c" '
             'stroke-width="0.4"/>',
             *lines,
             "</svg>",
