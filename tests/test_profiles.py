@@ -150,6 +150,7 @@ async def test_cancelling_an_edit_keeps_the_saved_profile(harness: Harness) -> N
     await alex.say("/profile")
     await alex.press("Edit")
     assert "Now: Alex Kim" in alex.text
+    assert "Let's build your profile" not in alex.text  # editing, not starting afresh
     await alex.say("Somebody Else")
     await alex.press("Cancel")
     shown = await alex.say("/profile")

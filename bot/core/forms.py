@@ -121,7 +121,8 @@ async def start_form(
     progress.context = dict(context or {})
     progress.platform = ctx.event.actor.platform
     progress.updated_at = ctx.now
-    reply = _question(ctx, form, progress, intro=True)
+    # The intro welcomes someone to an empty form; editing what is there (answers given) needs none.
+    reply = _question(ctx, form, progress, intro=not answers)
     return reply
 
 
