@@ -71,8 +71,8 @@ async def send_certificate(ctx: Context) -> Reply:
     mentor, _profile = await recognition.certificate_mentor(ctx.session, ctx.event.payload)
     period = recognition.current_period(ctx.now, ctx.programme)
     await recognition.record_certificate(ctx.session, mentor, period, now=ctx.now, by=ctx.user)
-    activity = next((m for m in await recognition.mentor_activity(ctx.session, period) if m.user_id == mentor.id), None)
-    students = activity.mentees if activity is not None else 0
+    activity = await recognition.mentor_activity(ctx.session, period, only=mentor.id)
+    students = activity[0].mentees if activity else 0
     certificate = certificate_file(mentor.name, ctx.programme, ctx.now.date(), students=students)
     ctx.notify(
         mentor.id,

@@ -18,8 +18,9 @@ import datetime as dt
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -142,23 +143,21 @@ class MentorActivity:
         return words
 
 
-async def mentor_activity(session: AsyncSession, period: Period) -> list[MentorActivity]:
-    """Every approved mentor with something to show in the period, most active first."""
+async def mentor_activity(session: AsyncSession, period: Period, *, only: int | None = None) -> list[MentorActivity]:
+    """Every approved mentor with something to show in the period (or just the one `only` names),
+    most active first."""
+    scope = select(MentorProfile.user_id).where(MentorProfile.status == "approved")
+    if only is not None:
+        scope = scope.where(MentorProfile.user_id == only)
+    # The mentors are selected by a subquery, not a list of ids, so a large programme fits any database.
     mentors = {
         row.id: MentorActivity(row.id, row.name)
-        for row in await session.execute(
-            select(User.id, User.name)
-            .join(MentorProfile, MentorProfile.user_id == User.id)
-            .where(MentorProfile.status == "approved")
-        )
+        for row in await session.execute(select(User.id, User.name).where(User.id.in_(scope)))
     }
     if not mentors:
         return []
-    await _count_mentees(session, period, mentors)
-    await _count_contacts(session, period, mentors)
-    await _count_thanks(session, period, mentors)
-    await _collect_ratings(session, period, mentors)
-    await _collect_answer_times(session, period, mentors)
+    for collect in (_count_mentees, _count_contacts, _count_thanks, _collect_ratings, _collect_answer_times):
+        await collect(session, period, mentors, scope)
     ranked = [m for m in mentors.values() if m.has_activity]
     ranked.sort(key=lambda m: (-m.score, -m.contacts, m.name.casefold(), m.user_id))
     return ranked
@@ -169,23 +168,27 @@ def _overlapping(period: Period):  # type: ignore[no-untyped-def]
     return and_(Pair.created_at < period.end, or_(Pair.ended_at.is_(None), Pair.ended_at >= period.start))
 
 
-async def _count_mentees(session: AsyncSession, period: Period, mentors: dict[int, MentorActivity]) -> None:
+async def _count_mentees(
+    session: AsyncSession, period: Period, mentors: dict[int, MentorActivity], scope: Select[Any]
+) -> None:
     students: dict[int, set[int]] = defaultdict(set)
     for mentor_id, mentee_id in await session.execute(
-        select(Pair.mentor_id, Pair.mentee_id).where(_overlapping(period), Pair.mentor_id.in_(mentors))
+        select(Pair.mentor_id, Pair.mentee_id).where(_overlapping(period), Pair.mentor_id.in_(scope))
     ):
         students[mentor_id].add(mentee_id)
     for mentor_id, mentees in students.items():
         mentors[mentor_id].mentees = len(mentees)
 
 
-async def _count_contacts(session: AsyncSession, period: Period, mentors: dict[int, MentorActivity]) -> None:
+async def _count_contacts(
+    session: AsyncSession, period: Period, mentors: dict[int, MentorActivity], scope: Select[Any]
+) -> None:
     # Both sides may log the same talk: one pair, one day, one way counts once.
     rows = await session.execute(
         select(Pair.mentor_id, ContactLog.pair_id, ContactLog.happened_on, ContactLog.method)
         .join(Pair, Pair.id == ContactLog.pair_id)
         .where(
-            Pair.mentor_id.in_(mentors),
+            Pair.mentor_id.in_(scope),
             ContactLog.happened_on >= period.start.date(),
             ContactLog.happened_on <= period.end.date(),
         )
@@ -195,24 +198,29 @@ async def _count_contacts(session: AsyncSession, period: Period, mentors: dict[i
         mentors[row.mentor_id].contacts += 1
 
 
-async def _count_thanks(session: AsyncSession, period: Period, mentors: dict[int, MentorActivity]) -> None:
+async def _count_thanks(
+    session: AsyncSession, period: Period, mentors: dict[int, MentorActivity], scope: Select[Any]
+) -> None:
     for (recipient,) in await session.execute(
         select(ThankYouNote.recipient_id).where(
-            ThankYouNote.recipient_id.in_(mentors),
+            ThankYouNote.recipient_id.in_(scope),
             ThankYouNote.created_at >= period.start,
             ThankYouNote.created_at < period.end,
         )
     ):
-        mentors[recipient].thanks += 1
+        if recipient in mentors:
+            mentors[recipient].thanks += 1
 
 
-async def _collect_ratings(session: AsyncSession, period: Period, mentors: dict[int, MentorActivity]) -> None:
+async def _collect_ratings(
+    session: AsyncSession, period: Period, mentors: dict[int, MentorActivity], scope: Select[Any]
+) -> None:
     """The students' "overall" answers about their mentor (their mentor's own answers are not about them)."""
     for mentor_id, answers in await session.execute(
         select(Pair.mentor_id, SurveyResponse.answers)
         .join(Pair, Pair.id == SurveyResponse.pair_id)
         .where(
-            Pair.mentor_id.in_(mentors),
+            Pair.mentor_id.in_(scope),
             SurveyResponse.role == "mentee",
             SurveyResponse.submitted_at >= period.start,
             SurveyResponse.submitted_at < period.end,
@@ -231,7 +239,9 @@ def _rating(raw: object) -> float | None:
     return value if 1 <= value <= 5 else None
 
 
-async def _collect_answer_times(session: AsyncSession, period: Period, mentors: dict[int, MentorActivity]) -> None:
+async def _collect_answer_times(
+    session: AsyncSession, period: Period, mentors: dict[int, MentorActivity], scope: Select[Any]
+) -> None:
     rows = await session.execute(
         select(
             MentorshipRequest.mentor_id,
@@ -239,7 +249,7 @@ async def _collect_answer_times(session: AsyncSession, period: Period, mentors: 
             MentorshipRequest.created_at,
             MentorshipRequest.answered_at,
         ).where(
-            MentorshipRequest.mentor_id.in_(mentors),
+            MentorshipRequest.mentor_id.in_(scope),
             MentorshipRequest.status.in_(("accepted", "declined", "expired")),
             MentorshipRequest.created_at >= period.start,
             MentorshipRequest.created_at < period.end,
