@@ -85,6 +85,26 @@ def _sides(pair: Pair, users: dict[int, User]) -> list[tuple[User, User, str]]:
     return [(mentor, mentee, "mentor"), (mentee, mentor, "mentee")]
 
 
+async def _unanswered_for(
+    session: AsyncSession, kind: str, wait: dt.timedelta, sweep: str, now: dt.datetime
+) -> list[Notice]:
+    """Notices of `kind` still unanswered `wait` after they were sent, that became so since the sweep's
+    last run."""
+    since = await _since_last_run(session, sweep, now)
+    return list(
+        await session.scalars(
+            select(Notice)
+            .where(
+                Notice.kind == kind,
+                Notice.answered_at.is_(None),
+                Notice.created_at <= now - wait,
+                Notice.created_at > since - wait,
+            )
+            .order_by(Notice.id)
+        )
+    )
+
+
 async def _since_last_run(session: AsyncSession, name: str, now: dt.datetime) -> dt.datetime:
     """The start of this run's window: the last run's mark (less an overlap), at most CATCH_UP ago.
 
@@ -602,19 +622,7 @@ async def sweep_survey_reminders(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
 ) -> list[Note]:
     wait = dt.timedelta(days=programme.survey_reminder_days)
-    since = await _since_last_run(session, "survey_reminders", now)
-    surveys = list(
-        await session.scalars(
-            select(Notice)
-            .where(
-                Notice.kind == SURVEY,
-                Notice.answered_at.is_(None),
-                Notice.created_at <= now - wait,
-                Notice.created_at > since - wait,
-            )
-            .order_by(Notice.id)
-        )
-    )
+    surveys = await _unanswered_for(session, SURVEY, wait, "survey_reminders", now)
     keys = {n.id: f"survey_remind:{n.id}" for n in surveys}
     taken = await taken_keys(session, keys.values())
     surveys = [n for n in surveys if keys[n.id] not in taken and n.user_id is not None]
@@ -721,19 +729,7 @@ async def sweep_reconfirmation_pause(
 ) -> list[Note]:
     """Mentors who left the yearly question unanswered for the grace period are paused and told how to resume."""
     grace = dt.timedelta(days=programme.reconfirmation_grace_days)
-    since = await _since_last_run(session, "reconfirmation_pause", now)
-    asks = list(
-        await session.scalars(
-            select(Notice)
-            .where(
-                Notice.kind == RECONFIRM,
-                Notice.answered_at.is_(None),
-                Notice.created_at <= now - grace,
-                Notice.created_at > since - grace,
-            )
-            .order_by(Notice.id)
-        )
-    )
+    asks = await _unanswered_for(session, RECONFIRM, grace, "reconfirmation_pause", now)
     notes = []
     for ask in asks:
         profile = await session.get(MentorProfile, ask.user_id)
