@@ -28,7 +28,7 @@ from bot.i18n import N_, _, ngettext
 from bot.programme import Programme
 from scheduler.daytime import add_months
 from scheduler.notices import Claim, Note, claim, claim_many, insert_for, post_notes, taken_keys
-from storage.models import MentorProfile, MentorshipRequest, Notice, Pair, Report, SweepMark, User
+from storage.models import FormProgress, MentorProfile, MentorshipRequest, Notice, Pair, Report, SweepMark, User
 
 log = logging.getLogger(__name__)
 
@@ -627,11 +627,12 @@ async def sweep_survey_reminders(
     taken = await taken_keys(session, keys.values())
     surveys = [n for n in surveys if keys[n.id] not in taken and n.user_id is not None]
     users = await _users(session, {n.user_id for n in surveys if n.user_id is not None})
+    midway = await _surveys_in_progress(session, set(users))
     notes = []
     for survey in surveys:
         person = users[survey.user_id]  # type: ignore[index]
-        if person.reminders_paused:
-            continue
+        if person.reminders_paused or midway.get(person.id) == survey.id:
+            continue  # someone half-way through the survey has its next question in front of them
         if (
             await claim(session, keys[survey.id], SURVEY_REMINDER, now, user_id=person.id, pair_id=survey.pair_id)
             is None
@@ -651,6 +652,14 @@ async def sweep_survey_reminders(
             )
         )
     return notes
+
+
+async def _surveys_in_progress(session: AsyncSession, user_ids: set[int]) -> dict[int, int]:
+    """Person -> the survey notice whose form they are filling in right now."""
+    if not user_ids:
+        return {}
+    rows = await session.scalars(select(FormProgress).where(FormProgress.user_id.in_(sorted(user_ids))))
+    return {row.user_id: row.context["notice"] for row in rows if isinstance(row.context.get("notice"), int)}
 
 
 # --- yearly profile reconfirmation -------------------------------------------------------------------

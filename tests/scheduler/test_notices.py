@@ -182,3 +182,23 @@ async def test_reconfirmation_asks_everyone_once_in_batches_and_skips_the_quiet(
     await sweep_at(harness, clock, dt.datetime(2026, 9, 1, 10, 0, tzinfo=dt.UTC))
     assert (await load(harness.core, MentorProfile, 1)).active is True  # never asked, so never paused
     assert (await load(harness.core, MentorProfile, 2)).active is False
+
+
+async def test_someone_half_way_through_the_survey_is_not_reminded(harness: Harness, clock: ManualClock) -> None:
+    mentor = await person(harness.core, "aigerim", "alumnus")
+    mentee = await person(harness.core, "alex", "student")
+    pair_id = await pair(harness.core, mentor, mentee, interval=30)
+    aigerim, alex = harness.person("aigerim"), harness.person("alex")
+    ends = dt.datetime(2026, 7, 12, 10, 0, tzinfo=dt.UTC)
+    async with harness.core.sessions() as session, session.begin():
+        row = await session.get(Pair, pair_id)
+        assert row is not None
+        row.last_contact_at = ends - 2 * DAY
+    await sweep_at(harness, clock, ends - 30 * DAY)
+    await sweep_at(harness, clock, ends)
+    await alex.press("Take the survey", among=alex.inbox[-1:])
+    await alex.press("5")  # the first answer; the rest still to come
+
+    await sweep_at(harness, clock, ends + 7 * DAY)
+    assert "survey is still open" in aigerim.inbox_text()  # hasn't started it
+    assert "survey is still open" not in alex.inbox_text()  # has its next question in front of them
