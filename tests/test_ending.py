@@ -174,3 +174,19 @@ async def test_the_whole_mentorship_in_the_chat(harness: Harness) -> None:
     async with harness.core.sessions() as session:
         assert (await session.scalar(select(Pair))).status == "ended"
         assert (await session.scalar(select(MentorProfile))).active_mentees == 0
+
+
+async def test_the_history_of_an_ended_mentorship_stays_readable(harness: Harness) -> None:
+    await zhanna_and_alex(harness.core)
+    alex, zhanna = harness.person("alex"), harness.person("zhanna")
+    await alex.say("/log met yesterday on zoom")
+    await alex.say("/end")
+    await alex.press("We reached our goals")
+    await alex.press("Yes, end it")
+
+    shown = await alex.say("/history")
+    assert "Your contacts with Zhanna Abenova" in shown and "video" in shown.lower()
+    assert not any(b.label == "Log a contact" for r in alex.last for row in r.buttons for b in row)  # read-only
+    assert "Your contacts with Alex Kim" in await zhanna.say("/history")
+    # Logging still needs an open mentorship.
+    assert "You don't have a mentor yet" in await alex.say("/log met today")

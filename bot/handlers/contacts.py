@@ -137,7 +137,7 @@ def _day(day: dt.date) -> str:
 
 @command("history", help=N_("see the contacts logged in your mentorship"), roles=SIDES)
 async def history(ctx: Context) -> Reply:
-    chosen = await choose_pair(ctx, "log.hist", _("Whose history would you like to see?"))
+    chosen = await choose_pair(ctx, "log.hist", _("Whose history would you like to see?"), include_ended=True)
     if isinstance(chosen, Reply):
         return chosen
     return await _history_of(ctx, chosen)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import or_, select
+
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.replies import Button, Reply, rows
@@ -20,24 +22,49 @@ def no_pairs_refusal(user: User) -> Refusal:
     return Refusal(_("You don't have a mentor yet. /mentors shows the mentors who fit you best."))
 
 
-async def pair_options(ctx: Context) -> list[tuple[Pair, User]]:
-    """The person's open mentorships, each with the other side."""
+PAST_SHOWN = 6
+
+
+async def _past_pairs(ctx: Context) -> list[Pair]:
+    """The person's ended mentorships, the latest first: their history stays theirs to read."""
+    return list(
+        await ctx.session.scalars(
+            select(Pair)
+            .where(or_(Pair.mentor_id == ctx.user.id, Pair.mentee_id == ctx.user.id), Pair.status == "ended")
+            .order_by(Pair.ended_at.desc(), Pair.id.desc())
+            .limit(PAST_SHOWN)
+        )
+    )
+
+
+async def pair_options(ctx: Context, *, include_ended: bool = False) -> list[tuple[Pair, User]]:
+    """The person's open mentorships (and, when asked, the ended ones after them), each with the other side."""
     options = []
-    for pair in await open_pairs_of(ctx.session, ctx.user):
+    pairs = await open_pairs_of(ctx.session, ctx.user)
+    if include_ended:
+        pairs += await _past_pairs(ctx)
+    for pair in pairs:
         other = await ctx.session.get(User, other_side(pair, ctx.user))
         if other is not None:
             options.append((pair, other))
     return options
 
 
-async def choose_pair(ctx: Context, action: str, question: str) -> Pair | Reply:
+async def choose_pair(ctx: Context, action: str, question: str, *, include_ended: bool = False) -> Pair | Reply:
     """The one open mentorship, or a question with one button per mentorship (action|pair id)."""
-    options = await pair_options(ctx)
+    options = await pair_options(ctx, include_ended=include_ended)
     if not options:
         raise no_pairs_refusal(ctx.user)
     if len(options) == 1:
         return options[0][0]
-    buttons = [Button(other.name[:40] or f"#{pair.id}", action, str(pair.id)) for pair, other in options]
+    buttons = [
+        Button(
+            (other.name[:40] or f"#{pair.id}") + (" " + _("(ended)") if pair.status == "ended" else ""),
+            action,
+            str(pair.id),
+        )
+        for pair, other in options
+    ]
     return Reply(question, buttons=rows(buttons, 2))
 
 
