@@ -85,6 +85,26 @@ def _sides(pair: Pair, users: dict[int, User]) -> list[tuple[User, User, str]]:
     return [(mentor, mentee, "mentor"), (mentee, mentor, "mentee")]
 
 
+async def _open_staff_case(session: AsyncSession, now: dt.datetime, kind: str, pair_id: int, text_: str) -> Report:
+    """File a case about a pair for the career team and post it to them with the buttons to act on it."""
+    report = Report(kind=kind, pair_id=pair_id, text=text_, created_at=now)
+    session.add(report)
+    await session.flush()
+    rid = str(report.id)
+    buttons = [
+        [
+            Button(_("I'll take it"), "esc.take", rid, style="primary"),
+            Button(_("Contact the pair"), "esc.contact", rid),
+        ],
+        [
+            Button(_("Close the pair"), "esc.close", rid, style="danger"),
+            Button(_("Re-match the mentee"), "esc.rematch", rid),
+        ],
+    ]
+    queue_message(session, now, Reply(text_, buttons=buttons), to_staff=True)
+    return report
+
+
 async def _unanswered_for(
     session: AsyncSession, kind: str, wait: dt.timedelta, sweep: str, now: dt.datetime
 ) -> list[Notice]:
@@ -319,21 +339,7 @@ async def _escalate(
         ),
     ]
     lines.append(await _nudge_answers(session, pair, since, users))
-    report = Report(kind="escalation", pair_id=pair.id, text="\n".join(lines), created_at=now)
-    session.add(report)
-    await session.flush()
-    rid = str(report.id)
-    buttons = [
-        [
-            Button(_("I'll take it"), "esc.take", rid, style="primary"),
-            Button(_("Contact the pair"), "esc.contact", rid),
-        ],
-        [
-            Button(_("Close the pair"), "esc.close", rid, style="danger"),
-            Button(_("Re-match the mentee"), "esc.rematch", rid),
-        ],
-    ]
-    queue_message(session, now, Reply("\n".join(lines), buttons=buttons), to_staff=True)
+    await _open_staff_case(session, now, "escalation", pair.id, "\n".join(lines))
     notes = []
     for person, other, _role in _sides(pair, users):
         key = f"esc_told:{pair.id}:{since:%Y%m%d%H%M}:{person.id}"
@@ -845,21 +851,7 @@ async def _agreement_stalled(
         day=day_text(pair.created_at, settings),
         waiting=", ".join(waiting),
     )
-    report = Report(kind="agreement", pair_id=pair.id, text=text_, created_at=now)
-    session.add(report)
-    await session.flush()
-    rid = str(report.id)
-    buttons = [
-        [
-            Button(_("I'll take it"), "esc.take", rid, style="primary"),
-            Button(_("Contact the pair"), "esc.contact", rid),
-        ],
-        [
-            Button(_("Close the pair"), "esc.close", rid, style="danger"),
-            Button(_("Re-match the mentee"), "esc.rematch", rid),
-        ],
-    ]
-    queue_message(session, now, Reply(text_, buttons=buttons), to_staff=True)
+    await _open_staff_case(session, now, "agreement", pair.id, text_)
 
 
 # --- running them all --------------------------------------------------------------------------------
