@@ -375,35 +375,26 @@ async def contact_pair(ctx: Context) -> Reply:
 
 @action("esc.close", roles=("staff",))
 async def close_pair(ctx: Context) -> Reply:
-    report = await _staff_report(ctx)
-    pair = await _open_pair(ctx, report.pair_id)
-    return Reply(
-        _("Close this mentorship: ")
-        + await _names(ctx, pair)
-        + "?\n"
-        + _("Both are told, and the mentor's place is freed."),
-        buttons=[
-            [
-                Button(_("Keep it"), "esc.keep", str(report.id)),
-                Button(_("Yes, close it"), "esc.closeok", str(report.id), style="danger"),
-            ]
-        ],
-    )
+    return await _confirm_closing(ctx, _("Close this mentorship: "), _("Yes, close it"), "esc.closeok")
 
 
 @action("esc.rematch", roles=("staff",))
 async def rematch(ctx: Context) -> Reply:
+    return await _confirm_closing(
+        ctx, _("Close this mentorship and show the student other mentors: "), _("Yes, re-match"), "esc.rematchok"
+    )
+
+
+async def _confirm_closing(ctx: Context, question: str, yes: str, yes_action: str) -> Reply:
+    """Ask staff to confirm a step that ends the pair, naming the consequence; the safe choice first."""
     report = await _staff_report(ctx)
     pair = await _open_pair(ctx, report.pair_id)
     return Reply(
-        _("Close this mentorship and show the student other mentors: ")
-        + await _names(ctx, pair)
-        + "?\n"
-        + _("Both are told, and the mentor's place is freed."),
+        question + await _names(ctx, pair) + "?\n" + _("Both are told, and the mentor's place is freed."),
         buttons=[
             [
                 Button(_("Keep it"), "esc.keep", str(report.id)),
-                Button(_("Yes, re-match"), "esc.rematchok", str(report.id), style="danger"),
+                Button(yes, yes_action, str(report.id), style="danger"),
             ]
         ],
     )
