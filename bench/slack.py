@@ -17,8 +17,8 @@ from pathlib import Path
 
 import aiohttp
 
+from bot.app import create_core
 from bot.config import load_settings
-from bot.core.app import Core
 from bot.core.clock import SystemClock
 from bot.platforms.slack import SlackPlatform
 from tests.slack.driver import SECRET, Response, Workspace, sign
@@ -71,7 +71,7 @@ async def main() -> None:
             slack_api_url=fake.base_url,
             _env_file=None,
         )
-        core = await Core.create(settings, SystemClock())
+        core = await create_core(settings, SystemClock())
         platform = SlackPlatform(core)
         core.delivery.add_transport(platform)
         port = await platform.start_http("127.0.0.1", 0)

@@ -29,8 +29,8 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import load_settings
+from bot.core.daytime import add_months
 from bot.programme import load_programme
-from scheduler.daytime import add_months
 from scheduler.sweeps import SWEEPS, run_sweeps
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade

@@ -12,6 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.app import create_core
 from bot.config import load_settings
 from bot.core.app import Core
 from bot.core.clock import SystemClock
@@ -108,7 +109,7 @@ async def main() -> None:
             telegram_api_base_url=fake.base_url,
             _env_file=None,
         )
-        core = await Core.create(settings, SystemClock())
+        core = await create_core(settings, SystemClock())
         platform = TelegramPlatform(core, listen="127.0.0.1", poll_timeout=1.0)
         core.delivery.add_transport(platform)
         runner = asyncio.create_task(platform.run())

@@ -27,13 +27,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _console(settings: Settings) -> None:
-    from bot.core.app import Core
+    from bot.app import create_core
     from bot.core.clock import OffsetClock
     from bot.platforms.console import run_console
     from scheduler.runner import load_clock_offset
 
     clock = OffsetClock()
-    core = await Core.create(settings, clock)
+    core = await create_core(settings, clock)
     try:
         clock.offset = await load_clock_offset(core.sessions)  # where the last /clock left the demo
         if settings.demo_data:
@@ -82,9 +82,9 @@ async def _upgrade(settings: Settings) -> None:
 
 
 async def _demo(settings: Settings) -> None:
-    from bot.core.app import Core
+    from bot.app import create_core
 
-    core = await Core.create(settings)
+    core = await create_core(settings)
     try:
         loaded = await _load_demo(core)
         print("Demo data loaded." if loaded else "The database already has people in it; nothing loaded.")
@@ -93,10 +93,10 @@ async def _demo(settings: Settings) -> None:
 
 
 async def _sweep(settings: Settings) -> None:
-    from bot.core.app import Core
+    from bot.app import create_core
     from scheduler.sweeps import sweep_core
 
-    core = await Core.create(settings)
+    core = await create_core(settings)
     try:
         result = await sweep_core(core)
         details = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in result.notes.items())

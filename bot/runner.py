@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bot.app import create_core
 from bot.config import Settings
-from bot.core.app import Core
 
 log = logging.getLogger(__name__)
 
 
 async def run_platforms(settings: Settings) -> None:
-    core = await Core.create(settings)
+    core = await create_core(settings)
     tasks: list[asyncio.Task[None]] = []
     try:
         if settings.telegram_enabled:

@@ -1,5 +1,5 @@
 """The sweeps: each asks the database what is due now (indexed queries touch only that) and claims each
-notice exactly once (scheduler.notices) in the transaction that queues its message.
+notice exactly once (bot.core.notices) in the transaction that queues its message.
 
 Every sweep is `(session, now, programme, settings) -> list[Note]`: staff messages are queued directly,
 messages to people are returned as notes, gathered into one message a day per person by `run_sweeps`.
@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.core.context import queue_message
+from bot.core.daytime import add_months
 from bot.core.markup import fmt
+from bot.core.notices import Claim, Note, claim, claim_many, insert_for, post_notes, taken_keys
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
 from bot.programme import Programme
-from scheduler.daytime import add_months
-from scheduler.notices import Claim, Note, claim, claim_many, insert_for, post_notes, taken_keys
 from storage.models import FormProgress, MentorProfile, MentorshipRequest, Notice, Pair, Report, SweepMark, User
 
 log = logging.getLogger(__name__)

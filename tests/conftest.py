@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import create_core
 from bot.config import load_settings
 from bot.core.app import Core
 from bot.core.clock import ManualClock
@@ -102,7 +103,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def core(database_url: str, clock: ManualClock) -> AsyncIterator[Core]:
     settings = load_settings(database_url=database_url, staff_ids="console:sam", _env_file=None)
-    app = await Core.create(settings, clock, migrate=False)
+    app = await create_core(settings, clock, migrate=False)
     yield app
     await app.close()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from bot.app import create_core
 from bot.config import load_settings
-from bot.core.app import Core
 from storage.models import FormProgress, MenteeProfile, MentorProfile, User
 from tests.support import Harness
 
@@ -207,7 +207,7 @@ async def test_restart_resumes_the_form_where_it_was(harness: Harness, database_
     await harness.core.close()
 
     settings = load_settings(database_url=database_url, _env_file=None)
-    again = await Core.create(settings, clock, migrate=False)
+    again = await create_core(settings, clock, migrate=False)
     try:
         alex2 = Harness(again).person("alex")
         reply = await alex2.say("/start")
@@ -299,7 +299,7 @@ async def test_time_zone_by_city_and_refusal(harness: Harness) -> None:
 
 async def test_without_orientation_a_new_mentor_is_visible_at_once(database_url: str, clock) -> None:  # type: ignore[no-untyped-def]
     settings = load_settings(database_url=database_url, programme="career", _env_file=None)
-    app = await Core.create(settings, clock, migrate=False)
+    app = await create_core(settings, clock, migrate=False)
     try:
         harness = Harness(app)
         zhanna = harness.person("zhanna")

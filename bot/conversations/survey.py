@@ -18,6 +18,7 @@ from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.forms import FORMS, Choice, Field, Form, register_form
 from bot.core.markup import fmt
+from bot.core.registry import on_programme
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
 from bot.programme import Programme, SurveyQuestion, load_programme
@@ -46,6 +47,7 @@ def _field(question: SurveyQuestion) -> Field:
     )
 
 
+@on_programme
 def ensure_survey_forms(programme: Programme) -> None:
     """Register the programme's survey forms (mentor and mentee) unless they already are."""
     for role in ("mentor", "mentee"):

@@ -41,16 +41,18 @@ class Core:
     registry: Registry = field(default_factory=lambda: registry)
 
     @classmethod
-    async def create(cls, settings: Settings, clock: Clock | None = None, *, migrate: bool = True) -> Core:
-        import bot.handlers  # noqa: F401 - registers every command, action and form
-
+    async def create(
+        cls, settings: Settings, clock: Clock | None = None, *, migrate: bool = True, using: Registry = registry
+    ) -> Core:
+        """A core over what `using` holds: the composition root (bot.app) discovers the capabilities first."""
         programme = load_programme(settings.programme)
+        using.prepare(programme)
         engine = make_engine(settings.database_url)
         if migrate:
             await upgrade(engine)
         sessions = make_sessionmaker(engine)
         clock = clock or SystemClock()
-        return cls(settings, programme, engine, sessions, clock, Delivery(sessions, clock))
+        return cls(settings, programme, engine, sessions, clock, Delivery(sessions, clock), using)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.daytime import zone_for
 from bot.core.events import Event
 from bot.core.replies import Reply
 from storage.models import Outbox, User
@@ -56,6 +58,11 @@ class Context:
     @property
     def settings(self):  # type: ignore[no-untyped-def]
         return self.core.settings
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The acting person's time zone (theirs, else the programme's)."""
+        return zone_for(self.user, self.settings)
 
     def notify(self, user_id: int, reply: Reply, *, not_before: dt.datetime | None = None) -> None:
         """Tell another person something (through the outbox, after commit)."""

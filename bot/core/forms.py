@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 
@@ -348,10 +347,6 @@ def _question(ctx: Context, form: Form, progress: FormProgress, *, intro: bool, 
 # --- parsing and validation ------------------------------------------------------------------------
 
 
-def _zone(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.user.timezone or ctx.settings.timezone)
-
-
 def _parse_text(fld: Field, text: str, env: FormEnv) -> Any:
     raw = text.strip()
     if fld.kind in ("choice", "yes_no"):
@@ -418,7 +413,7 @@ def _parse_submitted(fld: Field, raw: Any, env: FormEnv) -> Any:
         ):
             raise Refusal(fmt(_("Please choose a number from {low} to {high}."), low=fld.min_value, high=fld.max_value))
     elif fld.kind == "date":
-        value = parse_past_date(str(text), _zone(env.ctx), env.ctx.now, allow_future=fld.allow_future).isoformat()
+        value = parse_past_date(str(text), env.ctx.zone, env.ctx.now, allow_future=fld.allow_future).isoformat()
     elif fld.kind == "yes_no":
         if isinstance(text, bool):
             value = text
@@ -518,4 +513,4 @@ def _as_list(result: Reply | list[Reply] | None) -> list[Reply]:
 
 
 def today_in(ctx: Context) -> dt.date:
-    return ctx.now.astimezone(_zone(ctx)).date()
+    return ctx.now.astimezone(ctx.zone).date()

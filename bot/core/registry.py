@@ -1,18 +1,36 @@
-"""Where handlers declare the commands and button actions they answer."""
+"""Where capabilities declare themselves: commands and button actions (handlers), how each outcome a
+service reports reads (handlers), scheduled sweeps and data-export sections (services).
+
+Nothing here names a capability. A capability is registered by its modules being imported, and
+`discover` imports every module of the capability packages, so adding a module is the whole registration:
+there is no list to update.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import importlib
+import pkgutil
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    import datetime as dt
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from bot.config import Settings
     from bot.core.context import Context
     from bot.core.replies import Reply
+    from bot.programme import Programme
+    from storage.models import User
 
 HandlerResult = "Reply | list[Reply] | None"
 Handler = Callable[["Context"], Awaitable["Reply | list[Reply] | None"]]
 H = TypeVar("H", bound=Callable[..., Awaitable[Any]])
+S = TypeVar("S", bound=Callable[..., Awaitable[Any]])
+E = TypeVar("E", bound=Callable[..., Awaitable[Any]])
+P = TypeVar("P", bound=Callable[..., None])
 
 # Who may run a command: "any" (also people without a profile), "member" (has chosen a role),
 # "student", "alumnus", "staff". Checked against the database on every event.
@@ -38,11 +56,40 @@ class ActionSpec:
     roles: frozenset[str] = frozenset({"any"})
 
 
+@dataclass(frozen=True)
+class RenderEnv:
+    """What a renderer may look at besides the outcome: the programme's words and the time zone setting."""
+
+    programme: Programme
+    settings: Settings
+
+
+Renderer = Callable[[Any, RenderEnv], "Reply"]
+# A sweep finds what is due now and acts on it through its service; it returns notes for people.
+Sweep = Callable[["AsyncSession", "dt.datetime", "Programme", "Settings"], Awaitable[list[Any]]]
+# An export section: what one capability holds about a person, for their copy of their data.
+Exporter = Callable[["AsyncSession", "User", "dt.datetime"], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    name: str
+    run: Sweep
+    order: int  # sweeps run in this order, and a person's news of the day reads in it
+
+
 @dataclass
 class Registry:
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     text_fallback: Handler | None = None
+    home_handler: Handler | None = None  # a person's overview, for platforms that show one (Slack's App Home)
+    renderers: dict[type, Renderer] = field(default_factory=dict)
+    sweeps: dict[str, SweepSpec] = field(default_factory=dict)
+    exporters: dict[str, Exporter] = field(default_factory=dict)
+    # Set-up that depends on the programme definition (forms built from its questions), run by the core.
+    programme_hooks: list[Callable[[Programme], None]] = field(default_factory=list)
+    discovered: set[str] = field(default_factory=set)
 
     def command(
         self, name: str, *, help: str = "", roles: tuple[str, ...] = ("any",), menu: bool = True
@@ -78,7 +125,82 @@ class Registry:
         self.text_fallback = handler
         return handler
 
+    def home(self, handler: H) -> H:
+        if self.home_handler is not None:
+            raise ValueError("the home view is registered twice")
+        self.home_handler = handler
+        return handler
+
+    # --- outcomes: services say what happened, handlers say how it reads --------------------------------
+
+    def renders(self, *outcomes: type) -> Callable[[Callable[..., Reply]], Callable[..., Reply]]:
+        """Declare the function that turns these outcome types into a message (text and buttons)."""
+
+        def register(renderer: Callable[..., Reply]) -> Callable[..., Reply]:
+            for outcome in outcomes:
+                if outcome in self.renderers:
+                    raise ValueError(f"{outcome.__name__} has two renderers")
+                self.renderers[outcome] = renderer
+            return renderer
+
+        return register
+
+    def render(self, outcome: object, env: RenderEnv) -> Reply:
+        renderer = self.renderers.get(type(outcome))
+        if renderer is None:
+            raise LookupError(f"nothing renders {type(outcome).__name__}: is its handler module discovered?")
+        return renderer(outcome, env)
+
+    # --- the scheduler's sweeps and the data export, declared beside their rules ----------------------
+
+    def sweep(self, name: str, *, order: int) -> Callable[[S], S]:
+        def register(run: S) -> S:
+            if name in self.sweeps:
+                raise ValueError(f"sweep {name} registered twice")
+            self.sweeps[name] = SweepSpec(name, run, order)
+            return run
+
+        return register
+
+    def sweeps_in_order(self) -> list[SweepSpec]:
+        return sorted(self.sweeps.values(), key=lambda spec: (spec.order, spec.name))
+
+    def export(self, section: str) -> Callable[[E], E]:
+        def register(exporter: E) -> E:
+            if section in self.exporters:
+                raise ValueError(f"export section {section} registered twice")
+            self.exporters[section] = exporter
+            return exporter
+
+        return register
+
+    def on_programme(self, hook: P) -> P:
+        """Run `hook(programme)` whenever a core starts with a programme."""
+        self.programme_hooks.append(hook)
+        return hook
+
+    def prepare(self, programme: Programme) -> None:
+        for hook in self.programme_hooks:
+            hook(programme)
+
+    # --- discovery -------------------------------------------------------------------------------------
+
+    def discover(self, packages: Iterable[str]) -> None:
+        """Import every module of these packages (once), which registers what they declare."""
+        for name in packages:
+            if name in self.discovered:
+                continue
+            package = importlib.import_module(name)
+            for module in pkgutil.walk_packages(package.__path__, prefix=name + "."):
+                importlib.import_module(module.name)
+            self.discovered.add(name)
+
 
 registry = Registry()
 command = registry.command
 action = registry.action
+renders = registry.renders
+sweep = registry.sweep
+export = registry.export
+home = registry.home
+on_programme = registry.on_programme

@@ -1,20 +1,5 @@
-"""Commands and button actions, one module per capability. Importing this package registers them all."""
+"""Commands and button actions, one module per capability, each thin over its service: a command or a
+button becomes a service call, and the outcome becomes text from the catalogue and buttons.
 
-from bot.conversations import profile as _profile_forms  # noqa: F401
-from bot.conversations import survey as _survey_forms  # noqa: F401
-from bot.handlers import (  # noqa: F401
-    browse,
-    contacts,
-    end,
-    goals,
-    match,
-    nudges,
-    preferences,
-    privacy,
-    profile,
-    recognition,
-    report,
-    requests,
-    staff,
-    start,
-)
+Modules here are found by `bot.app.load_capabilities`; a new module is registered by existing.
+"""

@@ -13,7 +13,7 @@ from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
-from bot.handlers.pair_choice import choose_pair, no_pairs_refusal, other_of, pair_options, zone_of
+from bot.handlers.pair_choice import choose_pair, no_pairs_refusal, other_of, pair_options
 from bot.i18n import N_, _
 from bot.services import contacts, ending
 from bot.services.pairs import pair_for
@@ -31,13 +31,13 @@ async def log_contact(ctx: Context) -> Reply | list[Reply]:
     context: dict[str, object] = {
         "pairs": [[pair.id, other.name] for pair, other in options],
         # Each mentorship's first day in the person's zone: no contact can be logged before it.
-        "since": {str(pair.id): pair.created_at.astimezone(zone_of(ctx)).date().isoformat() for pair, _o in options},
+        "since": {str(pair.id): pair.created_at.astimezone(ctx.zone).date().isoformat() for pair, _o in options},
     }
     answers: dict[str, object] = {}
     if len(options) == 1:
         context["pair"], answers["_has_pair"] = options[0][0].id, True
     if ctx.event.args:
-        said = contacts.read_plain_log(ctx.event.args, zone_of(ctx), ctx.now)
+        said = contacts.read_plain_log(ctx.event.args, ctx.zone, ctx.now)
         named = _named_pair(ctx.event.args, options)
         if named is not None:
             context["pair"], answers["_has_pair"] = named.id, True
@@ -185,7 +185,7 @@ async def log_button(ctx: Context) -> Reply:
     pair = await pair_for(ctx.session, ctx.user, ctx.event.payload)
     if pair.status == "ended":
         raise Refusal(_("That mentorship has ended, so there is nothing more to log for it."))
-    since = {str(pair.id): pair.created_at.astimezone(zone_of(ctx)).date().isoformat()}
+    since = {str(pair.id): pair.created_at.astimezone(ctx.zone).date().isoformat()}
     return await forms.start_form(
         ctx, "contact", context={"pair": pair.id, "since": since}, answers={"_has_pair": True}
     )

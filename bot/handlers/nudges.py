@@ -13,15 +13,15 @@ from bot.conversations.profile import mentor_answers
 from bot.conversations.survey import start_survey
 from bot.core import forms
 from bot.core.context import Context
+from bot.core.daytime import next_daytime, zone_for
 from bot.core.errors import Refusal
 from bot.core.forms import today_in
 from bot.core.markup import esc, fmt
+from bot.core.notices import claim
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
 from bot.services import contacts, ending
-from scheduler.daytime import next_daytime, zone_for
-from scheduler.notices import claim
 from scheduler.sweeps import CHECKIN, NUDGE, RECONFIRM, SURVEY, day_text
 from storage.models import MentorProfile, Notice, Pair, Report, User
 

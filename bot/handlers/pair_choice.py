@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import or_, select
 
 from bot.core.context import Context
@@ -73,7 +71,3 @@ async def other_of(ctx: Context, pair: Pair) -> User:
     if other is None:
         raise Refusal(_("I couldn't find that person; they may have left the programme."))
     return other
-
-
-def zone_of(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.user.timezone or ctx.settings.timezone)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.core import forms
 from bot.core.context import Context
@@ -134,7 +133,7 @@ register_form(
 
 @command("stats", help=N_("the programme in numbers"), roles=STAFF)
 async def stats(ctx: Context) -> Reply:
-    zone = ZoneInfo(ctx.user.timezone or ctx.settings.timezone)
+    zone = ctx.zone
     figures = await staff.stats(ctx.session, ctx.now, zone)
     mentors = figures.mentors_by_status
     lines = [

@@ -7,7 +7,6 @@ user row, then request rows. SQLite serialises writers (BEGIN IMMEDIATE), so the
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import zlib
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.daytime import add_months
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.i18n import _
@@ -36,14 +36,6 @@ def frequencies_for(programme: Programme) -> dict[str, int]:
     (the university asks for contact at least once a month, so 'every 6 weeks' is not offered there)."""
     allowed = {key: days for key, days in FREQUENCIES.items() if days <= programme.contact_interval_days}
     return allowed or {"monthly": programme.contact_interval_days}
-
-
-def add_months(moment: dt.datetime, months: int) -> dt.datetime:
-    """The same day `months` later (the month's last day when it is shorter: 31 Aug + 6 = 28/29 Feb)."""
-    index = moment.month - 1 + months
-    year, month = moment.year + index // 12, index % 12 + 1
-    day = min(moment.day, calendar.monthrange(year, month)[1])
-    return moment.replace(year=year, month=month, day=day)
 
 
 async def create_pair(

@@ -24,11 +24,11 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.daytime import add_months
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.i18n import _, ngettext
 from bot.programme import Programme
-from bot.services.pairs import add_months
 from storage.models import (
     ContactLog,
     MentorProfile,

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from bot.core.app import Core
-from scheduler.daytime import add_months
+from bot.core.daytime import add_months
 from scheduler.sweeps import SweepResult, sweep_core
 from storage.models import Identity, MenteeProfile, MentorProfile, MentorshipRequest, Outbox, Pair, User
 from tests.support import Harness

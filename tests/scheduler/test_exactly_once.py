@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from bot.core.app import Core
 from bot.core.clock import ManualClock
+from bot.core.daytime import next_daytime
 from bot.platforms.console import ConsoleChat
 from scheduler import sweeps
-from scheduler.daytime import next_daytime
 from scheduler.sweeps import SWEEPS, run_sweeps, sweep_nudges
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Notice, Outbox

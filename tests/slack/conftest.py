@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot.app import create_core
 from bot.config import load_settings
-from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.platforms.slack import SlackPlatform
 from tests.slack.driver import SECRET, Workspace
@@ -46,7 +46,7 @@ async def slack(
         slack_app_token=None,
         _env_file=None,
     )
-    core = await Core.create(settings, clock, migrate=False)
+    core = await create_core(settings, clock, migrate=False)
 
     async def no_sleep(seconds: float) -> None:
         waits.append(seconds)

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot.app import create_core
 from bot.config import load_settings
 from bot.core.app import Core
 from bot.core.clock import ManualClock
@@ -38,7 +39,7 @@ async def running(
         _env_file=None,
         **settings,
     )
-    core = await Core.create(config, clock, migrate=False)
+    core = await create_core(config, clock, migrate=False)
     platform = SlackPlatform(core)
     core.delivery.add_transport(platform)
     task = asyncio.create_task(platform.run())
@@ -92,7 +93,7 @@ async def test_slack_needs_both_its_token_and_secret(database_url: str, clock: M
     values = {"slack_bot_token": "xoxb-test", "slack_signing_secret": SECRET, missing: None}
     config = load_settings(database_url=database_url, _env_file=None, **values)
     assert not config.slack_enabled
-    core = await Core.create(config, clock, migrate=False)
+    core = await create_core(config, clock, migrate=False)
     try:
         with pytest.raises(ValueError, match="SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"):
             SlackPlatform(core)

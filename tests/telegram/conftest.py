@@ -17,6 +17,7 @@ import pytest
 from telegram import Update
 from telegram.ext import TypeHandler
 
+from bot.app import create_core
 from bot.config import load_settings
 from bot.core.app import Core
 from bot.core.clock import ManualClock
@@ -201,7 +202,7 @@ async def make_world(
         "_env_file": None,
         **settings,
     }
-    core = await Core.create(load_settings(**values), clock, migrate=False)
+    core = await create_core(load_settings(**values), clock, migrate=False)
     platform = TelegramPlatform(core, listen="127.0.0.1", **FAST)
     return core, TelegramWorld(fake, core, clock, platform)
 

@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest
 
+from bot.app import create_core
 from bot.config import ConfigError, load_settings
-from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.core.replies import Reply
 from bot.platforms.telegram import TelegramPlatform
@@ -173,7 +173,7 @@ async def test_webhook_mode_needs_a_valid_secret(fake: FakeTelegram, database_ur
             telegram_webhook_secret=secret,
             _env_file=None,
         )
-        core = await Core.create(settings, clock, migrate=False)
+        core = await create_core(settings, clock, migrate=False)
         try:
             with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET"):
                 TelegramPlatform(core)

@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core.context import queue_message
+from bot.core.daytime import daytime_start_on, local_day, next_daytime, zone_for
 from bot.core.replies import Button, Reply
 from bot.programme import Programme
-from scheduler.daytime import daytime_start_on, local_day, next_daytime, zone_for
 from storage.models import Notice, Outbox, User
 
 DAY = "day"

@@ -6,6 +6,7 @@ zoneinfo, so a clock change moves "9 am" with the person's wall clock.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,8 +52,7 @@ def local_day(moment: dt.datetime, zone: ZoneInfo) -> dt.date:
 
 
 def add_months(moment: dt.datetime, months: int) -> dt.datetime:
-    """The same day and time `months` later (the 31st becomes the month's last day)."""
+    """The same day and time `months` later (the month's last day when it is shorter: 31 Aug + 6 = 28/29 Feb)."""
     index = moment.month - 1 + months
     year, month = moment.year + index // 12, index % 12 + 1
-    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
-    return moment.replace(year=year, month=month, day=min(moment.day, last))
+    return moment.replace(year=year, month=month, day=min(moment.day, calendar.monthrange(year, month)[1]))
