@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import load_settings
 from bot.core.daytime import add_months
 from bot.programme import load_programme
-from scheduler.sweeps import SWEEPS, run_sweeps
+from scheduler.sweeps import run_sweeps
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import ContactLog, MentorProfile, MentorshipRequest, Notice, Pair, SweepMark, User
@@ -169,10 +169,10 @@ async def bench_one(url: str, n_pairs: int, *, show_plan: bool) -> dict[str, Any
         settings = load_settings(database_url=url, _env_file=None)
         programme = load_programme("university")
         started = time.perf_counter()
-        first = await run_sweeps(sessions, NOW, programme, settings, SWEEPS)
+        first = await run_sweeps(sessions, NOW, programme, settings)
         first_s = time.perf_counter() - started
         started = time.perf_counter()
-        idle = await run_sweeps(sessions, NOW + dt.timedelta(hours=1), programme, settings, SWEEPS)
+        idle = await run_sweeps(sessions, NOW + dt.timedelta(hours=1), programme, settings)
         idle_s = time.perf_counter() - started
         plan = await _plan(engine) if show_plan else []
     finally:
@@ -217,6 +217,7 @@ async def _pg_admin(url: str, sql: str) -> None:
 
 
 async def main(sizes: tuple[int, ...], pg_url: str | None) -> None:
+    load_capabilities()  # the sweeps are declared beside their services
     print(f"One sweep at {NOW:%Y-%m-%d %H:%M} UTC; about 1 % of pairs overdue.\n")
     with tempfile.TemporaryDirectory() as tmp:
         await bench_one(f"sqlite+aiosqlite:///{Path(tmp) / 'warm_up.db'}", 200, show_plan=False)  # fill the caches

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.platforms.console import ConsoleChat
-from scheduler.sweeps import checkin_message
+from bot.services.checkins import checkin_message
 from storage.models import MentorProfile, Pair, Report, User
 from tests.lifecycle_support import add_person
 from tests.scheduler.helpers import START, load, pair, person, request, sweep

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import dateparser
 
+from bot.config import Settings
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.i18n import _
@@ -45,3 +46,12 @@ def parse_past_date(text: str, zone: ZoneInfo, now: dt.datetime, *, allow_future
             )
         )
     return day
+
+
+def day_text(moment: dt.datetime | dt.date | None, settings: Settings) -> str:
+    """'12 March 2026' in the programme's time zone, or 'none logged'."""
+    if moment is None:
+        return _("none logged")
+    if isinstance(moment, dt.datetime):
+        moment = moment.astimezone(settings.zone).date()
+    return moment.strftime("%d %B %Y").lstrip("0")

@@ -12,7 +12,7 @@ message while it still waits for their daytime; once it has gone out, the news w
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,7 @@ from bot.core.context import queue_message
 from bot.core.daytime import daytime_start_on, local_day, next_daytime, zone_for
 from bot.core.replies import Button, Reply
 from bot.programme import Programme
-from storage.models import Notice, Outbox, User
+from storage.models import Notice, Outbox, SweepMark, User
 
 DAY = "day"
 MAX_DAYS_AHEAD = 14  # how far one person's news may be pushed back to keep one message a day
@@ -232,3 +232,79 @@ async def _add_to_waiting(session: AsyncSession, key: str, notes: list[Note]) ->
         .values(reply=merged.to_dict())
     )
     return True
+
+
+# --- what every sweep shares ---------------------------------------------------------------------------
+
+CATCH_UP = dt.timedelta(days=60)
+
+# At most this many due subjects per transaction: on SQLite a sweep's transaction holds the write lock,
+# so people pressing buttons never wait behind a long sweep; the rest follow in the next transaction.
+BATCH = 250
+
+
+class Batch(list[Note]):
+    """A sweep's notes; `more` says it stopped at BATCH and should run again at once."""
+
+    more: bool = False
+
+
+def batch(notes: list[Note], more: bool) -> Batch:
+    batch = Batch(notes)
+    batch.more = more
+    return batch
+
+
+# How far back each run looks again beyond the previous run's mark (clock skew between two bot processes).
+OVERLAP = dt.timedelta(days=1)
+
+
+async def users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in await session.scalars(select(User).where(User.id.in_(sorted(ids))))}
+
+
+async def unanswered_for(
+    session: AsyncSession, kind: str, wait: dt.timedelta, sweep: str, now: dt.datetime
+) -> list[Notice]:
+    """Notices of `kind` still unanswered `wait` after they were sent, that became so since the sweep's
+    last run."""
+    since = await since_last_run(session, sweep, now)
+    return list(
+        await session.scalars(
+            select(Notice)
+            .where(
+                Notice.kind == kind,
+                Notice.answered_at.is_(None),
+                Notice.created_at <= now - wait,
+                Notice.created_at > since - wait,
+            )
+            .order_by(Notice.id)
+        )
+    )
+
+
+async def since_last_run(session: AsyncSession, name: str, now: dt.datetime) -> dt.datetime:
+    """The start of this run's window: the last run's mark (less an overlap), at most CATCH_UP ago.
+
+    What fell due before it was handled by that run; claimed keys make the overlap harmless."""
+    mark = await session.get(SweepMark, name)
+    start = now - CATCH_UP
+    if mark is not None:
+        start = max(start, min(mark.until, now) - OVERLAP)
+    await session.execute(
+        insert_for(session)(SweepMark)
+        .values(name=name, until=now)
+        .on_conflict_do_update(index_elements=["name"], set_={"until": now})
+    )
+    return start
+
+
+async def taken_at(session: AsyncSession, keys: Sequence[str]) -> dict[str, dt.datetime]:
+    found: dict[str, dt.datetime] = {}
+    for start in range(0, len(keys), 500):
+        chunk = list(keys[start : start + 500])
+        rows = await session.execute(select(Notice.key, Notice.created_at).where(Notice.key.in_(chunk)))
+        found.update({key: created for key, created in rows})
+    return found

@@ -13,6 +13,7 @@ from bot.conversations.profile import mentor_answers
 from bot.conversations.survey import start_survey
 from bot.core import forms
 from bot.core.context import Context
+from bot.core.dates import day_text
 from bot.core.daytime import next_daytime, zone_for
 from bot.core.errors import Refusal
 from bot.core.forms import today_in
@@ -22,7 +23,10 @@ from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
 from bot.services import contacts, ending
-from scheduler.sweeps import CHECKIN, NUDGE, RECONFIRM, SURVEY, day_text
+from bot.services.checkins import CHECKIN, checkin_message
+from bot.services.nudges import NUDGE
+from bot.services.reconfirmation import RECONFIRM
+from bot.services.surveys import SURVEY
 from storage.models import MentorProfile, Notice, Pair, Report, User
 
 SIDES = ("student", "alumnus")
@@ -346,8 +350,6 @@ async def contact_pair(ctx: Context) -> Reply:
     """Both sides get a personal 'how is it going?' with the one-tap check-in answers."""
     report = await _staff_report(ctx)
     pair = await _open_pair(ctx, report.pair_id)
-    from scheduler.sweeps import checkin_message
-
     sent = 0
     for person_id, other_id in ((pair.mentor_id, pair.mentee_id), (pair.mentee_id, pair.mentor_id)):
         person, other = await ctx.session.get(User, person_id), await ctx.session.get(User, other_id)

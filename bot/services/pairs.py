@@ -15,12 +15,24 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
+from bot.core.dates import day_text
 from bot.core.daytime import add_months
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
+from bot.core.notices import (
+    CATCH_UP,
+    Note,
+    claim,
+    taken_keys,
+    users_by_id,
+)
+from bot.core.registry import sweep
+from bot.core.replies import Button
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services.capacity import claim_slot
+from bot.services.reports import open_case
 from storage.models import FormProgress, Goal, Pair, User
 
 # Forms whose answers belong to one mentorship (their context or answers name it as 'pair', or, for a
@@ -236,3 +248,92 @@ def _maybe_activate(pair: Pair, now: dt.datetime, programme: Programme) -> Agree
     pair.started_at = now
     pair.cycle_ends_at = add_months(now, programme.cycle_months)
     return AgreementOutcome(pair, True, None)
+
+
+# --- scheduled: agreements nobody confirmed --------------------------------------------------------------
+
+
+def sides(pair: Pair, users: dict[int, User]) -> list[tuple[User, User, str]]:
+    """(person, the other side, their role) for both sides of a pair."""
+    mentor, mentee = users[pair.mentor_id], users[pair.mentee_id]
+    return [(mentor, mentee, "mentor"), (mentee, mentor, "mentee")]
+
+
+AGREEMENT_REMINDER, AGREEMENT_STALLED = "agreement_reminder", "agreement_stalled"
+
+
+@sweep("agreements", order=80)
+async def sweep_agreements(
+    session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
+) -> list[Note]:
+    """A match whose agreement is still unconfirmed holds the mentor's place and starts nothing: the side
+    who hasn't confirmed is reminded after `request_reminder_days`, staff hear of it after
+    `request_expiry_days` (the programme's numbers for a step left unanswered)."""
+    remind = now - dt.timedelta(days=programme.request_reminder_days)
+    stalled = now - dt.timedelta(days=programme.request_expiry_days)
+    pairs = list(
+        await session.scalars(
+            select(Pair)
+            .where(Pair.status == "agreeing", Pair.created_at <= remind, Pair.created_at > stalled - CATCH_UP)
+            .order_by(Pair.id)
+        )
+    )
+    keys = {p.id: f"agree_stalled:{p.id}" for p in pairs}
+    taken = await taken_keys(session, [*keys.values(), *(f"agree_remind:{p.id}" for p in pairs)])
+    pairs = [p for p in pairs if keys[p.id] not in taken]
+    users = await users_by_id(session, {uid for p in pairs for uid in (p.mentor_id, p.mentee_id)})
+    notes: list[Note] = []
+    for pair in pairs:
+        if pair.created_at <= stalled:
+            await _agreement_stalled(session, now, pair, users, settings)
+        elif f"agree_remind:{pair.id}" not in taken:
+            notes += await _agreement_reminders(session, now, pair, users)
+    return notes
+
+
+async def _agreement_reminders(
+    session: AsyncSession, now: dt.datetime, pair: Pair, users: dict[int, User]
+) -> list[Note]:
+    if await claim(session, f"agree_remind:{pair.id}", AGREEMENT_REMINDER, now, pair_id=pair.id) is None:
+        return []
+    notes = []
+    for person, other, role in sides(pair, users):
+        confirmed = pair.mentor_confirmed_at if role == "mentor" else pair.mentee_confirmed_at
+        if confirmed is not None or person.reminders_paused:
+            continue
+        text_ = fmt(
+            _(
+                "{first}, your mentorship with {other} begins once you both confirm how you'll work together, "
+                "and that hasn't happened yet. It takes two minutes:"
+            ),
+            first=person.first_name,
+            other=other.first_name,
+        )
+        button = Button(_("Open the agreement"), "agr.start", str(pair.id), style="primary")
+        notes.append(Note(person.id, text_, [[button]]))
+    return notes
+
+
+async def _agreement_stalled(
+    session: AsyncSession, now: dt.datetime, pair: Pair, users: dict[int, User], settings: Settings
+) -> None:
+    if await claim(session, f"agree_stalled:{pair.id}", AGREEMENT_STALLED, now, pair_id=pair.id) is None:
+        return
+    mentor, mentee = users[pair.mentor_id], users[pair.mentee_id]
+    waiting = [
+        person.first_name
+        for person, confirmed in ((mentor, pair.mentor_confirmed_at), (mentee, pair.mentee_confirmed_at))
+        if confirmed is None
+    ]
+    text_ = fmt(
+        _(
+            "<b>Agreement not confirmed</b>: {mentor} (mentor) and {mentee} (student), matched on {day}, "
+            "haven't started their mentorship. Still to confirm: {waiting}. The mentor's place stays taken "
+            "until it starts or closes."
+        ),
+        mentor=mentor.name,
+        mentee=mentee.name,
+        day=day_text(pair.created_at, settings),
+        waiting=", ".join(waiting),
+    )
+    await open_case(session, now, "agreement", pair.id, text_)

@@ -138,3 +138,26 @@ async def _report(session: AsyncSession, report_id: str) -> Report:
 
 async def open_reports(session: AsyncSession) -> list[Report]:
     return list(await session.scalars(select(Report).where(Report.status != "resolved").order_by(Report.id)))
+
+
+# --- cases the scheduler files ---------------------------------------------------------------------------
+
+
+async def open_case(session: AsyncSession, now: dt.datetime, kind: str, pair_id: int, text_: str) -> Report:
+    """File a case about a pair for the career team and post it to them with the buttons to act on it."""
+    report = Report(kind=kind, pair_id=pair_id, text=text_, created_at=now)
+    session.add(report)
+    await session.flush()
+    rid = str(report.id)
+    buttons = [
+        [
+            Button(_("I'll take it"), "esc.take", rid, style="primary"),
+            Button(_("Contact the pair"), "esc.contact", rid),
+        ],
+        [
+            Button(_("Close the pair"), "esc.close", rid, style="danger"),
+            Button(_("Re-match the mentee"), "esc.rematch", rid),
+        ],
+    ]
+    queue_message(session, now, Reply(text_, buttons=buttons), to_staff=True)
+    return report

@@ -25,9 +25,20 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
+from bot.core import notices
 from bot.core.context import queue_message
+from bot.core.dates import day_text
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
+from bot.core.notices import (
+    Note,
+    batch,
+    claim,
+    taken_keys,
+    users_by_id,
+)
+from bot.core.registry import sweep
 from bot.core.replies import Button, Reply
 from bot.i18n import _
 from bot.programme import Programme
@@ -450,3 +461,113 @@ async def count_pending(session: AsyncSession, mentee_id: int) -> int:
         )
         or 0
     )
+
+
+# --- scheduled: reminding the mentor, then closing an unanswered request ---------------------------------
+
+REQUEST_REMINDER, REQUEST_EXPIRED = "request_reminder", "request_expired"
+
+
+@sweep("requests", order=10)
+async def sweep_requests(
+    session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
+) -> list[Note]:
+    """Reminder to the mentor after `request_reminder_days`; expiry after `request_expiry_days`."""
+    expiry = now - dt.timedelta(days=programme.request_expiry_days)
+    remind = now - dt.timedelta(days=programme.request_reminder_days)
+    pending = MentorshipRequest.status == "pending"
+    to_remind = list(
+        await session.scalars(
+            select(MentorshipRequest)
+            .where(pending, MentorshipRequest.created_at <= remind, MentorshipRequest.created_at > expiry)
+            .order_by(MentorshipRequest.id)
+        )
+    )
+    to_expire = list(
+        await session.scalars(
+            select(MentorshipRequest)
+            .where(pending, MentorshipRequest.created_at <= expiry)
+            .order_by(MentorshipRequest.id)
+        )
+    )
+    taken = await taken_keys(session, [f"req_remind:{r.id}" for r in to_remind])
+    to_remind = [r for r in to_remind if f"req_remind:{r.id}" not in taken]
+    more = len(to_remind) > notices.BATCH or len(to_expire) > notices.BATCH
+    to_remind, to_expire = to_remind[: notices.BATCH], to_expire[: notices.BATCH]
+    users = await users_by_id(session, {uid for r in to_remind + to_expire for uid in (r.mentor_id, r.mentee_id)})
+    notes: list[Note] = []
+    for request in to_remind:
+        key = f"req_remind:{request.id}"
+        mentor, mentee = users[request.mentor_id], users[request.mentee_id]
+        if key in taken or mentor.reminders_paused:
+            continue
+        if await claim(session, key, REQUEST_REMINDER, now, user_id=mentor.id, request_id=request.id) is None:
+            continue
+        left = request.created_at + dt.timedelta(days=programme.request_expiry_days) - now
+        days_left = -(-left // dt.timedelta(days=1))  # rounded up: 6 days and 23 hours is "7 days"
+        notes.append(
+            Note(
+                mentor.id,
+                fmt(
+                    _(
+                        "{first}, {mentee} asked you to be their mentor on {day} and is still waiting for your answer. "
+                        "A kind 'no' is fine too: it frees them to approach someone else. The request closes by "
+                        "itself in {days} days."
+                    ),
+                    first=mentor.first_name,
+                    mentee=mentee.name,
+                    day=day_text(request.created_at, settings),
+                    days=max(days_left, 1),
+                ),
+                [
+                    [
+                        Button(_("Accept"), "req.acc", str(request.id), style="primary"),
+                        Button(_("Say no kindly"), "req.dec", str(request.id)),
+                        Button(_("See the request"), "req.list"),
+                    ]
+                ],
+            )
+        )
+    for request in to_expire:
+        notes += await _expire(session, now, request, users, programme)
+    return batch(notes, more)
+
+
+async def _expire(
+    session: AsyncSession, now: dt.datetime, request: MentorshipRequest, users: dict[int, User], programme: Programme
+) -> list[Note]:
+    # The conditional update decides: an accept or a second sweeper that got there first wins.
+    result = await session.execute(
+        update(MentorshipRequest)
+        .where(MentorshipRequest.id == request.id, MentorshipRequest.status == "pending")
+        .values(status="expired", answered_at=now, reason="expired")
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return []
+    if await claim(session, f"req_expired:{request.id}", REQUEST_EXPIRED, now, request_id=request.id) is None:
+        return []
+    mentor, mentee = users[request.mentor_id], users[request.mentee_id]
+    text_ = fmt(
+        _(
+            "{first}, {mentor} couldn't answer your request in time, so it has closed. Mentors are busy people: "
+            "it says nothing about you. Why not approach another mentor?"
+        ),
+        first=mentee.first_name,
+        mentor=mentor.first_name,
+    )
+    # The ranked list is one tap away rather than computed here: ranking reads every available mentor,
+    # which would make the sweep's cost grow with the programme instead of with what is due.
+    text_ += "\n\n" + _("Tap below to see the mentors who fit you best and have a free place now.")
+    notes = [Note(mentee.id, text_, [[Button(_("Show me mentors who fit"), "browse.open", style="primary")]])]
+    notes.append(
+        Note(
+            mentor.id,
+            fmt(
+                _("The request from {mentee} has closed after {days} days, so there's nothing to answer any more."),
+                mentee=mentee.name,
+                days=programme.request_expiry_days,
+            ),
+        )
+    )
+    return notes

@@ -11,12 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.core import notices as sweeps
 from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.core.daytime import next_daytime
+from bot.core.registry import SweepSpec, registry
 from bot.platforms.console import ConsoleChat
-from scheduler import sweeps
-from scheduler.sweeps import SWEEPS, run_sweeps, sweep_nudges
+from bot.services.nudges import sweep_nudges
+from scheduler.sweeps import run_sweeps
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Notice, Outbox
 from tests.scheduler.helpers import START, outbox_count, pair, person, request, sweep
@@ -153,12 +155,13 @@ async def test_a_sweep_that_dies_half_way_sends_nothing_twice(harness: Harness, 
         await sweep_nudges(session, now, programme, settings)
         raise RuntimeError("the process was killed")
 
-    crashed = await run_sweeps(core.sessions, clock.now(), core.programme, core.settings, (dies_after_claiming,))
+    dying = SweepSpec("dies_after_claiming", dies_after_claiming, order=20)
+    crashed = await run_sweeps(core.sessions, clock.now(), core.programme, core.settings, [dying])
     assert crashed.failed == ["dies_after_claiming"]
     async with core.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Outbox)) == 0  # rolled back with its claims
 
-    first = await run_sweeps(core.sessions, clock.now(), core.programme, core.settings, SWEEPS[:2])
+    first = await run_sweeps(core.sessions, clock.now(), core.programme, core.settings, registry.sweeps_in_order()[:2])
     again = await run_sweeps(core.sessions, clock.now(), core.programme, core.settings)  # restarted: all of it
     assert first.total == 9 and again.total == 0
     await core.delivery.flush()

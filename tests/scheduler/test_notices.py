@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from bot.core import notices as sweeps
 from bot.core.clock import ManualClock
-from scheduler import sweeps
 from storage.models import MentorProfile, MentorshipRequest, Pair, SurveyResponse
 from tests.scheduler.helpers import START, load, pair, person, request, sweep
 from tests.support import Harness
