@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.app import load_capabilities
 from bot.config import load_settings
 from bot.core.daytime import add_months
 from bot.programme import load_programme

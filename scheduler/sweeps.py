@@ -19,8 +19,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.core.context import RENDER_ENV, bind_sessions
 from bot.core.notices import post_notes
-from bot.core.registry import Sweep, SweepSpec, registry
+from bot.core.registry import RenderEnv, Sweep, SweepSpec, registry
 from bot.programme import Programme
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ async def run_sweeps(
 ) -> SweepResult:
     """Run every registered sweep (or the ones given), each in its own transactions: a failing one leaves
     the others' work in place."""
+    if RENDER_ENV not in sessions.kw.get("info", {}):  # sessions made outside a core (a second process, a bench)
+        bind_sessions(sessions, RenderEnv(programme, settings, registry))
     result = SweepResult()
     for spec in registry.sweeps_in_order() if sweeps is None else sweeps:
         name, sweep = spec.name, spec.run

@@ -9,11 +9,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.core.context import Context
 from bot.core.forms import Choice, Field, Form, FormEnv, register_form
-from bot.core.replies import Reply
+from bot.core.markup import fmt
+from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
+from bot.services import contacts
 from bot.services.contacts import METHODS, before_start
+from bot.services.pairs import pair_for
+from bot.views.pair_choice import other_of
+from storage.models import ContactLog, Pair
 
 FORM = "contact"
 
@@ -50,8 +57,6 @@ def _pair_after_start(value: Any, env: FormEnv) -> str | None:
 
 
 async def _done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
-    from bot.handlers.contacts import save_logged_contact
-
     pair_id = answers.get("pair") or context.get("pair")
     happened = answers.get("happened_on") or context.get("happened_on")
     method = answers.get("method") or context.get("method")
@@ -64,6 +69,71 @@ async def _done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) 
         notes=str(notes),
         private=bool(answers.get("private")),
     )
+
+
+async def save_logged_contact(
+    ctx: Context, *, pair_id: str, happened_on: dt.date, method: str, notes: str, private: bool
+) -> list[Reply]:
+    pair = await pair_for(ctx.session, ctx.user, pair_id)
+    other = await other_of(ctx, pair)
+    if not notes.strip() and await _already_logged(ctx, pair, happened_on, method):
+        # The same talk sent twice (a forgotten earlier /log): one entry is the truth, not two.
+        return [
+            Reply(
+                fmt(
+                    _("That's already in your log: {method} with {name} on {day}. Nothing new was added."),
+                    method=contacts.method_label(method).lower(),
+                    name=other.name,
+                    day=day_label(happened_on),
+                ),
+                buttons=[[Button(_("See the history"), "log.hist", str(pair.id))]],
+            )
+        ]
+    await contacts.record_contact(
+        ctx.session,
+        pair,
+        author_id=ctx.user.id,
+        happened_on=happened_on,
+        method=method,
+        notes=notes,
+        private=private,
+        now=ctx.now,
+    )
+    lines = [
+        fmt(
+            _("Logged: {method} with {name} on {day}. Thank you!"),
+            method=contacts.method_label(method).lower(),
+            name=other.name,
+            day=day_label(happened_on),
+        )
+    ]
+    if notes.strip():
+        who = (
+            _("Only you can read the notes.")
+            if private
+            else fmt(_("{first} can read the notes too."), first=other.first_name)
+        )
+        lines.append(who)
+    lines.append(_("/history shows everything you've logged together."))
+    return [Reply("\n".join(lines), buttons=[[Button(_("See the history"), "log.hist", str(pair.id))]])]
+
+
+async def _already_logged(ctx: Context, pair: Pair, happened_on: dt.date, method: str) -> bool:
+    found = await ctx.session.scalar(
+        select(ContactLog.id)
+        .where(
+            ContactLog.pair_id == pair.id,
+            ContactLog.author_id == ctx.user.id,
+            ContactLog.happened_on == happened_on,
+            ContactLog.method == method,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def day_label(day: dt.date) -> str:
+    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
 CONTACT_FORM = register_form(

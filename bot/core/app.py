@@ -14,12 +14,12 @@ from sqlalchemy.orm import selectinload
 from bot.config import Settings
 from bot.core import forms
 from bot.core.clock import Clock, SystemClock
-from bot.core.context import Context
+from bot.core.context import Context, bind_sessions
 from bot.core.delivery import Delivery
 from bot.core.errors import Refusal
 from bot.core.events import Actor, Event
 from bot.core.markup import fmt
-from bot.core.registry import ActionSpec, CommandSpec, Registry, registry
+from bot.core.registry import ActionSpec, CommandSpec, Registry, RenderEnv, registry
 from bot.core.replies import Reply
 from bot.i18n import _
 from bot.programme import Programme, load_programme
@@ -51,6 +51,7 @@ class Core:
         if migrate:
             await upgrade(engine)
         sessions = make_sessionmaker(engine)
+        bind_sessions(sessions, RenderEnv(programme, settings, using))
         clock = clock or SystemClock()
         return cls(settings, programme, engine, sessions, clock, Delivery(sessions, clock), using)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.daytime import zone_for
 from bot.core.events import Event
@@ -16,25 +16,45 @@ from storage.models import Outbox, User
 
 if TYPE_CHECKING:
     from bot.core.app import Core
+    from bot.core.registry import RenderEnv
+
+
+RENDER_ENV = "render_env"  # the key in Session.info under which a core's sessions carry their RenderEnv
+
+
+def bind_sessions(sessions: async_sessionmaker[AsyncSession], env: RenderEnv) -> None:
+    """Every session these make can render outcomes (the core and the scheduler's sessions)."""
+    sessions.configure(info={RENDER_ENV: env})
+
+
+def render(session: AsyncSession, message: Reply | object) -> Reply:
+    """A reply as it is, or an outcome a service reported, in the words its capability's handler gave it."""
+    if isinstance(message, Reply):
+        return message
+    env: RenderEnv | None = session.info.get(RENDER_ENV)
+    if env is None:
+        raise RuntimeError("this session was not made by a core, so it cannot render outcomes")
+    return env.registry.render(message, env)
 
 
 def queue_message(
     session: AsyncSession,
     now: dt.datetime,
-    reply: Reply,
+    reply: Reply | object,
     *,
     user_id: int | None = None,
     to_staff: bool = False,
     not_before: dt.datetime | None = None,
 ) -> Outbox:
-    """Write a message for someone else into the outbox, inside the caller's transaction.
+    """Write a message for someone else into the outbox, inside the caller's transaction: a Reply, or an
+    outcome (a service's dataclass saying what happened) that is rendered here by its registered renderer.
 
     It is sent after the transaction commits, so a refused or failed action never tells anyone anything.
     """
     row = Outbox(
         user_id=user_id,
         to_staff=to_staff,
-        reply=reply.to_dict(),
+        reply=render(session, reply).to_dict(),
         not_before=not_before or now,
         created_at=now,
     )
@@ -64,10 +84,14 @@ class Context:
         """The acting person's time zone (theirs, else the programme's)."""
         return zone_for(self.user, self.settings)
 
-    def notify(self, user_id: int, reply: Reply, *, not_before: dt.datetime | None = None) -> None:
+    def notify(self, user_id: int, reply: Reply | object, *, not_before: dt.datetime | None = None) -> None:
         """Tell another person something (through the outbox, after commit)."""
         queue_message(self.session, self.now, reply, user_id=user_id, not_before=not_before)
 
-    def notify_staff(self, reply: Reply) -> None:
+    def render(self, outcome: Reply | object) -> Reply:
+        """An outcome in the words its capability's handler gave it (for a reply to the acting person)."""
+        return render(self.session, outcome)
+
+    def notify_staff(self, reply: Reply | object) -> None:
         """Tell the career team, in their staff chat(s)."""
         queue_message(self.session, self.now, reply, to_staff=True)

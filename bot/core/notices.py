@@ -22,7 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.core.context import queue_message
+from bot.core.context import queue_message, render
 from bot.core.daytime import daytime_start_on, local_day, next_daytime, zone_for
 from bot.core.replies import Button, Reply
 from bot.programme import Programme
@@ -37,8 +37,9 @@ class Note:
     """One piece of an unsolicited message to one person: combined with their other news of the day."""
 
     user_id: int
-    text: str
+    text: str = ""
     buttons: list[list[Button]] = field(default_factory=list)
+    outcome: object | None = None  # what happened, in its capability's words once rendered (post_notes)
 
 
 def insert_for(session: AsyncSession):  # type: ignore[no-untyped-def]
@@ -121,6 +122,13 @@ async def taken_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
     return found
 
 
+def _rendered(session: AsyncSession, note: Note) -> Note:
+    if note.outcome is None:
+        return note
+    reply = render(session, note.outcome)
+    return Note(note.user_id, reply.text, reply.buttons)
+
+
 def combine(notes: list[Note], existing: Reply | None = None) -> Reply:
     """Several pieces as one message: texts one after another, each piece's buttons under it all."""
     texts = [existing.text] if existing is not None and existing.text else []
@@ -136,7 +144,7 @@ async def post_notes(
 ) -> int:
     """Queue the notes, one message per person per local day, in their daytime. Returns messages touched."""
     by_user: dict[int, list[Note]] = {}
-    for note in notes:
+    for note in [_rendered(session, note) for note in notes]:
         by_user.setdefault(note.user_id, []).append(note)
     slow = await _post_first_of_day(session, now, programme, settings, by_user)
     for user_id in sorted(slow):  # one order everywhere, so two sweepers never wait on each other in a circle

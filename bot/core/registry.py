@@ -62,6 +62,7 @@ class RenderEnv:
 
     programme: Programme
     settings: Settings
+    registry: Registry
 
 
 Renderer = Callable[[Any, RenderEnv], "Reply"]

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from sqlalchemy import select
-
-from bot.conversations import contact_log as _contact_form  # also registers the form
+from bot.conversations.contact_log import save_logged_contact, too_early
 from bot.core import forms
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
-from bot.handlers.pair_choice import choose_pair, no_pairs_refusal, other_of, pair_options
 from bot.i18n import N_, _
 from bot.services import contacts, ending
 from bot.services.pairs import pair_for
-from storage.models import ContactLog, Pair, User
+from bot.views.pair_choice import choose_pair, no_pairs_refusal, other_of, pair_options
+from storage.models import Pair, User
 
 SIDES = ("student", "alumnus")
 EXAMPLE = N_("For example: /log met yesterday on zoom, talked about my CV")
@@ -48,7 +44,7 @@ async def log_contact(ctx: Context) -> Reply | list[Reply]:
         if said.notes or (said.happened_on and said.method):  # a whole sentence: no notes question
             context["notes"], answers["_has_notes"] = said.notes, True
         if said.happened_on is not None and context.get("pair") is not None:
-            problem = _contact_form.too_early(said.happened_on.isoformat(), context)
+            problem = too_early(said.happened_on.isoformat(), context)
             if problem:
                 raise Refusal(problem + "\n" + _(EXAMPLE))
         if all(answers.get(f"_has_{key}") for key in ("pair", "date", "method")):
@@ -68,71 +64,6 @@ def _named_pair(text: str, options: list[tuple[Pair, User]]) -> Pair | None:
     words = {w.strip(".,;:!?").lower() for w in text.split()}
     found = [pair for pair, other in options if other.first_name and other.first_name.lower() in words]
     return found[0] if len(found) == 1 else None
-
-
-async def save_logged_contact(
-    ctx: Context, *, pair_id: str, happened_on: dt.date, method: str, notes: str, private: bool
-) -> list[Reply]:
-    pair = await pair_for(ctx.session, ctx.user, pair_id)
-    other = await other_of(ctx, pair)
-    if not notes.strip() and await _already_logged(ctx, pair, happened_on, method):
-        # The same talk sent twice (a forgotten earlier /log): one entry is the truth, not two.
-        return [
-            Reply(
-                fmt(
-                    _("That's already in your log: {method} with {name} on {day}. Nothing new was added."),
-                    method=contacts.method_label(method).lower(),
-                    name=other.name,
-                    day=_day(happened_on),
-                ),
-                buttons=[[Button(_("See the history"), "log.hist", str(pair.id))]],
-            )
-        ]
-    await contacts.record_contact(
-        ctx.session,
-        pair,
-        author_id=ctx.user.id,
-        happened_on=happened_on,
-        method=method,
-        notes=notes,
-        private=private,
-        now=ctx.now,
-    )
-    lines = [
-        fmt(
-            _("Logged: {method} with {name} on {day}. Thank you!"),
-            method=contacts.method_label(method).lower(),
-            name=other.name,
-            day=_day(happened_on),
-        )
-    ]
-    if notes.strip():
-        who = (
-            _("Only you can read the notes.")
-            if private
-            else fmt(_("{first} can read the notes too."), first=other.first_name)
-        )
-        lines.append(who)
-    lines.append(_("/history shows everything you've logged together."))
-    return [Reply("\n".join(lines), buttons=[[Button(_("See the history"), "log.hist", str(pair.id))]])]
-
-
-async def _already_logged(ctx: Context, pair: Pair, happened_on: dt.date, method: str) -> bool:
-    found = await ctx.session.scalar(
-        select(ContactLog.id)
-        .where(
-            ContactLog.pair_id == pair.id,
-            ContactLog.author_id == ctx.user.id,
-            ContactLog.happened_on == happened_on,
-            ContactLog.method == method,
-        )
-        .limit(1)
-    )
-    return found is not None
-
-
-def _day(day: dt.date) -> str:
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
 
 
 @command("history", help=N_("see the contacts logged in your mentorship"), roles=SIDES)

@@ -11,10 +11,10 @@ from bot.core.forms import Field, Form, register_form
 from bot.core.markup import fmt
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
-from bot.handlers.pair_choice import choose_pair, other_of
 from bot.i18n import N_, _
 from bot.services import ending
 from bot.services.pairs import open_pairs_of, pair_for
+from bot.views.pair_choice import choose_pair, other_of
 from storage.models import Pair
 
 SIDES = ("student", "alumnus")

@@ -6,9 +6,9 @@ from bot.core.context import Context
 from bot.core.markup import fmt
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
-from bot.handlers.pair_choice import pair_options
 from bot.i18n import N_, _
 from bot.services import privacy
+from bot.views.pair_choice import pair_options
 
 
 @command("privacy", help=N_("what we show to whom, and how to delete your data"), roles=("any",))

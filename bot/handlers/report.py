@@ -10,10 +10,10 @@ from bot.core.forms import Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import fmt
 from bot.core.registry import action, command
 from bot.core.replies import Reply
-from bot.handlers.pair_choice import pair_options
 from bot.i18n import N_, _
 from bot.services import reports
 from bot.services.pairs import pair_for
+from bot.views.pair_choice import pair_options
 
 NOT_A_PAIR = "none"
 

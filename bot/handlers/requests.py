@@ -9,13 +9,15 @@ from bot.conversations import request as _request_forms  # noqa: F401 - register
 from bot.conversations.agreement import agreement_answers, agreement_summary, announce_outcome, confirm_buttons
 from bot.core import forms
 from bot.core.context import Context
+from bot.core.dates import day_text
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt, shorten
-from bot.core.registry import action, command
+from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
+from bot.programme import Programme
 from bot.services import pairs, requests
-from bot.services.requests import parse_id
+from bot.services.requests import RequestExpired, RequestReminder, RequestSent, parse_id
 from bot.views import mentee_card, mentor_card
 from storage.models import MenteeProfile, MentorProfile, Pair, User
 
@@ -108,7 +110,7 @@ async def _requests_for_mentor(ctx: Context) -> list[Reply]:
             "{n} request is waiting for your answer:", "{n} requests are waiting for your answer:", len(pending)
         ).format(n=len(pending))
     )
-    return [head, *[await requests.request_message(ctx.session, r, ctx.programme) for r in pending]]
+    return [head, *[request_card(await requests.request_outcome(ctx.session, r), ctx.programme) for r in pending]]
 
 
 # --- the mentor's answer ---------------------------------------------------------------------------
@@ -252,3 +254,83 @@ async def _parties(ctx: Context, pair: Pair) -> tuple[User, User]:
     mentee = await ctx.session.get(User, pair.mentee_id)
     assert mentor is not None and mentee is not None
     return mentor, mentee
+
+
+# --- how the requests' outcomes read -----------------------------------------------------------------
+
+
+def request_card(sent: RequestSent, programme: Programme) -> Reply:
+    """What the mentor reads: who is asking, their profile (no contact details), their words, the buttons."""
+    mentee, request = sent.mentee, sent.request
+    card = mentee_card(mentee, sent.profile, programme) if sent.profile else f"<b>{esc(mentee.name)}</b>"
+    text = (
+        fmt(_("{name} would like you as their mentor. Their message:"), name=mentee.first_name)
+        + f"\n\n<i>{esc(request.message)}</i>\n\n"
+        + card
+        + "\n\n"
+        + _("Accept to share contact details with each other. Decline if it's not a fit; they'll be shown others.")
+    )
+    return Reply(
+        text,
+        buttons=[
+            [
+                Button(_("Accept"), "req.acc", str(request.id), style="primary"),
+                Button(_("Decline"), "req.dec", str(request.id)),
+            ]
+        ],
+    )
+
+
+@renders(RequestSent)
+def _request_sent(sent: RequestSent, env: RenderEnv) -> Reply:
+    return request_card(sent, env.programme)
+
+
+@renders(RequestReminder)
+def _request_reminder(reminder: RequestReminder, env: RenderEnv) -> Reply:
+    mentor, request = reminder.mentor, reminder.request
+    text = fmt(
+        _(
+            "{first}, {mentee} asked you to be their mentor on {day} and is still waiting for your answer. "
+            "A kind 'no' is fine too: it frees them to approach someone else. The request closes by "
+            "itself in {days} days."
+        ),
+        first=mentor.first_name,
+        mentee=reminder.mentee.name,
+        day=day_text(request.created_at, env.settings),
+        days=reminder.days_left,
+    )
+    return Reply(
+        text,
+        buttons=[
+            [
+                Button(_("Accept"), "req.acc", str(request.id), style="primary"),
+                Button(_("Say no kindly"), "req.dec", str(request.id)),
+                Button(_("See the request"), "req.list"),
+            ]
+        ],
+    )
+
+
+@renders(RequestExpired)
+def _request_expired(expired: RequestExpired, env: RenderEnv) -> Reply:
+    if expired.side == "mentor":
+        return Reply(
+            fmt(
+                _("The request from {mentee} has closed after {days} days, so there's nothing to answer any more."),
+                mentee=expired.mentee.name,
+                days=env.programme.request_expiry_days,
+            )
+        )
+    text = fmt(
+        _(
+            "{first}, {mentor} couldn't answer your request in time, so it has closed. Mentors are busy people: "
+            "it says nothing about you. Why not approach another mentor?"
+        ),
+        first=expired.mentee.first_name,
+        mentor=expired.mentor.first_name,
+    )
+    # The ranked list is one tap away rather than computed by the sweep: ranking reads every available mentor,
+    # which would make the sweep's cost grow with the programme instead of with what is due.
+    text += "\n\n" + _("Tap below to see the mentors who fit you best and have a free place now.")
+    return Reply(text, buttons=[[Button(_("Show me mentors who fit"), "browse.open", style="primary")]])

@@ -28,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.core import notices
 from bot.core.context import queue_message
-from bot.core.dates import day_text
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
 from bot.core.notices import (
@@ -44,7 +43,6 @@ from bot.i18n import _
 from bot.programme import Programme
 from bot.services import pairs
 from bot.services.matching import Match, best_mentors_for, mentors_who_said_no
-from bot.views import mentee_card
 from storage.models import MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 
 MIN_MESSAGE = 15  # characters: a sentence, so the mentor has something to answer
@@ -205,32 +203,23 @@ async def send_request(
         raise Refusal(
             fmt(_("You've already sent {name} a request; they'll answer soon."), name=mentor.first_name)
         ) from None
-    queue_message(session, now, await request_message(session, request, programme), user_id=mentor.id)
+    queue_message(session, now, await request_outcome(session, request), user_id=mentor.id)
     return request
 
 
-async def request_message(session: AsyncSession, request: MentorshipRequest, programme: Programme) -> Reply:
-    """What the mentor reads: who is asking, their profile (no contact details), their words, the buttons."""
+@dataclass(frozen=True)
+class RequestSent:
+    """A request for the mentor to answer: who is asking (their profile, no contact details), their words."""
+
+    request: MentorshipRequest
+    mentee: User
+    profile: MenteeProfile | None
+
+
+async def request_outcome(session: AsyncSession, request: MentorshipRequest) -> RequestSent:
     mentee = await session.get(User, request.mentee_id)
-    profile = await session.get(MenteeProfile, request.mentee_id)
-    assert mentee is not None
-    card = mentee_card(mentee, profile, programme) if profile else f"<b>{esc(mentee.name)}</b>"
-    text = (
-        fmt(_("{name} would like you as their mentor. Their message:"), name=mentee.first_name)
-        + f"\n\n<i>{esc(request.message)}</i>\n\n"
-        + card
-        + "\n\n"
-        + _("Accept to share contact details with each other. Decline if it's not a fit; they'll be shown others.")
-    )
-    return Reply(
-        text,
-        buttons=[
-            [
-                Button(_("Accept"), "req.acc", str(request.id), style="primary"),
-                Button(_("Decline"), "req.dec", str(request.id)),
-            ]
-        ],
-    )
+    assert mentee is not None  # a request goes with its mentee
+    return RequestSent(request, mentee, await session.get(MenteeProfile, request.mentee_id))
 
 
 # --- withdrawing -----------------------------------------------------------------------------------
@@ -468,6 +457,26 @@ async def count_pending(session: AsyncSession, mentee_id: int) -> int:
 REQUEST_REMINDER, REQUEST_EXPIRED = "request_reminder", "request_expired"
 
 
+@dataclass(frozen=True)
+class RequestReminder:
+    """The mentor has not answered a request for `request_reminder_days`; it closes in `days_left`."""
+
+    request: MentorshipRequest
+    mentor: User
+    mentee: User
+    days_left: int
+
+
+@dataclass(frozen=True)
+class RequestExpired:
+    """A request closed unanswered after `request_expiry_days`; `side` says who is told ("mentee", "mentor")."""
+
+    request: MentorshipRequest
+    mentor: User
+    mentee: User
+    side: str
+
+
 @sweep("requests", order=10)
 async def sweep_requests(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
@@ -505,29 +514,7 @@ async def sweep_requests(
             continue
         left = request.created_at + dt.timedelta(days=programme.request_expiry_days) - now
         days_left = -(-left // dt.timedelta(days=1))  # rounded up: 6 days and 23 hours is "7 days"
-        notes.append(
-            Note(
-                mentor.id,
-                fmt(
-                    _(
-                        "{first}, {mentee} asked you to be their mentor on {day} and is still waiting for your answer. "
-                        "A kind 'no' is fine too: it frees them to approach someone else. The request closes by "
-                        "itself in {days} days."
-                    ),
-                    first=mentor.first_name,
-                    mentee=mentee.name,
-                    day=day_text(request.created_at, settings),
-                    days=max(days_left, 1),
-                ),
-                [
-                    [
-                        Button(_("Accept"), "req.acc", str(request.id), style="primary"),
-                        Button(_("Say no kindly"), "req.dec", str(request.id)),
-                        Button(_("See the request"), "req.list"),
-                    ]
-                ],
-            )
-        )
+        notes.append(Note(mentor.id, outcome=RequestReminder(request, mentor, mentee, max(days_left, 1))))
     for request in to_expire:
         notes += await _expire(session, now, request, users, programme)
     return batch(notes, more)
@@ -548,26 +535,7 @@ async def _expire(
     if await claim(session, f"req_expired:{request.id}", REQUEST_EXPIRED, now, request_id=request.id) is None:
         return []
     mentor, mentee = users[request.mentor_id], users[request.mentee_id]
-    text_ = fmt(
-        _(
-            "{first}, {mentor} couldn't answer your request in time, so it has closed. Mentors are busy people: "
-            "it says nothing about you. Why not approach another mentor?"
-        ),
-        first=mentee.first_name,
-        mentor=mentor.first_name,
-    )
-    # The ranked list is one tap away rather than computed here: ranking reads every available mentor,
-    # which would make the sweep's cost grow with the programme instead of with what is due.
-    text_ += "\n\n" + _("Tap below to see the mentors who fit you best and have a free place now.")
-    notes = [Note(mentee.id, text_, [[Button(_("Show me mentors who fit"), "browse.open", style="primary")]])]
-    notes.append(
-        Note(
-            mentor.id,
-            fmt(
-                _("The request from {mentee} has closed after {days} days, so there's nothing to answer any more."),
-                mentee=mentee.name,
-                days=programme.request_expiry_days,
-            ),
-        )
-    )
-    return notes
+    return [
+        Note(mentee.id, outcome=RequestExpired(request, mentor, mentee, "mentee")),
+        Note(mentor.id, outcome=RequestExpired(request, mentor, mentee, "mentor")),
+    ]
