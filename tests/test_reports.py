@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.services.reports import file_report
+from bot.services.cases import file_case
 from storage.models import Report
 from tests.lifecycle_support import START, add_person, zhanna_and_alex
 from tests.support import Harness
@@ -13,12 +13,12 @@ from tests.support import Harness
 async def test_file_report_posts_the_whole_picture_to_staff(core, harness: Harness) -> None:  # type: ignore[no-untyped-def]
     ids = await zhanna_and_alex(core)
     async with core.sessions() as session, session.begin():
-        report = await file_report(
-            session, kind="problem", reporter_id=ids.mentor, pair_id=ids.pair, text="No answer for weeks", now=START
+        report = await file_case(
+            session, START, kind="report", reporter_id=ids.mentor, pair_id=ids.pair, text="No answer for weeks"
         )
     await core.delivery.flush()
     staff = harness.staff_text()
-    assert f"Problem reported #{report.id} · open" in staff
+    assert f"Report #{report.id} · open" in staff
     assert "From: Zhanna Abenova (mentor), zhanna@example.com" in staff
     assert "About: Zhanna Abenova (mentor) and Alex Kim (student), matched on 12 Jan 2026" in staff
     assert "No answer for weeks" in staff

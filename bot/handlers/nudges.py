@@ -7,14 +7,13 @@ mentorship must still be open. A second press of the same answer changes nothing
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.conversations.profile import mentor_answers
 from bot.conversations.survey import start_survey
 from bot.core import forms
 from bot.core.context import Context
 from bot.core.dates import day_text
-from bot.core.daytime import next_daytime, zone_for
 from bot.core.errors import Refusal
 from bot.core.forms import today_in
 from bot.core.markup import esc, fmt
@@ -22,16 +21,15 @@ from bot.core.notices import claim
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
-from bot.services import contacts, ending
-from bot.services.checkins import CHECKIN, checkin_message
+from bot.services import cases, contacts, ending
+from bot.services.checkins import CHECKIN, STAFF_CHECKIN
 from bot.services.nudges import NUDGE
 from bot.services.reconfirmation import RECONFIRM
 from bot.services.surveys import SURVEY
-from storage.models import MentorProfile, Notice, Pair, Report, User
+from storage.models import MentorProfile, Notice, Pair, User
 
 SIDES = ("student", "alumnus")
 TALKED = {"call": "video", "chat": "chat"}  # the nudge's answer -> the contact method it logs
-STAFF_CHECKIN = "staffchk:"  # key prefix of a check-in staff sent by hand ("Contact the pair")
 
 
 # --- checks ------------------------------------------------------------------------------------------
@@ -64,13 +62,6 @@ async def _other(ctx: Context, pair: Pair) -> User:
     return other
 
 
-async def _staff_report(ctx: Context) -> Report:
-    report = await ctx.session.get(Report, _id(ctx.event.payload))
-    if report is None:
-        raise Refusal(_("That case no longer exists. Nothing was changed."))
-    return report
-
-
 def _answer(notice: Notice, answer: str, ctx: Context) -> None:
     notice.answer, notice.answered_at = answer, ctx.now
 
@@ -84,19 +75,6 @@ async def _names(ctx: Context, pair: Pair) -> str:
     mentee = await ctx.session.get(User, pair.mentee_id)
     assert mentor is not None and mentee is not None
     return _pair_names(mentor, mentee)
-
-
-def _take_button(report: Report) -> list[Button]:
-    return [Button(_("I'll take it"), "esc.take", str(report.id), style="primary")]
-
-
-async def _report(ctx: Context, kind: str, pair: Pair | None, text: str) -> Report:
-    report = Report(
-        kind=kind, reporter_id=ctx.user.id, pair_id=pair.id if pair else None, text=text, created_at=ctx.now
-    )
-    ctx.session.add(report)
-    await ctx.session.flush()
-    return report
 
 
 # --- the "no contact" nudge ----------------------------------------------------------------------------
@@ -215,8 +193,7 @@ async def problem(ctx: Context) -> Reply:
         _("<b>A problem reported</b> by {name}, from the monthly reminder: "), name=ctx.user.name
     ) + await _names(ctx, pair)
     text += "\n" + fmt(_("Last contact: {day}."), day=day_text(pair.last_contact_at, ctx.settings))
-    report = await _report(ctx, "problem", pair, text)
-    ctx.notify_staff(Reply(text, buttons=[_take_button(report)]))
+    await cases.file_case(ctx.session, ctx.now, kind="problem", pair_id=pair.id, reporter_id=ctx.user.id, text=text)
     return Reply(
         fmt(
             _(
@@ -257,8 +234,8 @@ async def _check_contradiction(ctx: Context, notice: Notice, pair: Pair) -> None
         b=said_not.name if said_not else "?",
     )
     text += "\n" + await _names(ctx, pair)
-    report = await _report(ctx, "contradiction", pair, text)
-    ctx.notify_staff(Reply(text, buttons=[_take_button(report)]))
+    # Nobody reported it: the bot noticed, so no one is told when staff take it.
+    await cases.file_case(ctx.session, ctx.now, kind="contradiction", pair_id=pair.id, text=text)
 
 
 # --- the mid-cycle check-in ------------------------------------------------------------------------------
@@ -298,8 +275,7 @@ async def _checkin(ctx: Context, answer: str) -> Reply:
             ctx.notify_staff(Reply(text))  # staff asked and wait for every answer, good news included
         return Reply(fmt(_("Lovely to hear, {first}! Keep it up."), first=ctx.user.first_name), edit=True)
     text += "\n" + fmt(_("Last contact: {day}."), day=day_text(pair.last_contact_at, ctx.settings))
-    report = await _report(ctx, "checkin", pair, text)
-    ctx.notify_staff(Reply(text, buttons=[_take_button(report)]))
+    await cases.file_case(ctx.session, ctx.now, kind="checkin", pair_id=pair.id, reporter_id=ctx.user.id, text=text)
     return Reply(
         fmt(
             _("Thank you for being honest, {first}. Someone from {office} will get in touch with you privately, soon."),
@@ -310,123 +286,7 @@ async def _checkin(ctx: Context, answer: str) -> Reply:
     )
 
 
-# --- staff: escalations and other cases --------------------------------------------------------------
-
-
-@action("esc.take", roles=("staff",))
-async def take_case(ctx: Context) -> Reply:
-    report = await _staff_report(ctx)
-    result = await ctx.session.execute(
-        update(Report)
-        .where(Report.id == report.id, Report.status == "open")
-        .values(status="taken", taken_by=ctx.user.id)
-        .execution_options(synchronize_session="fetch")
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
-        taker = await ctx.session.get(User, report.taken_by) if report.taken_by else None
-        return Reply(fmt(_("{name} already has this one."), name=taker.name if taker else _("Someone")))
-    return Reply(
-        report.text + "\n\n" + fmt(_("Taken by {name}."), name=ctx.user.name), buttons=_case_buttons(report), edit=True
-    )
-
-
-def _case_buttons(report: Report) -> list[list[Button]]:
-    rid = str(report.id)
-    # Most cases end with a conversation, not a closed pair: staff mark them resolved themselves.
-    resolved = Button(_("Resolved"), "rep.resolve", rid)
-    if report.pair_id is None:
-        return [[resolved]]
-    return [
-        [Button(_("Contact the pair"), "esc.contact", rid), resolved],
-        [
-            Button(_("Close the pair"), "esc.close", rid, style="danger"),
-            Button(_("Re-match the mentee"), "esc.rematch", rid),
-        ],
-    ]
-
-
-@action("esc.contact", roles=("staff",))
-async def contact_pair(ctx: Context) -> Reply:
-    """Both sides get a personal 'how is it going?' with the one-tap check-in answers."""
-    report = await _staff_report(ctx)
-    pair = await _open_pair(ctx, report.pair_id)
-    sent = 0
-    for person_id, other_id in ((pair.mentor_id, pair.mentee_id), (pair.mentee_id, pair.mentor_id)):
-        person, other = await ctx.session.get(User, person_id), await ctx.session.get(User, other_id)
-        assert person is not None and other is not None
-        key = f"{STAFF_CHECKIN}{report.id}:{person.id}"
-        notice_id = await claim(ctx.session, key, CHECKIN, ctx.now, user_id=person.id, pair_id=pair.id)
-        if notice_id is None:
-            continue
-        _halfway, buttons = checkin_message(notice_id, person, other, ctx.programme)
-        # Not the half-way question: staff may ask at any month, and they introduce themselves once.
-        text = fmt(
-            _("Hi {first}, {staff} from {office} here. How are things going with {other}? One tap is enough:"),
-            first=person.first_name,
-            staff=ctx.user.first_name,
-            office=ctx.programme.office,
-            other=other.first_name,
-        )
-        when = next_daytime(ctx.now, zone_for(person, ctx.settings), ctx.programme)
-        ctx.notify(person.id, Reply(text, buttons=buttons), not_before=when)
-        sent += 1
-    if not sent:
-        return Reply(_("Both were asked already; their answers come here."))
-    return Reply(_("Both sides were asked how it's going (in their daytime). Their answers come here."))
-
-
-@action("esc.close", roles=("staff",))
-async def close_pair(ctx: Context) -> Reply:
-    return await _confirm_closing(ctx, _("Close this mentorship: "), _("Yes, close it"), "esc.closeok")
-
-
-@action("esc.rematch", roles=("staff",))
-async def rematch(ctx: Context) -> Reply:
-    return await _confirm_closing(
-        ctx, _("Close this mentorship and show the student other mentors: "), _("Yes, re-match"), "esc.rematchok"
-    )
-
-
-async def _confirm_closing(ctx: Context, question: str, yes: str, yes_action: str) -> Reply:
-    """Ask staff to confirm a step that ends the pair, naming the consequence; the safe choice first."""
-    report = await _staff_report(ctx)
-    pair = await _open_pair(ctx, report.pair_id)
-    return Reply(
-        question + await _names(ctx, pair) + "?\n" + _("Both are told, and the mentor's place is freed."),
-        buttons=[
-            [
-                Button(_("Keep it"), "esc.keep", str(report.id)),
-                Button(yes, yes_action, str(report.id), style="danger"),
-            ]
-        ],
-    )
-
-
-@action("esc.keep", roles=("staff",))
-async def keep_pair(ctx: Context) -> Reply:
-    return Reply(_("Nothing was changed."), edit=True)
-
-
-@action("esc.closeok", roles=("staff",))
-async def close_confirmed(ctx: Context) -> Reply:
-    report = await _staff_report(ctx)
-    pair = await _end_for_staff(ctx, report)
-    return Reply(_("Closed: ") + await _names(ctx, pair) + ". " + _("Both were told."), edit=True)
-
-
-@action("esc.rematchok", roles=("staff",))
-async def rematch_confirmed(ctx: Context) -> Reply:
-    report = await _staff_report(ctx)
-    pair = await _end_for_staff(ctx, report, reason="rematch")  # the student's message carries other mentors
-    return Reply(_("Closed, and the student was shown other mentors: ") + await _names(ctx, pair) + ".", edit=True)
-
-
-async def _end_for_staff(ctx: Context, report: Report, reason: str = "staff") -> Pair:
-    pair = await _open_pair(ctx, report.pair_id)
-    await ending.end_pair(ctx.session, pair, by=None, reason=reason, note="", now=ctx.now, programme=ctx.programme)
-    report.status, report.resolved_at = "resolved", ctx.now
-    report.taken_by = report.taken_by or ctx.user.id
-    return pair
+# --- (staff cases: bot.handlers.cases) --------------------------------------------------------------
 
 
 # --- the end of the cycle ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from bot.services.pairs import sides
 from storage.models import Pair, User
 
 CHECKIN_DUE, CHECKIN = "checkin_due", "checkin"
+STAFF_CHECKIN = "staffchk:"  # key prefix of a check-in staff sent by hand ("Contact the pair")
 
 
 @sweep("checkins", order=30)

@@ -24,12 +24,13 @@ from bot.core.notices import (
     taken_at,
     users_by_id,
 )
+from bot.core.policy import YES, Decision, no
 from bot.core.registry import sweep
 from bot.core.replies import Button
 from bot.i18n import N_, _, ngettext
 from bot.programme import Programme
+from bot.services import cases
 from bot.services.pairs import sides
-from bot.services.reports import open_case
 from storage.models import Notice, Pair, User
 
 NUDGE_DUE, NUDGE, ESCALATION, ESCALATION_TOLD = "nudge_due", "nudge", "escalation", "escalation_told"
@@ -74,7 +75,18 @@ async def _overdue_pairs(session: AsyncSession, now: dt.datetime) -> list[Pair]:
 
 
 def _since(pair: Pair) -> dt.datetime:
+    """Where the contact clock starts: the last contact logged, else the start of the mentorship."""
     return pair.last_contact_at or pair.started_at or pair.created_at
+
+
+def is_overdue(pair: Pair, now: dt.datetime) -> Decision:
+    """The programme's contact rule: an active pair with nothing logged for its agreed interval is overdue
+    (the sweep's query reads the same rule per interval, for speed; the dashboard counts with this)."""
+    if pair.status != "active":
+        return no(_("Only a running mentorship can be overdue for contact."))
+    if _since(pair) <= now - dt.timedelta(days=pair.contact_interval_days):
+        return YES
+    return no(_("In touch within the agreed interval."))
 
 
 def nudge_key(pair_id: int, since: dt.datetime, step: int, user_id: int | None = None) -> str:
@@ -223,7 +235,7 @@ async def _escalate(
         ),
     ]
     lines.append(await _nudge_answers(session, pair, since, users))
-    await open_case(session, now, "escalation", pair.id, "\n".join(lines))
+    await cases.file_case(session, now, kind="escalation", pair_id=pair.id, text="\n".join(lines))
     notes = []
     for person, other, _role in sides(pair, users):
         key = f"esc_told:{pair.id}:{since:%Y%m%d%H%M}:{person.id}"

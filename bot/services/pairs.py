@@ -27,12 +27,13 @@ from bot.core.notices import (
     taken_keys,
     users_by_id,
 )
+from bot.core.policy import YES, Decision, no
 from bot.core.registry import sweep
 from bot.core.replies import Button
 from bot.i18n import _
 from bot.programme import Programme
+from bot.services import cases
 from bot.services.capacity import claim_slot
-from bot.services.reports import open_case
 from storage.models import FormProgress, Goal, Pair, User
 
 # Forms whose answers belong to one mentorship (their context or answers name it as 'pair', or, for a
@@ -48,6 +49,27 @@ def frequencies_for(programme: Programme) -> dict[str, int]:
     (the university asks for contact at least once a month, so 'every 6 weeks' is not offered there)."""
     allowed = {key: days for key, days in FREQUENCIES.items() if days <= programme.contact_interval_days}
     return allowed or {"monthly": programme.contact_interval_days}
+
+
+async def may_see_contact(session: AsyncSession, viewer: User, subject: User) -> Decision:
+    """Contact details are shown to the person themselves, to staff, and to the other side of a match both
+    agreed to (a mentorship being agreed or running); to nobody else."""
+    if viewer.id == subject.id or viewer.is_staff:
+        return YES
+    matched = await session.scalar(
+        select(Pair.id)
+        .where(
+            Pair.status != "ended",
+            or_(
+                (Pair.mentor_id == viewer.id) & (Pair.mentee_id == subject.id),
+                (Pair.mentor_id == subject.id) & (Pair.mentee_id == viewer.id),
+            ),
+        )
+        .limit(1)
+    )
+    if matched is not None:
+        return YES
+    return no(_("Contact details are shared once you are matched with each other."))
 
 
 async def create_pair(
@@ -336,4 +358,4 @@ async def _agreement_stalled(
         day=day_text(pair.created_at, settings),
         waiting=", ".join(waiting),
     )
-    await open_case(session, now, "agreement", pair.id, text_)
+    await cases.file_case(session, now, kind="agreement", pair_id=pair.id, text=text_)

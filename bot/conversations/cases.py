@@ -1,19 +1,17 @@
-"""/report: anyone tells the career team about a problem; staff take and resolve it from their chat."""
+"""The /report form: what it is about (one of the person's mentorships, or something else) and what is
+happening, in their words. Only the career team reads it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.core import forms
 from bot.core.context import Context
 from bot.core.forms import Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import fmt
-from bot.core.registry import action, command
 from bot.core.replies import Reply
 from bot.i18n import N_, _
-from bot.services import reports
+from bot.services import cases
 from bot.services.pairs import pair_for
-from bot.views.pair_choice import pair_options
 
 NOT_A_PAIR = "none"
 
@@ -25,24 +23,8 @@ def _about(env: FormEnv) -> list[Choice]:
     return [*choices, Choice(NOT_A_PAIR, _("Something else"))]
 
 
-@command("report", help=N_("tell the career team about a problem, in confidence"), roles=("any",))
-async def report_command(ctx: Context) -> Reply:
-    options = await pair_options(ctx) if ctx.user.role else []
-    context: dict[str, Any] = {"pairs": [[pair.id, other.name] for pair, other in options]}
-    answers: dict[str, Any] = {}
-    if not options:
-        answers["_has_about"] = True
-    if ctx.event.args.strip():
-        context["text"], answers["_has_text"] = ctx.event.args.strip(), True
-        if not options:
-            return await _file(ctx, None, ctx.event.args)
-    return await forms.start_form(ctx, "report", context=context, answers=answers)
-
-
-async def _file(ctx: Context, pair_id: int | None, text: str) -> Reply:
-    await reports.file_report(
-        ctx.session, kind="report", reporter_id=ctx.user.id, pair_id=pair_id, text=text, now=ctx.now
-    )
+async def file_report(ctx: Context, pair_id: int | None, text: str) -> Reply:
+    await cases.file_case(ctx.session, ctx.now, kind="report", reporter_id=ctx.user.id, pair_id=pair_id, text=text)
     return Reply(
         fmt(
             _(
@@ -61,7 +43,7 @@ async def _done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) 
     if about != NOT_A_PAIR:
         pair_id = (await pair_for(ctx.session, ctx.user, about)).id  # re-checked: a payload proves nothing
     text = str(answers.get("text") or context.get("text") or "")
-    return await _file(ctx, pair_id, text)
+    return await file_report(ctx, pair_id, text)
 
 
 register_form(
@@ -77,7 +59,7 @@ register_form(
                 N_("What's happening? A few sentences are enough."),
                 help=N_("For example: My mentor hasn't replied for a month."),
                 multiline=True,
-                max_length=reports.MAX_TEXT,
+                max_length=cases.MAX_TEXT,
                 when=lambda a: not a.get("_has_text"),
             ),
         ],
@@ -85,22 +67,3 @@ register_form(
         submit_label=N_("Send"),
     )
 )
-
-
-# --- staff -----------------------------------------------------------------------------------------------
-
-
-@action("rep.take", roles=("staff",))
-async def take(ctx: Context) -> Reply:
-    report = await reports.take(ctx.session, ctx.event.payload, ctx.user, ctx.now)
-    card = await reports.staff_card(ctx.session, report, handled_by=ctx.user)
-    card.edit = True
-    return card
-
-
-@action("rep.resolve", roles=("staff",))
-async def resolve(ctx: Context) -> Reply:
-    report = await reports.resolve(ctx.session, ctx.event.payload, ctx.user, ctx.now)
-    card = await reports.staff_card(ctx.session, report, handled_by=ctx.user)
-    card.edit = True
-    return card

@@ -1,0 +1,145 @@
+"""Staff cases: anything the career team should look at, filed once, taken by one of them, resolved.
+
+A case is a `Report` row. People file one with /report; the bot files one when a pair goes quiet after its
+reminders, an agreement stalls, a one-tap answer says there is a problem, or two answers disagree. Every
+case reaches the staff chat as one message with the whole picture and the buttons to act (rendered by
+bot.handlers.cases); taking and resolving work the same for every kind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.context import queue_message
+from bot.core.errors import Refusal
+from bot.core.markup import fmt
+from bot.i18n import N_, _
+from storage.models import Pair, Report, User
+
+MAX_TEXT = 3000
+KINDS: dict[str, str] = {
+    "report": N_("Report"),
+    "problem": N_("Problem reported"),
+    "escalation": N_("No contact"),
+    "checkin": N_("Check-in answer"),
+    "contradiction": N_("Answers disagree"),
+    "agreement": N_("Agreement not confirmed"),
+}
+STATUS: dict[str, str] = {"open": N_("open"), "taken": N_("being handled"), "resolved": N_("resolved")}
+# Cases the bot files about a pair that has stopped moving: staff may close or re-match it from the start.
+ABOUT_A_STALLED_PAIR = frozenset({"escalation", "agreement"})
+
+
+@dataclass(frozen=True)
+class CaseCard:
+    """A case as staff read it in their chat: `reporter` and `pair` (with its two sides) when it has them,
+    `handled_by` once someone took or resolved it."""
+
+    report: Report
+    reporter: User | None = None
+    pair: Pair | None = None
+    mentor: User | None = None
+    mentee: User | None = None
+    handled_by: User | None = None
+
+
+@dataclass(frozen=True)
+class CaseTaken:
+    """Told to the person who filed a case: someone from the career team is looking into it."""
+
+    staff: User
+
+
+@dataclass(frozen=True)
+class AlreadyTaken:
+    """A second member of staff pressed Take: `by` has it already."""
+
+    report: Report
+    by: User | None
+
+
+async def file_case(
+    session: AsyncSession,
+    now: dt.datetime,
+    *,
+    kind: str,
+    text: str,
+    pair_id: int | None = None,
+    reporter_id: int | None = None,
+) -> Report:
+    """Record a case and post it to the staff chat (after commit, through the outbox)."""
+    text = text.strip()
+    if kind == "report" and not text:
+        raise Refusal(_("Please write a few words about what's wrong, e.g. 'My mentor hasn't replied for a month.'"))
+    if len(text) > MAX_TEXT:
+        raise Refusal(fmt(_("That's a bit long: please keep it under {n} characters."), n=MAX_TEXT))
+    report = Report(kind=kind, reporter_id=reporter_id, pair_id=pair_id, text=text, status="open", created_at=now)
+    session.add(report)
+    await session.flush()
+    queue_message(session, now, await card(session, report), to_staff=True)
+    return report
+
+
+async def card(session: AsyncSession, report: Report, *, handled_by: User | None = None) -> CaseCard:
+    reporter = await session.get(User, report.reporter_id) if report.reporter_id else None
+    pair = await session.get(Pair, report.pair_id) if report.pair_id else None
+    mentor = await session.get(User, pair.mentor_id) if pair else None
+    mentee = await session.get(User, pair.mentee_id) if pair else None
+    return CaseCard(report, reporter, pair, mentor, mentee, handled_by)
+
+
+async def case_for_staff(session: AsyncSession, staff: User, case_id: str) -> Report:
+    """The case a staff button names; staff only (the handler's role check, again from the database)."""
+    if not staff.is_staff:
+        raise Refusal(_("That command is for the career team only."))
+    report = await session.get(Report, int(case_id)) if case_id.isdigit() and len(case_id) < 19 else None
+    if report is None:
+        raise Refusal(_("I couldn't find that report. Nothing was changed."))
+    return report
+
+
+async def take(session: AsyncSession, case_id: str, staff: User, now: dt.datetime) -> CaseCard | AlreadyTaken:
+    """The one 'Take': the first member of staff to press it has the case (a conditional update, so two at
+    once can't both), and the person who filed it hears that someone is looking into it."""
+    report = await case_for_staff(session, staff, case_id)
+    if report.status == "resolved":
+        raise Refusal(_("That report is already resolved. Nothing was changed."))
+    if report.status == "taken" and report.taken_by == staff.id:
+        return await card(session, report, handled_by=staff)
+    result = await session.execute(
+        update(Report)
+        .where(Report.id == report.id, Report.status == "open")
+        .values(status="taken", taken_by=staff.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        taker = await session.get(User, report.taken_by) if report.taken_by else None
+        return AlreadyTaken(report, taker)
+    if report.reporter_id is not None and report.reporter_id != staff.id:
+        queue_message(session, now, CaseTaken(staff), user_id=report.reporter_id)
+    return await card(session, report, handled_by=staff)
+
+
+async def resolve(session: AsyncSession, case_id: str, staff: User, now: dt.datetime) -> CaseCard:
+    report = await case_for_staff(session, staff, case_id)
+    if report.status == "resolved":
+        raise Refusal(_("That report is already resolved. Nothing was changed."))
+    report.status = "resolved"
+    report.resolved_at = now
+    if report.taken_by is None:
+        report.taken_by = staff.id
+    return await card(session, report, handled_by=staff)
+
+
+async def resolve_with(session: AsyncSession, report: Report, staff: User, now: dt.datetime) -> None:
+    """Resolved by what staff just did about it (closing or re-matching the pair)."""
+    report.status, report.resolved_at = "resolved", now
+    report.taken_by = report.taken_by or staff.id
+
+
+async def open_cases(session: AsyncSession) -> list[Report]:
+    return list(await session.scalars(select(Report).where(Report.status != "resolved").order_by(Report.id)))
