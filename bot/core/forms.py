@@ -86,9 +86,16 @@ class Form:
     intro: str = ""  # catalogue msgid shown above the first question
     cancelled: str = ""  # catalogue msgid shown on Cancel (default: nothing was changed)
     submit_label: str = "Save"
+    # About one mentorship (its id in the progress' context or answers as "pair", or a goal's as "goal"): the
+    # form is closed when that mentorship ends, so the person's next words aren't taken as its answers.
+    about_pair: bool = False
 
 
 FORMS: dict[str, Form] = {}
+
+
+def forms_about_a_pair() -> tuple[str, ...]:
+    return tuple(name for name, form in FORMS.items() if form.about_pair)
 
 
 def register_form(form: Form) -> Form:

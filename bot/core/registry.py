@@ -88,6 +88,7 @@ class Registry:
     renderers: dict[type, Renderer] = field(default_factory=dict)
     sweeps: dict[str, SweepSpec] = field(default_factory=dict)
     exporters: dict[str, Exporter] = field(default_factory=dict)
+    exported_models: dict[type, str] = field(default_factory=dict)  # model -> the export section with its rows
     # Set-up that depends on the programme definition (forms built from its questions), run by the core.
     programme_hooks: list[Callable[[Programme], None]] = field(default_factory=list)
     discovered: set[str] = field(default_factory=set)
@@ -166,11 +167,16 @@ class Registry:
     def sweeps_in_order(self) -> list[SweepSpec]:
         return sorted(self.sweeps.values(), key=lambda spec: (spec.order, spec.name))
 
-    def export(self, section: str) -> Callable[[E], E]:
+    def export(self, section: str, *, covers: tuple[type, ...] = ()) -> Callable[[E], E]:
+        """Declare a section of a person's copy of their data; `covers` names the models (tables) whose rows
+        about the person it includes, so a test can tell when a table of personal data is left out."""
+
         def register(exporter: E) -> E:
             if section in self.exporters:
                 raise ValueError(f"export section {section} registered twice")
             self.exporters[section] = exporter
+            for model in covers:
+                self.exported_models[model] = section
             return exporter
 
         return register
