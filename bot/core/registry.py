@@ -89,6 +89,8 @@ class Registry:
     sweeps: dict[str, SweepSpec] = field(default_factory=dict)
     exporters: dict[str, Exporter] = field(default_factory=dict)
     exported_models: dict[type, str] = field(default_factory=dict)  # model -> the export section with its rows
+    # Parts of each mentorship in the export (its contacts, its goals): (session, pair, person) -> data.
+    pair_exporters: dict[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
     # Set-up that depends on the programme definition (forms built from its questions), run by the core.
     programme_hooks: list[Callable[[Programme], None]] = field(default_factory=list)
     discovered: set[str] = field(default_factory=set)
@@ -190,6 +192,19 @@ class Registry:
         for hook in self.programme_hooks:
             hook(programme)
 
+    def pair_export(self, part: str, *, covers: tuple[type, ...] = ()) -> Callable[[E], E]:
+        """Declare a part of every mentorship in a person's data copy (`part` is its key in the mentorship)."""
+
+        def register(exporter: E) -> E:
+            if part in self.pair_exporters:
+                raise ValueError(f"mentorship export part {part} registered twice")
+            self.pair_exporters[part] = exporter
+            for model in covers:
+                self.exported_models[model] = f"mentorships.{part}"
+            return exporter
+
+        return register
+
     # --- discovery -------------------------------------------------------------------------------------
 
     def discover(self, packages: Iterable[str]) -> None:
@@ -209,5 +224,6 @@ action = registry.action
 renders = registry.renders
 sweep = registry.sweep
 export = registry.export
+pair_export = registry.pair_export
 home = registry.home
 on_programme = registry.on_programme

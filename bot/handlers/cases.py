@@ -145,6 +145,14 @@ def _case_card(case: CaseCard, env: RenderEnv) -> Reply:
     return Reply(text, buttons=case_buttons(case))
 
 
+@renders(AlreadyTaken)
+def _already_taken(taken: AlreadyTaken, env: RenderEnv) -> Reply:
+    name = taken.by.name if taken.by else _("Someone")
+    if taken.report.kind == "report":
+        return Reply(fmt(_("{name} is already handling that report."), name=name))
+    return Reply(fmt(_("{name} already has this one."), name=name))
+
+
 @renders(CaseTaken)
 def _case_taken(taken: CaseTaken, env: RenderEnv) -> Reply:
     return Reply(fmt(_("{name} from the career team is looking into what you told us."), name=taken.staff.first_name))
@@ -156,13 +164,8 @@ def _case_taken(taken: CaseTaken, env: RenderEnv) -> Reply:
 @action("rep.take", roles=STAFF)
 async def take(ctx: Context) -> Reply:
     outcome = await cases.take(ctx.session, ctx.event.payload, ctx.user, ctx.now)
-    if isinstance(outcome, AlreadyTaken):
-        name = outcome.by.name if outcome.by else _("Someone")
-        if outcome.report.kind == "report":
-            raise Refusal(fmt(_("{name} is already handling that report."), name=name))
-        return Reply(fmt(_("{name} already has this one."), name=name))
     reply = ctx.render(outcome)
-    reply.edit = True
+    reply.edit = not isinstance(outcome, AlreadyTaken)  # the card stays as the first taker left it
     return reply
 
 

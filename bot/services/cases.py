@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.context import queue_message
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
+from bot.core.outcomes import Outcome
 from bot.i18n import N_, _
 from storage.models import Pair, Report, User
 
@@ -35,7 +36,7 @@ ABOUT_A_STALLED_PAIR = frozenset({"escalation", "agreement"})
 
 
 @dataclass(frozen=True)
-class CaseCard:
+class CaseCard(Outcome):
     """A case as staff read it in their chat: `reporter` and `pair` (with its two sides) when it has them,
     `handled_by` once someone took or resolved it."""
 
@@ -48,14 +49,14 @@ class CaseCard:
 
 
 @dataclass(frozen=True)
-class CaseTaken:
+class CaseTaken(Outcome):
     """Told to the person who filed a case: someone from the career team is looking into it."""
 
     staff: User
 
 
 @dataclass(frozen=True)
-class AlreadyTaken:
+class AlreadyTaken(Outcome):
     """A second member of staff pressed Take: `by` has it already."""
 
     report: Report

@@ -37,6 +37,7 @@ from bot.core.notices import (
     taken_keys,
     users_by_id,
 )
+from bot.core.outcomes import Outcome
 from bot.core.registry import sweep
 from bot.core.replies import Button, Reply
 from bot.i18n import _
@@ -208,7 +209,7 @@ async def send_request(
 
 
 @dataclass(frozen=True)
-class RequestSent:
+class RequestSent(Outcome):
     """A request for the mentor to answer: who is asking (their profile, no contact details), their words."""
 
     request: MentorshipRequest
@@ -458,7 +459,7 @@ REQUEST_REMINDER, REQUEST_EXPIRED = "request_reminder", "request_expired"
 
 
 @dataclass(frozen=True)
-class RequestReminder:
+class RequestReminder(Outcome):
     """The mentor has not answered a request for `request_reminder_days`; it closes in `days_left`."""
 
     request: MentorshipRequest
@@ -468,7 +469,7 @@ class RequestReminder:
 
 
 @dataclass(frozen=True)
-class RequestExpired:
+class RequestExpired(Outcome):
     """A request closed unanswered after `request_expiry_days`; `side` says who is told ("mentee", "mentor")."""
 
     request: MentorshipRequest
