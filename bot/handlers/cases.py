@@ -118,8 +118,8 @@ def case_buttons(case: CaseCard) -> list[list[Button]]:
     resolved = Button(_("Resolved"), "rep.resolve", rid)
     pair_open = case.pair is not None and case.pair.status != "ended"
     if report.kind == "report":  # someone's own words: read, take, resolve
-        take = [Button(_("Take it"), "rep.take", rid, style="primary")] if report.status == "open" else []
-        return [[*take, resolved]]
+        first = [Button(_("Take it"), "rep.take", rid, style="primary")] if report.status == "open" else []
+        return [[*first, resolved]]
     pair_actions = [
         Button(_("Close the pair"), "esc.close", rid, style="danger"),
         Button(_("Re-match the mentee"), "esc.rematch", rid),
