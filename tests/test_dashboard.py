@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot.core.app import Core
 from bot.core.clock import ManualClock
-from bot.core.markup import to_plain
+from bot.platforms.console import to_plain
 from bot.services.dashboard import dashboard_cards, load_dashboard
 from storage.models import ContactLog, MenteeProfile, MentorProfile, MentorshipRequest, Pair, Report, User
 

@@ -5,17 +5,25 @@ sends to other people are printed with their addressee. It reads a script from s
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import sys
 from typing import TextIO
 
 from bot.core.app import Core
 from bot.core.events import Actor, Event
-from bot.core.markup import to_plain
 from bot.core.replies import Button, Reply
 from bot.i18n import _
 from storage.models import Identity
 
 PLATFORM = "console"
+_TAG = re.compile(r"</?(b|i|code)>")
+
+
+def to_plain(text: str) -> str:
+    """The markup subset as the terminal shows it: no markup, the escapes undone. Telegram's fallback
+    and Slack's plain-text fields read the same words."""
+    return html.unescape(_TAG.sub("", text))
 
 
 class ConsoleChat:

@@ -60,10 +60,11 @@ from bot.core.app import Core
 from bot.core.context import queue_message
 from bot.core.delivery import RetryLater, Unreachable
 from bot.core.events import Actor, Event
-from bot.core.markup import esc, shorten, to_plain, to_telegram_html
+from bot.core.markup import esc, shorten
 from bot.core.registry import CommandSpec
 from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import _
+from bot.platforms.console import to_plain
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,11 @@ def _chat_key(update: object) -> int:
 
 
 # --- text and keyboards ----------------------------------------------------------------------------
+
+
+def to_telegram_html(text: str) -> str:
+    """Telegram's HTML parse mode understands the markup subset and its three escapes as they are."""
+    return text
 
 
 def utf16_len(text: str) -> int:
