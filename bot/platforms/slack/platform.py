@@ -21,6 +21,7 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
 
 from bot.core.app import Core
 from bot.core.context import queue_message
@@ -31,7 +32,6 @@ from bot.i18n import _
 from bot.platforms.slack import blocks
 from bot.platforms.slack.client import Sleep, error_code, make_client, translate
 from bot.platforms.slack.commands import SLASH, command_in_dm, resolve
-from bot.services.dashboard import Dashboard, dashboard_cards, load_dashboard, user_for_identity
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
@@ -358,10 +358,12 @@ class SlackPlatform:
         outbox, which sends it once Slack is ready, so it is not lost."""
         now = self.core.clock.now()
         async with self.core.sessions() as session, session.begin():
-            user = await user_for_identity(session, PLATFORM, slack_user)
-            if user is not None:
+            user_id = await session.scalar(
+                select(Identity.user_id).where(Identity.platform == PLATFORM, Identity.external_id == slack_user)
+            )
+            if user_id is not None:
                 later = Reply(reply.text, buttons=reply.buttons)
-                queue_message(session, now, later, user_id=user.id, not_before=now + dt.timedelta(seconds=seconds))
+                queue_message(session, now, later, user_id=user_id, not_before=now + dt.timedelta(seconds=seconds))
 
     async def _show_form(self, user: str, form: FormView, trigger: str | None) -> None:
         if trigger:
@@ -412,16 +414,11 @@ class SlackPlatform:
         return self._dm[user]
 
     async def publish_home(self, user_id: str) -> None:
-        """The App Home tab: this person's dashboard, read from the database as it is now."""
-        async with self.core.sessions() as session:
-            user = await user_for_identity(session, PLATFORM, user_id)
-            board = (
-                await load_dashboard(session, user, self.core.clock.now())
-                if user is not None
-                else Dashboard(name="", role=None, is_staff=False, profile_status="none")
-            )
-        cards = [self._only_known_buttons(card) for card in dashboard_cards(board, self.core.programme)]
-        await self.client.views_publish(user_id=user_id, view=blocks.home_view(cards))
+        """The App Home tab: the cards the core answers a "home" event with, for this person as they are now
+        (someone opening it first is identified there like at any first contact)."""
+        cards = await self.core.handle(Event(actor=await self._actor(user_id), kind="home"))
+        known = [self._only_known_buttons(card) for card in cards]
+        await self.client.views_publish(user_id=user_id, view=blocks.home_view(known))
 
     def _only_known_buttons(self, card: Reply) -> Reply:
         """The Home tab offers only what the running bot can do."""
