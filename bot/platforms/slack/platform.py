@@ -23,12 +23,14 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.core.app import Core
 from bot.core.context import queue_message
 from bot.core.delivery import RetryLater
 from bot.core.events import Actor, Event
 from bot.core.replies import Button, FormView, Reply
 from bot.i18n import _
+from bot.platforms.base import ChatKind, register
 from bot.platforms.slack import blocks
 from bot.platforms.slack.client import Sleep, error_code, make_client, translate
 from bot.platforms.slack.commands import SLASH, command_in_dm, resolve
@@ -42,8 +44,15 @@ EVENTS_PATH = "/slack/events"
 EDIT_FAILURES = frozenset({"message_not_found", "cant_update_message", "edit_window_closed", "channel_not_found"})
 
 
+@register
 class SlackPlatform:
+    """The bot on Slack; also the outbox's Transport for Slack identities and the staff channel."""
+
     platform = PLATFORM
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return settings.slack_enabled
 
     def __init__(self, core: Core, *, sleep: Sleep = asyncio.sleep, client: AsyncWebClient | None = None) -> None:
         settings = core.settings
@@ -101,6 +110,12 @@ class SlackPlatform:
             await self._runner.cleanup()
             self._runner = None
 
+    def chat_kind(self, chat_id: str) -> ChatKind:
+        """Slack's direct-message channels start with D; the staff channel is SLACK_STAFF_CHANNEL."""
+        if chat_id and chat_id == self.settings.slack_staff_channel:
+            return "staff"
+        return "private" if chat_id.startswith("D") else "group"
+
     async def settle(self) -> None:
         """Wait for the work still running after acks (tests, and a clean shutdown)."""
         while self._tasks:
@@ -126,7 +141,7 @@ class SlackPlatform:
 
         @app.command(SLASH)
         async def on_slash(ack: Any, body: dict[str, Any]) -> None:
-            if str(body.get("channel_id", "")).startswith("D"):
+            if self.chat_kind(str(body.get("channel_id", ""))) == "private":
                 await ack()
             else:  # typed in a channel: a note only they see, the answer in their DM
                 await ack(_("I'll answer you in our direct messages."))
