@@ -17,7 +17,7 @@ class CommandFailed(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mentorbot", description="The alumni mentorship bot.")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="start every platform with a token set; with none, the terminal chat")
+    sub.add_parser("run", help="start every platform whose settings are set; with none, the terminal chat")
     sub.add_parser("console", help="the terminal chat (reads a script from standard input too)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations up to the newest")
@@ -107,8 +107,15 @@ async def _sweep(settings: Settings) -> None:
         await core.close()
 
 
+def _nothing_configured(settings: Settings) -> bool:
+    """No platform has its settings: `mentorbot run` is the terminal chat then."""
+    from bot.platforms import platforms
+
+    return not platforms.configured(settings)
+
+
 async def _run(settings: Settings) -> None:
-    if not (settings.telegram_enabled or settings.slack_enabled):
+    if _nothing_configured(settings):
         await _console(settings)
         return
     from bot.runner import run_platforms
@@ -127,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2
-    console = command == "console" or (command == "run" and not (settings.telegram_enabled or settings.slack_enabled))
+    console = command == "console" or (command == "run" and _nothing_configured(settings))
     logging.basicConfig(
         level=logging.WARNING if console else getattr(logging, settings.log_level.upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

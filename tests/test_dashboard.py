@@ -1,4 +1,5 @@
-"""The dashboard service: what a mentor, a student and the career team see at a glance."""
+"""The dashboard: what a mentor, a student and the career team see at a glance (the service's data, and the
+home view's cards)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import datetime as dt
 
 from bot.core.app import Core
 from bot.core.clock import ManualClock
-from bot.core.markup import to_plain
-from bot.services.dashboard import dashboard_cards, load_dashboard
+from bot.handlers.home import dashboard_cards
+from bot.platforms.console import to_plain
+from bot.services.dashboard import load_dashboard
 from storage.models import ContactLog, MenteeProfile, MentorProfile, MentorshipRequest, Pair, Report, User
 
 

@@ -1,4 +1,6 @@
-"""Text people type is shown as typed on every platform and never read as markup."""
+"""The neutral pieces replies are made of: text people type enters the markup subset only escaped, and
+button data fits every platform. How each platform renders the subset is tested beside it
+(tests/telegram/test_rendering.py, tests/slack/test_slack_rendering.py, tests/test_console_rendering.py)."""
 
 from __future__ import annotations
 
@@ -6,26 +8,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.markup import esc, fmt, to_plain, to_slack_mrkdwn, to_telegram_html
+from bot.core.markup import esc, fmt, shorten
 from bot.core.replies import Button
 
 
 @given(st.text())
-def test_escaped_text_round_trips_to_plain(text: str) -> None:
-    assert to_plain(esc(text)) == text
-
-
-@given(st.text())
-def test_escaped_text_has_no_markup_characters(text: str) -> None:
-    rendered = to_telegram_html(fmt("<b>Name:</b> {name}", name=text))
-    body = rendered.removeprefix("<b>Name:</b> ")
+def test_filled_in_text_carries_no_markup_of_its_own(text: str) -> None:
+    body = fmt("<b>Name:</b> {name}", name=text).removeprefix("<b>Name:</b> ")
+    assert body == esc(text)
     assert "<" not in body and ">" not in body
     assert "&" not in body.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "")
 
 
-def test_slack_gets_its_own_emphasis_and_keeps_escapes() -> None:
-    text = fmt("<b>{name}</b> wrote: <i>{message}</i>", name="Ann <admin>", message="a & b *c*")
-    assert to_slack_mrkdwn(text) == "*Ann &lt;admin&gt;* wrote: _a &amp; b *c*_"
+def test_shorten_cuts_with_an_ellipsis() -> None:
+    assert shorten("short", 10) == "short"
+    assert shorten("a rather long sentence", 10) == "a rather…"
 
 
 def test_button_data_must_fit_telegram() -> None:

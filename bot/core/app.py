@@ -107,6 +107,9 @@ class Core:
             return _as_list(await action.handler(ctx))
         if event.kind == "form_submit":
             return await forms.on_submit(ctx)
+        if event.kind == "home":
+            home = self.registry.home_handler
+            return _as_list(await home(ctx)) if home is not None else []
         progress = await forms.current_progress(ctx)
         if progress is not None:
             return await forms.on_text(ctx, progress)

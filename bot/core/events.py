@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-EventKind = Literal["command", "text", "action", "form_submit"]
+# "home": the person opened their overview (Slack's App Home tab). It carries no update_key: it changes
+# nothing a redelivery could repeat, and every opening must show the overview as it is then.
+EventKind = Literal["command", "text", "action", "form_submit", "home"]
 
 
 @dataclass(frozen=True)

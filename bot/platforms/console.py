@@ -5,23 +5,40 @@ sends to other people are printed with their addressee. It reads a script from s
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 import sys
 from typing import TextIO
 
+from bot.config import Settings
 from bot.core.app import Core
 from bot.core.events import Actor, Event
-from bot.core.markup import to_plain
 from bot.core.replies import Button, Reply
 from bot.i18n import _
+from bot.platforms.base import ChatKind, register
 from storage.models import Identity
 
 PLATFORM = "console"
+_TAG = re.compile(r"</?(b|i|code)>")
 
 
+def to_plain(text: str) -> str:
+    """The markup subset as the terminal shows it: no markup, the escapes undone. Telegram's fallback
+    and Slack's plain-text fields read the same words."""
+    return html.unescape(_TAG.sub("", text))
+
+
+@register
 class ConsoleChat:
     """One terminal, many people: whoever `/as` names is the one typing."""
 
     platform = PLATFORM
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        """Never started beside the others: `mentorbot run` falls back to the terminal when no other
+        platform is configured (with its demo data and its own clock), and `mentorbot console` asks for it."""
+        return False
 
     def __init__(self, core: Core, out: TextIO | None = None, *, echo: bool = False) -> None:
         self.core = core
@@ -41,6 +58,35 @@ class ConsoleChat:
 
     async def send_to_staff(self, reply: Reply) -> bool:
         return False  # no staff chat in a terminal: each staff member gets the message as a person
+
+    def chat_kind(self, chat_id: str) -> ChatKind:
+        return "private"  # each person typing here is alone with the bot
+
+    # --- running -----------------------------------------------------------------------------------
+
+    async def run(self, stream: TextIO | None = None) -> None:
+        """Read lines (from standard input unless `stream`) until end of input or /quit."""
+        stream = stream or sys.stdin
+        interactive = stream.isatty()
+        self._print(
+            _(
+                "mentorbot in your terminal. /as NAME switches who you are (try /as alex, a student, or "
+                "/as aigerim, a mentor, or /as sam, the career team). Buttons are numbered: type the number. "
+                "/quit ends."
+            )
+        )
+        loop = asyncio.get_running_loop()
+        while True:
+            if interactive:
+                print(f"{self.me}> ", end="", flush=True)
+            line = await loop.run_in_executor(None, stream.readline)
+            if not line:
+                break
+            if not await self.handle_line(line):
+                break
+
+    async def stop(self) -> None:
+        """Nothing to let go of: the terminal stays the terminal."""
 
     # --- the chat ----------------------------------------------------------------------------------
 
@@ -176,23 +222,6 @@ class ConsoleChat:
 
 
 async def run_console(core: Core, stream: TextIO | None = None) -> None:
-    """Read lines until end of input or /quit."""
+    """The terminal chat over `core`: a script from a pipe is echoed line by line, as if typed."""
     stream = stream or sys.stdin
-    interactive = stream.isatty()
-    chat = ConsoleChat(core, echo=not interactive)
-    chat._print(
-        _(
-            "mentorbot in your terminal. /as NAME switches who you are (try /as alex, a student, or "
-            "/as aigerim, a mentor, or /as sam, the career team). Buttons are numbered: type the number. "
-            "/quit ends."
-        )
-    )
-    loop = asyncio.get_running_loop()
-    while True:
-        if interactive:
-            print(f"{chat.me}> ", end="", flush=True)
-        line = await loop.run_in_executor(None, stream.readline)
-        if not line:
-            break
-        if not await chat.handle_line(line):
-            break
+    await ConsoleChat(core, echo=not stream.isatty()).run(stream)

@@ -55,15 +55,17 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.config import ConfigError
+from bot.config import ConfigError, Settings
 from bot.core.app import Core
 from bot.core.context import queue_message
 from bot.core.delivery import RetryLater, Unreachable
 from bot.core.events import Actor, Event
-from bot.core.markup import esc, shorten, to_plain, to_telegram_html
+from bot.core.markup import esc, shorten
 from bot.core.registry import CommandSpec
 from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import _
+from bot.platforms.base import ChatKind, register
+from bot.platforms.console import to_plain
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
@@ -174,6 +176,11 @@ def _chat_key(update: object) -> int:
 # --- text and keyboards ----------------------------------------------------------------------------
 
 
+def to_telegram_html(text: str) -> str:
+    """Telegram's HTML parse mode understands the markup subset and its three escapes as they are."""
+    return text
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -273,10 +280,15 @@ def _bad_markup(exc: BadRequest) -> bool:
 # --- the platform ----------------------------------------------------------------------------------
 
 
+@register
 class TelegramPlatform:
     """The bot on Telegram; also the outbox's Transport for Telegram identities and the staff chat."""
 
     platform = PLATFORM
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return settings.telegram_enabled
 
     def __init__(
         self,
@@ -371,8 +383,22 @@ class TelegramPlatform:
                 await asyncio.Event().wait()
             finally:
                 self.ready.clear()
-                await updater.stop()
-                await app.stop()
+                await self.stop()
+
+    async def stop(self) -> None:
+        """Stop receiving updates (`run` does it when cancelled; a second call finds nothing running)."""
+        updater = self.app.updater
+        if updater is not None and updater.running:
+            await updater.stop()
+        if self.app.running:
+            await self.app.stop()
+
+    def chat_kind(self, chat_id: str) -> ChatKind:
+        """Telegram gives groups negative ids, and a private chat the id of the person in it."""
+        number = _int_or_none(chat_id)
+        if number is not None and number == self.staff_chat_id:
+            return "staff"
+        return "group" if number is not None and number < 0 else "private"
 
     async def _connect(self, longest_wait: float = 60.0) -> None:
         """Reach Telegram (getMe). A wrong token stops the bot with one sentence; a network that is down
@@ -474,7 +500,7 @@ class TelegramPlatform:
         """Send the replies to the chat the update came from. If Telegram says "later" or the network
         fails, the rest goes through the outbox so nothing is lost."""
         for index, reply in enumerate(replies):
-            if chat_id < 0 and reply.expects_text:
+            if reply.expects_text and self.chat_kind(str(chat_id)) != "private":
                 reply = _with_group_hint(reply)
             try:
                 await self._send(chat_id, reply, pressed=pressed if reply.edit else None)
@@ -496,7 +522,7 @@ class TelegramPlatform:
         later = now + dt.timedelta(seconds=delay)
         async with core.sessions() as session, session.begin():
             user_id = None
-            if chat_id != self.staff_chat_id:
+            if self.chat_kind(str(chat_id)) != "staff":
                 user_id = await session.scalar(
                     select(Identity.user_id).where(Identity.platform == PLATFORM, Identity.chat_id == str(chat_id))
                 )

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from bot.core.markup import fmt
 from bot.core.replies import Button, FormFieldView, FormView, Reply
 from bot.platforms.slack import blocks
 from bot.platforms.slack.commands import command_in_dm, resolve, slack_commands
 
 KNOWN = {"start", "help", "mentors", "log", "profile", "report", "cancel"}
+
+
+def test_slack_gets_its_own_emphasis_and_keeps_escapes() -> None:
+    text = fmt("<b>{name}</b> wrote: <i>{message}</i>", name="Ann <admin>", message="a & b *c*")
+    assert blocks.to_slack_mrkdwn(text) == "*Ann &lt;admin&gt;* wrote: _a &amp; b *c*_"
 
 
 def test_subcommands_map_to_the_cores_commands_with_friendly_aliases() -> None:

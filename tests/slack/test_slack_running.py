@@ -7,7 +7,9 @@ import asyncio
 import contextlib
 import json
 import socket
+import time
 from collections.abc import AsyncIterator
+from urllib.parse import urlencode
 
 import aiohttp
 import pytest
@@ -17,8 +19,10 @@ from bot.config import load_settings
 from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.platforms.slack import SlackPlatform
-from tests.slack.driver import SECRET, Workspace, block_text
+from bot.runner import run_platforms
+from tests.slack.driver import SECRET, Workspace, block_text, sign
 from tests.slack.fake_api import FakeSlackApi
+from tests.telegram.fake_api import FakeTelegram
 
 
 def _free_port() -> int:
@@ -86,6 +90,54 @@ async def test_socket_mode_when_an_app_token_is_set(
     assert [c.token for c in fake_slack.calls if c.method == "apps.connections.open"] == ["xapp-test"]
     assert {c.token for c in fake_slack.calls if c.method == "chat.postMessage"} == {"xoxb-test"}
     assert "What you can do" in block_text(fake_slack.messages["DUAL"][-1]["blocks"])
+
+
+async def test_run_starts_slack_alone_when_only_slack_is_configured(
+    database_url: str, fake_slack: FakeSlackApi
+) -> None:
+    telegram = FakeTelegram()  # where Telegram would be reached, had it been started
+    await telegram.start()
+    port = _free_port()
+    config = load_settings(
+        database_url=database_url,
+        slack_bot_token="xoxb-test",
+        slack_signing_secret=SECRET,
+        slack_api_url=fake_slack.base_url,
+        slack_app_token=None,
+        slack_port=port,
+        telegram_bot_token=None,
+        telegram_api_base_url=telegram.base_url,
+        _env_file=None,
+    )
+    fake_slack.users["UAL"] = "Alex Kim"
+    body = urlencode({"command": "/mentor", "text": "help", "user_id": "UAL", "channel_id": "DUAL"})
+    task = asyncio.create_task(run_platforms(config))
+    try:
+        async with aiohttp.ClientSession() as http:
+            for _ in range(500):  # the runner brings the server up in the background
+                assert not task.done(), task
+                stamp = str(int(time.time()))
+                headers = {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Slack-Request-Timestamp": stamp,
+                    "X-Slack-Signature": sign(body, int(stamp)),
+                }
+                with contextlib.suppress(aiohttp.ClientConnectionError):
+                    async with http.post(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers) as sent:
+                        assert sent.status == 200
+                    break
+                await asyncio.sleep(0.01)
+        for _ in range(500):  # the answer follows the ack
+            if fake_slack.messages.get("DUAL"):
+                break
+            await asyncio.sleep(0.01)
+        assert "What you can do" in block_text(fake_slack.messages["DUAL"][-1]["blocks"])
+        assert telegram.calls == [] and telegram.polls == []  # Telegram, without its token, never started
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await telegram.stop()
 
 
 @pytest.mark.parametrize("missing", ["slack_bot_token", "slack_signing_secret"])

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.core.context import queue_message
-from bot.core.markup import esc
+from bot.core.markup import esc, fmt
 from bot.core.replies import Button, Reply
-from bot.platforms.telegram import split_html, utf16_len
+from bot.platforms.telegram import split_html, to_telegram_html, utf16_len
 from storage.models import Identity
 from tests.telegram.conftest import STAFF_CHAT, TelegramWorld
 from tests.telegram.fake_api import check_html, visible
@@ -156,3 +156,11 @@ def test_split_html_keeps_every_word_and_valid_markup(lines: list[tuple[str, str
         check_html(chunk)
     rejoined = "".join(visible(chunk) for chunk in chunks)
     assert rejoined.replace("\n", "").replace(" ", "") == visible(text).replace("\n", "").replace(" ", "")
+
+
+@given(st.text())
+def test_escaped_text_has_no_markup_characters(text: str) -> None:
+    rendered = to_telegram_html(fmt("<b>Name:</b> {name}", name=text))
+    body = rendered.removeprefix("<b>Name:</b> ")
+    assert "<" not in body and ">" not in body
+    assert "&" not in body.replace("&amp;", "").replace("&lt;", "").replace("&gt;", "")

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Collection
 from typing import Any
 
-from bot.core.markup import fmt, shorten, to_plain, to_slack_mrkdwn
+from bot.core.markup import fmt, shorten
 from bot.core.replies import Button, FormFieldView, FormView, Reply
 from bot.i18n import _
+from bot.platforms.console import to_plain
 from bot.platforms.slack.commands import slack_commands
 
 SECTION_LIMIT = 3000
@@ -25,6 +27,14 @@ VALUE = "v"  # the action_id of every modal input (its block_id is the field nam
 RADIO_LIMIT = 5  # up to this many choices show as radio buttons, more as a select menu
 CHECKBOX_LIMIT = 10
 OPTION_LIMIT = 100
+
+
+def to_slack_mrkdwn(text: str) -> str:
+    """The markup subset as Slack mrkdwn: *bold*, _italic_, `code`; Slack escapes &, < and > exactly as
+    HTML does, so the escapes stay as they are."""
+    text = re.sub(r"</?b>", "*", text)
+    text = re.sub(r"</?i>", "_", text)
+    return re.sub(r"</?code>", "`", text)
 
 
 def plain(text: str, limit: int = 2000) -> dict[str, Any]:

@@ -21,17 +21,19 @@ from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import select
 
+from bot.config import Settings
 from bot.core.app import Core
 from bot.core.context import queue_message
 from bot.core.delivery import RetryLater
 from bot.core.events import Actor, Event
 from bot.core.replies import Button, FormView, Reply
 from bot.i18n import _
+from bot.platforms.base import ChatKind, register
 from bot.platforms.slack import blocks
 from bot.platforms.slack.client import Sleep, error_code, make_client, translate
 from bot.platforms.slack.commands import SLASH, command_in_dm, resolve
-from bot.services.dashboard import Dashboard, dashboard_cards, load_dashboard, user_for_identity
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
@@ -42,8 +44,15 @@ EVENTS_PATH = "/slack/events"
 EDIT_FAILURES = frozenset({"message_not_found", "cant_update_message", "edit_window_closed", "channel_not_found"})
 
 
+@register
 class SlackPlatform:
+    """The bot on Slack; also the outbox's Transport for Slack identities and the staff channel."""
+
     platform = PLATFORM
+
+    @classmethod
+    def configured(cls, settings: Settings) -> bool:
+        return settings.slack_enabled
 
     def __init__(self, core: Core, *, sleep: Sleep = asyncio.sleep, client: AsyncWebClient | None = None) -> None:
         settings = core.settings
@@ -101,6 +110,12 @@ class SlackPlatform:
             await self._runner.cleanup()
             self._runner = None
 
+    def chat_kind(self, chat_id: str) -> ChatKind:
+        """Slack's direct-message channels start with D; the staff channel is SLACK_STAFF_CHANNEL."""
+        if chat_id and chat_id == self.settings.slack_staff_channel:
+            return "staff"
+        return "private" if chat_id.startswith("D") else "group"
+
     async def settle(self) -> None:
         """Wait for the work still running after acks (tests, and a clean shutdown)."""
         while self._tasks:
@@ -126,7 +141,7 @@ class SlackPlatform:
 
         @app.command(SLASH)
         async def on_slash(ack: Any, body: dict[str, Any]) -> None:
-            if str(body.get("channel_id", "")).startswith("D"):
+            if self.chat_kind(str(body.get("channel_id", ""))) == "private":
                 await ack()
             else:  # typed in a channel: a note only they see, the answer in their DM
                 await ack(_("I'll answer you in our direct messages."))
@@ -358,10 +373,12 @@ class SlackPlatform:
         outbox, which sends it once Slack is ready, so it is not lost."""
         now = self.core.clock.now()
         async with self.core.sessions() as session, session.begin():
-            user = await user_for_identity(session, PLATFORM, slack_user)
-            if user is not None:
+            user_id = await session.scalar(
+                select(Identity.user_id).where(Identity.platform == PLATFORM, Identity.external_id == slack_user)
+            )
+            if user_id is not None:
                 later = Reply(reply.text, buttons=reply.buttons)
-                queue_message(session, now, later, user_id=user.id, not_before=now + dt.timedelta(seconds=seconds))
+                queue_message(session, now, later, user_id=user_id, not_before=now + dt.timedelta(seconds=seconds))
 
     async def _show_form(self, user: str, form: FormView, trigger: str | None) -> None:
         if trigger:
@@ -412,16 +429,11 @@ class SlackPlatform:
         return self._dm[user]
 
     async def publish_home(self, user_id: str) -> None:
-        """The App Home tab: this person's dashboard, read from the database as it is now."""
-        async with self.core.sessions() as session:
-            user = await user_for_identity(session, PLATFORM, user_id)
-            board = (
-                await load_dashboard(session, user, self.core.clock.now())
-                if user is not None
-                else Dashboard(name="", role=None, is_staff=False, profile_status="none")
-            )
-        cards = [self._only_known_buttons(card) for card in dashboard_cards(board, self.core.programme)]
-        await self.client.views_publish(user_id=user_id, view=blocks.home_view(cards))
+        """The App Home tab: the cards the core answers a "home" event with, for this person as they are now
+        (someone opening it first is identified there like at any first contact)."""
+        cards = await self.core.handle(Event(actor=await self._actor(user_id), kind="home"))
+        known = [self._only_known_buttons(card) for card in cards]
+        await self.client.views_publish(user_id=user_id, view=blocks.home_view(known))
 
     def _only_known_buttons(self, card: Reply) -> Reply:
         """The Home tab offers only what the running bot can do."""
