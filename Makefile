@@ -16,10 +16,11 @@ $(STAMP): requirements-dev.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/mentorbot run
 
-# The whole suite: lint, then the tests on SQLite, then again on PostgreSQL (skipped, and said so, when no
+# The whole suite: lint (code, then the layers' import contracts), then the tests on SQLite, then again on PostgreSQL (skipped, and said so, when no
 # server can be started here).
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python scripts/run_tests.py
 
 test-sqlite: $(STAMP)
@@ -27,6 +28,7 @@ test-sqlite: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The platforms a STAFF_IDS entry may name; a new platform adds its name here with its other settings.
 PLATFORMS = ("telegram", "slack", "console")
 
 

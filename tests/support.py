@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from bot.core.app import Core
 from bot.core.events import Actor, Event
-from bot.core.markup import to_plain
 from bot.core.replies import Button, Reply
+from bot.platforms.console import to_plain
 from storage.models import Identity
 
 

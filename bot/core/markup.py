@@ -8,7 +8,6 @@ own module (Telegram's HTML, Slack's mrkdwn, the terminal's plain text); nothing
 from __future__ import annotations
 
 import html
-import re
 
 
 def esc(value: object) -> str:
@@ -24,13 +23,3 @@ def fmt(template: str, **values: object) -> str:
 def shorten(text: str, limit: int) -> str:
     """Cut plain text to `limit` characters with an ellipsis."""
     return text if len(text) <= limit else text[: max(0, limit - 1)].rstrip() + "…"
-
-
-# Transitional: tests/support.py still reads reply words through this name. The platforms render with
-# their own (bot.platforms.console.to_plain); drop this once the test helper imports that one.
-_TAG = re.compile(r"</?(b|i|code)>")
-
-
-def to_plain(text: str) -> str:
-    """The words of a reply without markup, the escapes undone (for tests that read words)."""
-    return html.unescape(_TAG.sub("", text))
