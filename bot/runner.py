@@ -33,13 +33,13 @@ async def run_platforms(settings: Settings) -> None:
         running = configured_platforms(core)
         tasks = [asyncio.create_task(platform.run(), name=platform.platform) for platform in running]
         tasks.append(asyncio.create_task(core.delivery.run_forever(), name="delivery"))
-        from scheduler.runner import start_scheduler
+        from scheduler.runner import start_scheduler, stop_scheduler
 
         scheduler = start_scheduler(core)  # the sweeps: nudges, reminders, surveys (scheduler/)
         try:
             await asyncio.gather(*tasks)
         finally:
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(scheduler)
     finally:
         for task in tasks:
             task.cancel()

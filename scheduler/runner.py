@@ -8,6 +8,7 @@ everything still due.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from typing import Any
@@ -23,7 +24,16 @@ log = logging.getLogger(__name__)
 JOB_ID = "sweep"
 
 
+# The sweeps running now: stopping waits for them, so the database is never closed under a sweep's feet
+# (a sweep cut off there would leave its connection waiting on a closed pool, and the process hanging).
+_RUNNING: set[asyncio.Task[Any]] = set()
+
+
 async def _sweep_job(core: Any) -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        _RUNNING.add(task)
+        task.add_done_callback(_RUNNING.discard)
     result: SweepResult = await sweep_core(core)
     if result.total or result.failed:
         log.info("sweep: %s notices queued %s; failed: %s", result.total, result.notes, result.failed or "none")
@@ -45,6 +55,13 @@ def start_scheduler(core: Any, *, interval_minutes: int | None = None) -> AsyncI
     )
     scheduler.start()
     return scheduler
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler, *, wait_seconds: float = 30.0) -> None:
+    """No new sweep starts; one under way finishes (its transaction commits or rolls back) first."""
+    scheduler.shutdown(wait=False)
+    if _RUNNING:
+        await asyncio.wait(set(_RUNNING), timeout=wait_seconds)
 
 
 async def load_clock_offset(sessions: async_sessionmaker[AsyncSession]) -> dt.timedelta:
