@@ -24,16 +24,21 @@ log = logging.getLogger(__name__)
 JOB_ID = "sweep"
 
 
-# The sweeps running now: stopping waits for them, so the database is never closed under a sweep's feet
-# (a sweep cut off there would leave its connection waiting on a closed pool, and the process hanging).
-_RUNNING: set[asyncio.Task[Any]] = set()
+class _Runs:
+    """The sweeps this scheduler has running. Stopping lets none start and waits for those under way, so the
+    database is never closed under a sweep's feet (one cut off there left the process hanging at exit)."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+        self.running: set[asyncio.Task[Any]] = set()
 
 
-async def _sweep_job(core: Any) -> None:
+async def _sweep_job(core: Any, runs: _Runs) -> None:
     task = asyncio.current_task()
-    if task is not None:
-        _RUNNING.add(task)
-        task.add_done_callback(_RUNNING.discard)
+    if runs.stopping or task is None:
+        return  # a run APScheduler handed over just as the bot was stopping
+    runs.running.add(task)
+    task.add_done_callback(runs.running.discard)
     result: SweepResult = await sweep_core(core)
     if result.total or result.failed:
         log.info("sweep: %s notices queued %s; failed: %s", result.total, result.notes, result.failed or "none")
@@ -43,10 +48,11 @@ def start_scheduler(core: Any, *, interval_minutes: int | None = None) -> AsyncI
     """Start sweeping now and then every `interval_minutes` (default SWEEP_INTERVAL_MINUTES)."""
     minutes = interval_minutes or core.settings.sweep_interval_minutes
     scheduler = AsyncIOScheduler(timezone=dt.UTC)
+    runs = _Runs()
     scheduler.add_job(
         _sweep_job,
         IntervalTrigger(minutes=minutes, timezone=dt.UTC),
-        args=[core],
+        args=[core, runs],
         id=JOB_ID,
         next_run_time=dt.datetime.now(dt.UTC),  # a first sweep at start catches up after downtime
         misfire_grace_time=minutes * 60,  # late by up to one interval: still run (the default is 1 s)
@@ -59,9 +65,15 @@ def start_scheduler(core: Any, *, interval_minutes: int | None = None) -> AsyncI
 
 async def stop_scheduler(scheduler: AsyncIOScheduler, *, wait_seconds: float = 30.0) -> None:
     """No new sweep starts; one under way finishes (its transaction commits or rolls back) first."""
+    job = scheduler.get_job(JOB_ID)
     scheduler.shutdown(wait=False)
-    if _RUNNING:
-        await asyncio.wait(set(_RUNNING), timeout=wait_seconds)
+    if job is None:
+        return
+    runs: _Runs = job.args[1]
+    runs.stopping = True
+    await asyncio.sleep(0)  # a run handed over a moment ago starts, sees `stopping` and returns
+    if runs.running:
+        await asyncio.wait(set(runs.running), timeout=wait_seconds)
 
 
 async def load_clock_offset(sessions: async_sessionmaker[AsyncSession]) -> dt.timedelta:
