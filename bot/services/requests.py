@@ -147,7 +147,7 @@ async def check_can_request(
         raise Refusal(
             fmt(_("{name} has no free place right now. /mentors shows who you can ask."), name=mentor.first_name)
         )
-    said_no = (await mentors_who_said_no(session, mentee.id, now or dt.datetime.now(dt.UTC))).get(mentor_id)
+    said_no = (await mentors_who_said_no(session, mentee.id, now or dt.datetime.now(dt.UTC), programme)).get(mentor_id)
     if said_no is not None:
         raise Refusal(
             fmt(
