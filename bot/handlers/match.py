@@ -13,6 +13,7 @@ from bot.core.replies import Button, Reply
 from bot.handlers.requests import match_message
 from bot.i18n import N_, _, ngettext
 from bot.services import pairs, requests
+from bot.services.capacity import free_places
 from bot.services.matching import best_mentors_for
 from bot.views import mentee_card
 from storage.models import MenteeProfile, MentorProfile, Pair, User
@@ -59,7 +60,7 @@ async def pick_student(ctx: Context) -> Reply:
         return Reply("\n".join(lines))
     lines.append(_("<b>Best fits with a free place:</b>"))
     for match in matches:
-        free = match.profile.capacity - match.profile.active_mentees
+        free = free_places(match.profile)
         lines.append(
             f"• <b>{esc(match.mentor.name)}</b> — {match.reason or ''} "
             + fmt(_("({free} free of {capacity})"), free=free, capacity=match.profile.capacity)

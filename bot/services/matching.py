@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.markup import fmt
 from bot.i18n import _, ngettext
 from bot.programme import Programme
+from bot.services.capacity import free_places, with_free_place
 from storage.models import ContactLog, GoalNote, MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 
 # Weights: what a student came for (areas, topics) counts most; shared background helps; no shared
@@ -99,7 +100,7 @@ async def available_mentors(
         .where(
             MentorProfile.status == "approved",
             MentorProfile.active.is_(True),
-            MentorProfile.active_mentees < MentorProfile.capacity,
+            with_free_place(),
             User.role == "alumnus",
         )
     )
@@ -140,7 +141,7 @@ async def best_mentors_for(
         score, reason = score_mentor(profile, wanted, programme)
         days = answer_days.get(user.id)
         responsiveness = describe_responsiveness(days, last_active.get(user.id), now)
-        free = profile.capacity - profile.active_mentees
+        free = free_places(profile)
         # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
         sort_key = (-score, days if days is not None else 99.0, -free, user.name.lower(), user.id)
         scored.append((sort_key, Match(user, profile, score, reason, responsiveness)))

@@ -3,7 +3,7 @@
 Rules (PROGRAMME.md, issue 3):
 - at most `programme.max_pending_requests` pending requests per mentee, and never two to one mentor
   (the database's partial unique index holds that even against a race);
-- only approved, active mentors with a free place can be asked;
+- only approved, active mentors with a free place can be asked (bot.services.capacity says who has one);
 - a student who already has a mentor (matched or agreeing) sends no new requests: the programme is one
   mentor at a time, and accepting a request withdraws the others for the same reason. To change mentor they
   end the current mentorship first; staff can still match a second mentor on purpose with /match;
@@ -43,6 +43,7 @@ from bot.core.replies import Button, Reply
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services import pairs
+from bot.services.capacity import has_free_place
 from bot.services.matching import Match, best_mentors_for, mentors_who_said_no
 from storage.models import MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 
@@ -143,10 +144,7 @@ async def check_can_request(
         raise Refusal(
             fmt(_("{name} has paused mentoring for now. /mentors shows who you can ask."), name=mentor.first_name)
         )
-    if profile.active_mentees >= profile.capacity:
-        raise Refusal(
-            fmt(_("{name} has no free place right now. /mentors shows who you can ask."), name=mentor.first_name)
-        )
+    has_free_place(profile, mentor).or_refuse()
     said_no = (await mentors_who_said_no(session, mentee.id, now or dt.datetime.now(dt.UTC), programme)).get(mentor_id)
     if said_no is not None:
         raise Refusal(
@@ -282,7 +280,7 @@ async def accept_request(
                 office=programme.office,
             )
         )
-    if profile.active_mentees >= profile.capacity:
+    if not has_free_place(profile, mentor):
         # Said to the mentor about themself (the capacity claim below stays the guard against races).
         raise Refusal(
             fmt(
@@ -341,7 +339,7 @@ async def settle_after_match(
             )
     declined: list[MentorshipRequest] = []
     profile = await session.get(MentorProfile, mentor.id, populate_existing=True)
-    if profile is not None and profile.active_mentees >= profile.capacity:
+    if profile is not None and not has_free_place(profile, mentor):
         for waiting in await pending_for_mentor(session, mentor.id):
             if await _set_status(session, waiting, "declined", now, "full"):
                 declined.append(waiting)
