@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from bot.core.app import Core
 from bot.core.errors import Refusal
-from bot.services import capacity
+from bot.services import capacity, requests
 from storage.models import MentorProfile, User
+from tests.support import Harness
+from tests.test_programme_numbers import core_for
 from tests.test_requests import accept, add_mentor, add_student, send
 
 # --- has this mentor a free place ------------------------------------------------------------------
@@ -48,3 +50,53 @@ async def test_a_full_mentor_accepting_hears_it_about_themself(core: Core) -> No
         (await session.get(MentorProfile, mentor)).capacity = 1  # they lowered their limit meanwhile
     with pytest.raises(Refusal, match=r"All your places are taken \(1 of 1\), so nothing was changed"):
         await accept(core, mentor, second)
+
+
+# --- may this student request this mentor ------------------------------------------------------------
+
+
+async def decide(core: Core, student: int, mentor: int) -> requests.RequestDecision:
+    async with core.sessions() as session:
+        mentee = await session.get(User, student)
+        assert mentee is not None
+        return await requests.may_request(session, mentee, mentor, core.programme, core.clock.now())
+
+
+async def test_the_request_policy_says_which_rule_said_no(core: Core) -> None:
+    mentors = [await add_mentor(core, f"m{i}") for i in range(4)]
+    paused = await add_mentor(core, "paused", active=False)
+    student = await add_student(core, "alex")
+    first = await decide(core, student, mentors[0])
+    assert first and first.rule == "" and first.mentor is not None and first.mentor.id == mentors[0]
+    assert (await decide(core, student, paused)).rule == "paused"
+    assert (await decide(core, student, 999999)).rule == "unavailable"
+    sent = await send(core, student, mentors[0])
+    again = await decide(core, student, mentors[0])
+    assert (again.allowed, again.rule, again.sent.id if again.sent else None) == (False, "already_sent", sent)
+    for mentor in mentors[1:3]:
+        await send(core, student, mentor)
+    limit = await decide(core, student, mentors[3])
+    assert (limit.rule, limit.pending) == ("limit", 3)
+    assert limit.reason.startswith("You have 3 requests waiting already, the most at a time.")
+    await accept(core, mentors[0], sent)
+    matched = await decide(core, student, mentors[3])
+    assert matched.rule == "has_mentor" and "You already have a mentor" in matched.reason
+
+
+async def test_the_browsing_card_asks_the_request_policy_for_the_limit(database_url: str, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """With a programme allowing one waiting request, the card says so after one, not after three."""
+    app = await core_for(database_url, clock, tmp_path, max_pending_requests=1)
+    try:
+        first, second = await add_mentor(app, "ann", full="Ann Mentor"), await add_mentor(app, "ben", full="Ben Mentor")
+        await send(app, await add_student(app, "alex"), first)
+        alex = Harness(app).person("alex")
+        ann = await alex.say("/mentors")
+        assert "Ann Mentor" in ann and "You've sent Ann a request; they'll answer soon." in ann
+        ben = await alex.press("Next")
+        assert "Ben Mentor" in ben
+        assert "You have 1 requests waiting, the most at a time. /requests lets you withdraw one." in ben
+        labels = [b.label for row in alex.last[0].buttons for b in row]
+        assert "Interested" not in labels and "My requests" in labels
+        assert "1 requests waiting already" in await alex.press_data("req.new", str(second))
+    finally:
+        await app.close()

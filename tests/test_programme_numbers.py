@@ -35,11 +35,16 @@ def programme_file(tmp_path: Path, **numbers: int) -> Path:
     return path
 
 
+async def core_for(database_url: str, clock: ManualClock, tmp_path: Path, **numbers: int) -> Core:
+    """A core running the university programme with some of its numbers changed."""
+    path = programme_file(tmp_path, **numbers)
+    settings = load_settings(database_url=database_url, programme=str(path), staff_ids="console:sam", _env_file=None)
+    return await create_core(settings, clock, migrate=False)
+
+
 @pytest.fixture
 async def other_core(database_url: str, clock: ManualClock, tmp_path: Path) -> AsyncIterator[Core]:
-    path = programme_file(tmp_path, default_mentor_capacity=3, reask_after_days=30)
-    settings = load_settings(database_url=database_url, programme=str(path), staff_ids="console:sam", _env_file=None)
-    app = await create_core(settings, clock, migrate=False)
+    app = await core_for(database_url, clock, tmp_path, default_mentor_capacity=3, reask_after_days=30)
     yield app
     await app.close()
 

@@ -11,8 +11,9 @@ Rules (PROGRAMME.md, issue 3):
   requests are withdrawn with a note to those mentors; a mentor who is now full answers their other
   pending requests ("full") and those students are shown other matches straight away.
 
-Every state change is a conditional UPDATE on status = 'pending', so a withdraw racing an accept, or two
-presses of Accept, change the request once. Messages to others go through the outbox in the same
+Whether a student may ask a mentor is one policy, `may_request`; every caller asks it. Every state change
+is a conditional UPDATE on status = 'pending', so a withdraw racing an accept, or two presses of Accept,
+change the request once. Messages to others go through the outbox in the same
 transaction, so a refused action tells nobody anything.
 """
 
@@ -38,6 +39,7 @@ from bot.core.notices import (
     users_by_id,
 )
 from bot.core.outcomes import Outcome
+from bot.core.policy import Decision
 from bot.core.registry import sweep
 from bot.core.replies import Button, Reply
 from bot.i18n import _
@@ -117,65 +119,91 @@ def _not_pending(request: MentorshipRequest) -> Refusal:
 # --- sending ---------------------------------------------------------------------------------------
 
 
-async def check_can_request(
+@dataclass(frozen=True)
+class RequestDecision(Decision):
+    """The answer of `may_request`. `rule` names the rule that said no, so a screen that says so before
+    anything is typed (the mentor's card while browsing) can word it for its place: "profile",
+    "has_mentor", "unavailable", "paused", "full", "said_no", "already_sent" or "limit". `mentor` is the
+    mentor asked about once found, `sent` the request already waiting for them, `pending` how many of the
+    student's requests wait."""
+
+    rule: str = ""
+    mentor: User | None = None
+    sent: MentorshipRequest | None = None
+    pending: int = 0
+
+
+async def may_request(
     session: AsyncSession, mentee: User, mentor_id: int, programme: Programme, now: dt.datetime | None = None
-) -> User:
-    """Everything that must hold before a student writes their message; returns the mentor."""
+) -> RequestDecision:
+    """May this student send this mentor a request now? The one place for every rule of asking: a student
+    profile, no mentor yet, an approved and active mentor with a free place who hasn't said no to them
+    lately, no request to them already, and fewer waiting than `programme.max_pending_requests`."""
     if mentee.role != "student" or await session.get(MenteeProfile, mentee.id) is None:
-        raise Refusal(_("Let's set up your student profile first: send /start."))
+        return RequestDecision(False, _("Let's set up your student profile first: send /start."), rule="profile")
     open_pairs = await pairs.open_pairs_of(session, mentee)
     if open_pairs:
         mentor_user = await session.get(User, open_pairs[0].mentor_id)
-        raise Refusal(
-            fmt(
-                _(
-                    "You already have a mentor, {name}, so you can't send new requests. If it isn't working "
-                    "out, you can end the mentorship kindly with /end, or /report to talk to {office}."
-                ),
-                name=mentor_user.name if mentor_user else "",
-                office=programme.office,
-            )
+        reason = fmt(
+            _(
+                "You already have a mentor, {name}, so you can't send new requests. If it isn't working "
+                "out, you can end the mentorship kindly with /end, or /report to talk to {office}."
+            ),
+            name=mentor_user.name if mentor_user else "",
+            office=programme.office,
         )
+        return RequestDecision(False, reason, rule="has_mentor")
     mentor = await session.get(User, mentor_id) if mentor_id > 0 else None
     profile = await session.get(MentorProfile, mentor_id, populate_existing=True) if mentor else None
     if mentor is None or profile is None or profile.status != "approved" or mentor.role != "alumnus":
-        raise Refusal(_("That mentor isn't available. /mentors shows who you can ask now."))
-    if not profile.active:
-        raise Refusal(
-            fmt(_("{name} has paused mentoring for now. /mentors shows who you can ask."), name=mentor.first_name)
+        return RequestDecision(
+            False, _("That mentor isn't available. /mentors shows who you can ask now."), rule="unavailable"
         )
-    has_free_place(profile, mentor).or_refuse()
+    if not profile.active:
+        reason = fmt(_("{name} has paused mentoring for now. /mentors shows who you can ask."), name=mentor.first_name)
+        return RequestDecision(False, reason, rule="paused", mentor=mentor)
+    room = has_free_place(profile, mentor)
+    if not room:
+        return RequestDecision(False, room.reason, rule="full", mentor=mentor)
     said_no = (await mentors_who_said_no(session, mentee.id, now or dt.datetime.now(dt.UTC), programme)).get(mentor_id)
     if said_no is not None:
-        raise Refusal(
-            fmt(
-                _(
-                    "{name} can't take you on at the moment (they said so on {day}), so it's best to ask "
-                    "someone else. /mentors shows who has a free place."
-                ),
-                name=mentor.first_name,
-                day=said_no.strftime("%d %B"),
-            )
+        reason = fmt(
+            _(
+                "{name} can't take you on at the moment (they said so on {day}), so it's best to ask "
+                "someone else. /mentors shows who has a free place."
+            ),
+            name=mentor.first_name,
+            day=said_no.strftime("%d %B"),
         )
+        return RequestDecision(False, reason, rule="said_no", mentor=mentor)
     pending = await pending_of_mentee(session, mentee.id)
-    if any(r.mentor_id == mentor_id for r in pending):
-        raise Refusal(
-            fmt(
-                _("You've already sent {name} a request; they'll answer soon. /requests shows it."),
-                name=mentor.first_name,
-            )
+    sent = next((r for r in pending if r.mentor_id == mentor_id), None)
+    if sent is not None:
+        reason = fmt(
+            _("You've already sent {name} a request; they'll answer soon. /requests shows it."),
+            name=mentor.first_name,
         )
+        return RequestDecision(False, reason, rule="already_sent", mentor=mentor, sent=sent, pending=len(pending))
     if len(pending) >= programme.max_pending_requests:
-        raise Refusal(
-            fmt(
-                _(
-                    "You have {n} requests waiting already, the most at a time. Wait for an answer, or withdraw "
-                    "one in /requests to ask someone else."
-                ),
-                n=len(pending),
-            )
+        reason = fmt(
+            _(
+                "You have {n} requests waiting already, the most at a time. Wait for an answer, or withdraw "
+                "one in /requests to ask someone else."
+            ),
+            n=len(pending),
         )
-    return mentor
+        return RequestDecision(False, reason, rule="limit", mentor=mentor, pending=len(pending))
+    return RequestDecision(True, mentor=mentor, pending=len(pending))
+
+
+async def check_can_request(
+    session: AsyncSession, mentee: User, mentor_id: int, programme: Programme, now: dt.datetime | None = None
+) -> User:
+    """`may_request`, refused with its reason when the answer is no; returns the mentor."""
+    decision = await may_request(session, mentee, mentor_id, programme, now)
+    decision.or_refuse()
+    assert decision.mentor is not None  # a yes is always about a mentor found
+    return decision.mentor
 
 
 async def send_request(
