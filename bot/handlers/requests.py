@@ -1,4 +1,5 @@
-"""Interested, Withdraw, /requests, Accept/Decline, the match message, and the agreement buttons.
+"""Interested, Withdraw, /requests, Accept/Decline, the match message, the agreement buttons, and how the
+requests' outcomes read.
 
 Every button carries only an id; the services re-check from the database that this person may act on it.
 """
@@ -17,7 +18,15 @@ from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
 from bot.programme import Programme
 from bot.services import pairs, requests
-from bot.services.requests import RequestExpired, RequestReminder, RequestSent, parse_id
+from bot.services.matching import Match
+from bot.services.requests import (
+    RequestDeclined,
+    RequestExpired,
+    RequestReminder,
+    RequestSent,
+    RequestWithdrawn,
+    parse_id,
+)
 from bot.views import mentee_card, mentor_card
 from storage.models import MenteeProfile, MentorProfile, Pair, User
 
@@ -334,3 +343,59 @@ def _request_expired(expired: RequestExpired, env: RenderEnv) -> Reply:
     # which would make the sweep's cost grow with the programme instead of with what is due.
     text += "\n\n" + _("Tap below to see the mentors who fit you best and have a free place now.")
     return Reply(text, buttons=[[Button(_("Show me mentors who fit"), "browse.open", style="primary")]])
+
+
+@renders(RequestWithdrawn)
+def _request_withdrawn(withdrawn: RequestWithdrawn, env: RenderEnv) -> Reply:
+    texts = {
+        "by mentee": _("{name} has withdrawn their request, so there's nothing to answer. Thank you!"),
+        "matched": _(
+            "{name} has found a mentor, so their request to you is closed and there's nothing "
+            "to answer. Thank you for considering it!"
+        ),
+        "left": _("{name} has left the programme, so their request to you is closed. Thank you!"),
+    }
+    return Reply(fmt(texts[withdrawn.why], name=withdrawn.mentee.first_name))
+
+
+@renders(RequestDeclined)
+def _request_declined(declined: RequestDeclined, env: RenderEnv) -> Reply:
+    mentor, request = declined.mentor, declined.request
+    if declined.why == "left":
+        opening = fmt(
+            _("{mentor} has left the programme, so your request to them is closed."),
+            mentor=mentor.first_name,
+        )
+    elif declined.why == "full":
+        opening = fmt(
+            _("{mentor} has just filled their last mentee place, so they can't take your request. It's not about you!"),
+            mentor=mentor.first_name,
+        )
+    elif request.reason and request.reason != "full":
+        opening = fmt(
+            _("{mentor} can't take you on right now. They said: <i>{reason}</i>"),
+            mentor=mentor.first_name,
+            reason=request.reason,
+        )
+    else:
+        opening = fmt(_("{mentor} can't take you on right now. Please don't be discouraged!"), mentor=mentor.first_name)
+    return suggestions_reply(opening, declined.suggestions, env.programme)
+
+
+def suggestions_reply(opening: str, matches: list[Match], programme: Programme) -> Reply:
+    """A kind opening, the next best mentors with a free place, and a way to look at them."""
+    lines = [opening, ""]
+    if matches:
+        lines.append(_("These mentors have a free place and fit you well:"))
+        for match in matches:
+            lines.append(f"• <b>{esc(match.mentor.name)}</b>" + (f" — {match.reason}" if match.reason else ""))
+        buttons = [[Button(_("Browse mentors"), "browse.open")]]
+    else:
+        lines.append(
+            fmt(
+                _("Every mentor who fits is busy at the moment. {office} can help: /report reaches them."),
+                office=programme.office_opening,
+            )
+        )
+        buttons = []
+    return Reply("\n".join(lines), buttons=buttons)

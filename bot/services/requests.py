@@ -12,8 +12,9 @@ Rules (PROGRAMME.md, issue 3):
   pending requests ("full") and those students are shown other matches straight away.
 
 Whether a student may ask a mentor is one policy, `may_request`; every caller asks it. Every state change
-is a conditional UPDATE on status = 'pending', so a withdraw racing an accept, or two presses of Accept,
-change the request once. Messages to others go through the outbox in the same
+is one conditional UPDATE on status = 'pending' (`_set_status`), so a withdraw racing an accept, two presses
+of Accept, or a sweep expiring a request someone is answering change the request once. Messages to others
+are outcomes (what happened, rendered by bot.handlers.requests) queued in the outbox in the same
 transaction, so a refused action tells nobody anything.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +32,7 @@ from bot.config import Settings
 from bot.core import notices
 from bot.core.context import queue_message
 from bot.core.errors import Refusal
-from bot.core.markup import esc, fmt
+from bot.core.markup import fmt
 from bot.core.notices import (
     Note,
     batch,
@@ -41,7 +43,6 @@ from bot.core.notices import (
 from bot.core.outcomes import Outcome
 from bot.core.policy import Decision
 from bot.core.registry import sweep
-from bot.core.replies import Button, Reply
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services import pairs
@@ -54,12 +55,45 @@ MAX_MESSAGE = 1000
 SUGGESTIONS = 3  # other mentors shown to a student whose request was declined
 
 
-@dataclass
+@dataclass(frozen=True)
+class Settled:
+    """What a new match closed on its way: the mentee's other requests (withdrawn, those mentors told) and,
+    when the mentor is now full, the requests still waiting for them (declined, those students shown others)."""
+
+    withdrawn: list[MentorshipRequest] = field(default_factory=list)
+    declined_full: list[MentorshipRequest] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class AcceptOutcome:
+    """A request accepted: the pair it made, and what that closed (see Settled)."""
+
     request: MentorshipRequest
     pair: Pair
     withdrawn: list[MentorshipRequest] = field(default_factory=list)  # the mentee's other requests
     declined_full: list[MentorshipRequest] = field(default_factory=list)  # others waiting for this mentor
+
+
+@dataclass(frozen=True)
+class RequestWithdrawn:
+    """Told to the mentor: a request to them closed without their answer. `why` is the reason recorded on the
+    request: the student took it back ("by mentee"), found a mentor ("matched") or left the programme ("left")."""
+
+    request: MentorshipRequest
+    mentee: User
+    why: Literal["by mentee", "matched", "left"]
+
+
+@dataclass(frozen=True)
+class RequestDeclined:
+    """Told to the student: a mentor can't take them. `why` is "declined" (the mentor's answer, their words in
+    `request.reason`), "full" (their last place just went) or "left" (they left the programme);
+    `suggestions` are the next best mentors with a free place."""
+
+    request: MentorshipRequest
+    mentor: User
+    why: Literal["declined", "full", "left"]
+    suggestions: list[Match] = field(default_factory=list)
 
 
 # --- looking things up -----------------------------------------------------------------------------
@@ -255,7 +289,8 @@ async def request_outcome(session: AsyncSession, request: MentorshipRequest) -> 
 async def _set_status(
     session: AsyncSession, request: MentorshipRequest, status: str, now: dt.datetime, reason: str = ""
 ) -> bool:
-    """Move a pending request on; False when something else answered it first."""
+    """Move a pending request on: every change of a request's state (answer, withdrawal, expiry) is this one
+    conditional update. False when something else moved it first."""
     result = await session.execute(
         update(MentorshipRequest)
         .where(MentorshipRequest.id == request.id, MentorshipRequest.status == "pending")
@@ -273,17 +308,7 @@ async def withdraw_request(session: AsyncSession, mentee: User, request_id: int,
         raise _not_pending(request)
     mentor = await session.get(User, request.mentor_id)
     assert mentor is not None
-    queue_message(
-        session,
-        now,
-        Reply(
-            fmt(
-                _("{name} has withdrawn their request, so there's nothing to answer. Thank you!"),
-                name=mentee.first_name,
-            )
-        ),
-        user_id=mentor.id,
-    )
+    queue_message(session, now, RequestWithdrawn(request, mentee, "by mentee"), user_id=mentor.id)
     return mentor
 
 
@@ -334,14 +359,11 @@ async def accept_request(
         )
     if not await _set_status(session, request, "accepted", now):
         raise _not_pending(request)
-    outcome = AcceptOutcome(request, pair)
-    await settle_after_match(session, pair, now, programme, outcome)
-    return outcome
+    settled = await settle_after_match(session, pair, now, programme)
+    return AcceptOutcome(request, pair, settled.withdrawn, settled.declined_full)
 
 
-async def settle_after_match(
-    session: AsyncSession, pair: Pair, now: dt.datetime, programme: Programme, outcome: AcceptOutcome | None = None
-) -> AcceptOutcome | None:
+async def settle_after_match(session: AsyncSession, pair: Pair, now: dt.datetime, programme: Programme) -> Settled:
     """After any match: withdraw the mentee's other requests (telling those mentors), and if the mentor is
     now full, answer the requests still waiting for them (showing those students other mentors)."""
     mentee = await session.get(User, pair.mentee_id)
@@ -351,30 +373,15 @@ async def settle_after_match(
     for other in await pending_of_mentee(session, mentee.id):
         if await _set_status(session, other, "withdrawn", now, "matched"):
             withdrawn.append(other)
-            queue_message(
-                session,
-                now,
-                Reply(
-                    fmt(
-                        _(
-                            "{name} has found a mentor, so their request to you is closed and there's nothing "
-                            "to answer. Thank you for considering it!"
-                        ),
-                        name=mentee.first_name,
-                    )
-                ),
-                user_id=other.mentor_id,
-            )
+            queue_message(session, now, RequestWithdrawn(other, mentee, "matched"), user_id=other.mentor_id)
     declined: list[MentorshipRequest] = []
     profile = await session.get(MentorProfile, mentor.id, populate_existing=True)
     if profile is not None and not has_free_place(profile, mentor):
         for waiting in await pending_for_mentor(session, mentor.id):
             if await _set_status(session, waiting, "declined", now, "full"):
                 declined.append(waiting)
-                await _tell_declined(session, waiting, mentor, now, programme, full=True)
-    if outcome is not None:
-        outcome.withdrawn, outcome.declined_full = withdrawn, declined
-    return outcome
+                await _tell_declined(session, waiting, mentor, now, programme, "full")
+    return Settled(withdrawn, declined)
 
 
 async def decline_request(
@@ -387,7 +394,7 @@ async def decline_request(
         raise Refusal(fmt(_("That's a bit long: please keep it under {n} characters."), n=500))
     if request.status != "pending" or not await _set_status(session, request, "declined", now, reason):
         raise _not_pending(request)
-    await _tell_declined(session, request, mentor, now, programme, full=False)
+    await _tell_declined(session, request, mentor, now, programme, "declined")
     return request
 
 
@@ -395,20 +402,10 @@ async def close_requests_of_leaver(session: AsyncSession, leaver: User, now: dt.
     """Someone leaves the programme (/forget): nobody is left waiting for them, or on their behalf."""
     for own in await pending_of_mentee(session, leaver.id):
         if await _set_status(session, own, "withdrawn", now, "left"):
-            queue_message(
-                session,
-                now,
-                Reply(
-                    fmt(
-                        _("{name} has left the programme, so their request to you is closed. Thank you!"),
-                        name=leaver.first_name,
-                    )
-                ),
-                user_id=own.mentor_id,
-            )
+            queue_message(session, now, RequestWithdrawn(own, leaver, "left"), user_id=own.mentor_id)
     for waiting in await pending_for_mentor(session, leaver.id):
         if await _set_status(session, waiting, "declined", now, "left"):
-            await _tell_declined(session, waiting, leaver, now, programme, full=False, left=True)
+            await _tell_declined(session, waiting, leaver, now, programme, "left")
 
 
 async def _tell_declined(
@@ -417,55 +414,17 @@ async def _tell_declined(
     mentor: User,
     now: dt.datetime,
     programme: Programme,
-    *,
-    full: bool,
-    left: bool = False,
+    why: Literal["declined", "full", "left"],
 ) -> None:
+    """The student hears of it with the next best mentors with a free place (not the ones already asked)."""
     mentee = await session.get(User, request.mentee_id)
     if mentee is None:
         return
-    if left:
-        opening = fmt(
-            _("{mentor} has left the programme, so your request to them is closed."),
-            mentor=mentor.first_name,
-        )
-    elif full:
-        opening = fmt(
-            _("{mentor} has just filled their last mentee place, so they can't take your request. It's not about you!"),
-            mentor=mentor.first_name,
-        )
-    elif request.reason and request.reason != "full":
-        opening = fmt(
-            _("{mentor} can't take you on right now. They said: <i>{reason}</i>"),
-            mentor=mentor.first_name,
-            reason=request.reason,
-        )
-    else:
-        opening = fmt(_("{mentor} can't take you on right now. Please don't be discouraged!"), mentor=mentor.first_name)
     asked = {r.mentor_id for r in await pending_of_mentee(session, mentee.id)}
     matches = await best_mentors_for(
         session, mentee, programme, exclude_ids={mentor.id, *asked}, limit=SUGGESTIONS, now=now
     )
-    queue_message(session, now, suggestions_reply(opening, matches, programme), user_id=mentee.id)
-
-
-def suggestions_reply(opening: str, matches: list[Match], programme: Programme) -> Reply:
-    """A kind opening, the next best mentors with a free place, and a way to look at them."""
-    lines = [opening, ""]
-    if matches:
-        lines.append(_("These mentors have a free place and fit you well:"))
-        for match in matches:
-            lines.append(f"• <b>{esc(match.mentor.name)}</b>" + (f" — {match.reason}" if match.reason else ""))
-        buttons = [[Button(_("Browse mentors"), "browse.open")]]
-    else:
-        lines.append(
-            fmt(
-                _("Every mentor who fits is busy at the moment. {office} can help: /report reaches them."),
-                office=programme.office_opening,
-            )
-        )
-        buttons = []
-    return Reply("\n".join(lines), buttons=buttons)
+    queue_message(session, now, RequestDeclined(request, mentor, why, matches), user_id=mentee.id)
 
 
 async def count_pending(session: AsyncSession, mentee_id: int) -> int:
@@ -551,13 +510,7 @@ async def _expire(
     session: AsyncSession, now: dt.datetime, request: MentorshipRequest, users: dict[int, User], programme: Programme
 ) -> list[Note]:
     # The conditional update decides: an accept or a second sweeper that got there first wins.
-    result = await session.execute(
-        update(MentorshipRequest)
-        .where(MentorshipRequest.id == request.id, MentorshipRequest.status == "pending")
-        .values(status="expired", answered_at=now, reason="expired")
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not await _set_status(session, request, "expired", now, "expired"):
         return []
     if await claim(session, f"req_expired:{request.id}", REQUEST_EXPIRED, now, request_id=request.id) is None:
         return []
