@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from bot.core.app import Core
 from bot.core.errors import Refusal
-from bot.services import capacity, requests
-from storage.models import MentorProfile, User
+from bot.services import capacity, pairs, requests
+from storage.models import Identity, MentorProfile, Pair, User
 from tests.support import Harness
+from tests.test_match import add_staff
 from tests.test_programme_numbers import core_for
 from tests.test_requests import accept, add_mentor, add_student, send
 
@@ -100,3 +101,62 @@ async def test_the_browsing_card_asks_the_request_policy_for_the_limit(database_
         assert "1 requests waiting already" in await alex.press_data("req.new", str(second))
     finally:
         await app.close()
+
+
+# --- may this person see that person's contact details ------------------------------------------------
+
+
+async def sees(core: Core, viewer: int, subject: int) -> bool:
+    async with core.sessions() as session:
+        one, other = await session.get(User, viewer), await session.get(User, subject)
+        assert one is not None and other is not None
+        return bool(await pairs.may_see_contact(session, one, other))
+
+
+async def test_contact_details_only_after_both_agreed_to_the_match_and_to_staff(harness: Harness) -> None:
+    core = harness.core
+    mentor = await add_mentor(core, "aigerim", full="Aigerim Sadykova")
+    await add_mentor(core, "timur", full="Timur Mentor")
+    waiting = await add_mentor(core, "madina", full="Madina Omarova", status="awaiting_approval")
+    student = await add_student(core, "alex")
+    await add_staff(core)
+    alex, aigerim, sam = harness.person("alex"), harness.person("aigerim"), harness.person("sam")
+
+    # A student browsing never sees a mentor's contact details, on any card.
+    cards = [await alex.say("/mentors"), await alex.press("Next")]
+    names = {line.split(" — ")[0] for card in cards for line in card.splitlines()}
+    assert {"Aigerim Sadykova", "Timur Mentor"} <= names
+    for card in cards:
+        assert "@alumni.example.org" not in card and "Contact:" not in card
+    assert not await sees(core, student, mentor) and not await sees(core, mentor, student)
+
+    # Nor does the mentor reading the request see the student's.
+    request = await send(core, student, mentor)
+    assert "would like you as their mentor" in aigerim.inbox_text()
+    assert "alex@students.example.org" not in aigerim.inbox_text()
+
+    # After Accept both see each other's.
+    await aigerim.press_data("req.acc", str(request))
+    assert "alex@students.example.org" in aigerim.text
+    assert "aigerim@alumni.example.org" in alex.inbox_text()
+    assert await sees(core, student, mentor) and await sees(core, mentor, student)
+    cards = [await alex.say("/mentors")]  # other mentors' cards still don't show theirs
+    assert "Timur Mentor" in cards[0] and "@alumni.example.org" not in cards[0]
+
+    # The career team sees them (the mentor waiting for approval, on their card), and everyone sees their own.
+    shown = await sam.say("/pending")
+    assert "Madina Omarova" in shown and "madina@alumni.example.org" in shown
+    sam_id = await harness_user_id(core, "sam")
+    assert await sees(core, sam_id, student) and await sees(core, sam_id, waiting)
+    assert "alex@students.example.org" in await alex.say("/profile")
+
+    # Once the mentorship has ended, they are private again.
+    async with core.sessions() as session, session.begin():
+        pair = await session.scalar(select(Pair))
+        pair.status = "ended"
+    assert not await sees(core, student, mentor)
+
+
+async def harness_user_id(core: Core, handle: str) -> int:
+    async with core.sessions() as session:
+        return int(await session.scalar(select(Identity.user_id).where(Identity.external_id == handle)))

@@ -1,5 +1,6 @@
 """/mentors: one mentor card at a time, best matches first, Previous/Next editing the same message, and
-filters by area and by industry. Cards never show contact details.
+filters by area and by industry. Contact details are the contact policy's to show, which keeps them off
+every card a student browses (never a mentor they are matched with).
 
 Where the student is (card index, area filter, industry filter) travels in the button payload as
 'index.area.industry' with small numbers ('-' for no filter), so nothing is stored between presses.
@@ -14,7 +15,7 @@ from bot.core.markup import esc, fmt
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply, rows
 from bot.i18n import N_, _
-from bot.services import requests
+from bot.services import pairs, requests
 from bot.services.matching import Match, best_mentors_for
 from bot.views import mentor_card
 
@@ -105,7 +106,8 @@ async def card(ctx: Context, place: Place, *, edit: bool) -> Reply:
         lines.append("★ " + match.reason)
     if match.responsiveness:
         lines.append(f"<i>{esc(match.responsiveness)}</i>")
-    lines += ["", mentor_card(match.mentor, match.profile, ctx.programme, contact=False)]
+    contact = await pairs.may_see_contact(ctx.session, ctx.user, match.mentor)
+    lines += ["", mentor_card(match.mentor, match.profile, ctx.programme, contact=contact)]
     note, ask = await _request_button(ctx, match)
     if note:
         lines += ["", note]

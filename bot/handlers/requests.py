@@ -181,18 +181,22 @@ async def decline(ctx: Context) -> Reply:
 
 
 async def match_message(ctx: Context, pair: Pair, viewer: User, *, with_button: bool = True) -> Reply:
-    """What each side reads when matched: the other's profile with contact details (only now), and the
-    next step, the agreement."""
+    """What each side reads when matched: the other's profile with contact details (the policy allows them
+    now), and the next step, the agreement."""
     mentor = await ctx.session.get(User, pair.mentor_id)
     mentee = await ctx.session.get(User, pair.mentee_id)
     assert mentor is not None and mentee is not None
     if viewer.id == mentee.id:
         profile = await ctx.session.get(MentorProfile, mentor.id)
-        card = mentor_card(mentor, profile, ctx.programme, contact=True) if profile else esc(mentor.name)
+        contact = await pairs.may_see_contact(ctx.session, viewer, mentor)
+        card = mentor_card(mentor, profile, ctx.programme, contact=contact) if profile else esc(mentor.name)
         opening = fmt(_("Great news, {first}: {name} is your mentor!"), first=mentee.first_name, name=mentor.name)
     else:
         mentee_profile = await ctx.session.get(MenteeProfile, mentee.id)
-        card = mentee_card(mentee, mentee_profile, ctx.programme, contact=True) if mentee_profile else esc(mentee.name)
+        contact = await pairs.may_see_contact(ctx.session, viewer, mentee)
+        card = (
+            mentee_card(mentee, mentee_profile, ctx.programme, contact=contact) if mentee_profile else esc(mentee.name)
+        )
         opening = fmt(_("You're now matched with {name}."), name=mentee.name)
     text = "\n\n".join(
         [
@@ -269,9 +273,14 @@ async def _parties(ctx: Context, pair: Pair) -> tuple[User, User]:
 
 
 def request_card(sent: RequestSent, programme: Programme) -> Reply:
-    """What the mentor reads: who is asking, their profile (no contact details), their words, the buttons."""
+    """What the mentor reads: who is asking, their profile (contact details only as the policy allows, so not
+    before they accept), their words, the buttons."""
     mentee, request = sent.mentee, sent.request
-    card = mentee_card(mentee, sent.profile, programme) if sent.profile else f"<b>{esc(mentee.name)}</b>"
+    card = (
+        mentee_card(mentee, sent.profile, programme, contact=sent.contact)
+        if sent.profile
+        else f"<b>{esc(mentee.name)}</b>"
+    )
     text = (
         fmt(_("{name} would like you as their mentor. Their message:"), name=mentee.first_name)
         + f"\n\n<i>{esc(request.message)}</i>\n\n"

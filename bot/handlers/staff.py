@@ -11,7 +11,7 @@ from bot.core.markup import fmt
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
-from bot.services import staff
+from bot.services import pairs, staff
 from bot.views import mentor_card
 from storage.models import MentorProfile, User
 
@@ -33,7 +33,7 @@ async def pending(ctx: Context) -> list[Reply]:
             n=len(waiting),
         )
     )
-    return [intro, *(_card(ctx, user, profile) for user, profile in waiting)]
+    return [intro, *[await _card(ctx, user, profile) for user, profile in waiting]]
 
 
 @action("staff.pending", roles=STAFF)
@@ -41,10 +41,11 @@ async def pending_button(ctx: Context) -> list[Reply]:
     return await pending(ctx)
 
 
-def _card(ctx: Context, user: User, profile: MentorProfile, *, edit: bool = False) -> Reply:
+async def _card(ctx: Context, user: User, profile: MentorProfile, *, edit: bool = False) -> Reply:
     orientation = _("Orientation: attended") if profile.orientation_done else _("Orientation: not recorded yet")
     waiting = fmt(_("Waiting since {day}"), day=profile.updated_at.strftime("%d %b %Y"))
-    lines = [mentor_card(user, profile, ctx.programme, contact=True), "", orientation, waiting]
+    contact = await pairs.may_see_contact(ctx.session, ctx.user, user)
+    lines = [mentor_card(user, profile, ctx.programme, contact=contact), "", orientation, waiting]
     return Reply(
         "\n".join(lines),
         buttons=[

@@ -270,17 +270,21 @@ async def send_request(
 
 @dataclass(frozen=True)
 class RequestSent(Outcome):
-    """A request for the mentor to answer: who is asking (their profile, no contact details), their words."""
+    """A request for the mentor to answer: who is asking (their profile), their words, and whether the mentor
+    may see the student's contact details (`contact`, the contact policy's answer: not before they agree)."""
 
     request: MentorshipRequest
     mentee: User
     profile: MenteeProfile | None
+    contact: Decision
 
 
 async def request_outcome(session: AsyncSession, request: MentorshipRequest) -> RequestSent:
     mentee = await session.get(User, request.mentee_id)
-    assert mentee is not None  # a request goes with its mentee
-    return RequestSent(request, mentee, await session.get(MenteeProfile, request.mentee_id))
+    mentor = await session.get(User, request.mentor_id)
+    assert mentee is not None and mentor is not None  # a request goes with both its people
+    contact = await pairs.may_see_contact(session, mentor, mentee)
+    return RequestSent(request, mentee, await session.get(MenteeProfile, request.mentee_id), contact)
 
 
 # --- withdrawing -----------------------------------------------------------------------------------
