@@ -29,6 +29,7 @@ from bot.core.notices import (
     taken_keys,
     users_by_id,
 )
+from bot.core.outcomes import Outcome
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import sweep
 from bot.i18n import _
@@ -174,7 +175,7 @@ def other_side(pair: Pair, user: User) -> int:
 
 
 @dataclass(frozen=True)
-class Matched:
+class Matched(Outcome):
     """One side of a new match hears of it: who the other is (`other`, with their profile) and their contact
     details as far as the contact policy allows (`contact`: it does once both sides agreed to the match);
     the agreement is the next step. `pair.matched_by` says whether the career team made the match."""
@@ -311,7 +312,7 @@ AGREEMENT_REMINDER, AGREEMENT_STALLED = "agreement_reminder", "agreement_stalled
 
 
 @dataclass(frozen=True)
-class AgreementReminder:
+class AgreementReminder(Outcome):
     """`person` hasn't confirmed the agreement with `other` `request_reminder_days` after they were matched."""
 
     pair: Pair

@@ -75,7 +75,7 @@ class AcceptOutcome:
 
 
 @dataclass(frozen=True)
-class RequestWithdrawn:
+class RequestWithdrawn(Outcome):
     """Told to the mentor: a request to them closed without their answer. `why` is the reason recorded on the
     request: the student took it back ("by mentee"), found a mentor ("matched") or left the programme ("left")."""
 
@@ -85,7 +85,7 @@ class RequestWithdrawn:
 
 
 @dataclass(frozen=True)
-class RequestDeclined:
+class RequestDeclined(Outcome):
     """Told to the student: a mentor can't take them. `why` is "declined" (the mentor's answer, their words in
     `request.reason`), "full" (their last place just went) or "left" (they left the programme);
     `suggestions` are the next best mentors with a free place."""

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.context import queue_message
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
+from bot.core.outcomes import Outcome
 from bot.i18n import _
 from bot.programme import Programme
 from storage.models import ContactLog, MenteeProfile, MentorProfile, Pair, Report, User
@@ -23,7 +24,7 @@ MAX_REASON = 1000
 
 
 @dataclass(frozen=True)
-class MentorApproved:
+class MentorApproved(Outcome):
     """Told to the mentor: students can see their profile now (or once they resume it, if it is paused)."""
 
     mentor: User
@@ -31,7 +32,7 @@ class MentorApproved:
 
 
 @dataclass(frozen=True)
-class MentorRejected:
+class MentorRejected(Outcome):
     """Told to the mentor: their profile isn't approved, with the career team's reason as written."""
 
     mentor: User
