@@ -58,6 +58,9 @@ class Programme(_Strict):
     max_mentor_capacity: int = Field(5, ge=1, le=50)
     orientation_required: bool = True
     max_pending_requests: int = Field(3, ge=1, le=20)
+    # A mentor who said no to a student (declined, or ended it as not the right fit) isn't offered to them
+    # again for this many days.
+    reask_after_days: int = Field(90, ge=1, le=730)
     request_reminder_days: int = Field(7, ge=1)
     request_expiry_days: int = Field(14, ge=2)
     nudges_before_escalation: int = Field(2, ge=1)

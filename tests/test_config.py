@@ -56,6 +56,7 @@ def test_bundled_programme_has_the_university_rules() -> None:
     assert programme.cycle_months == 6
     assert programme.contact_interval_days == 30
     assert programme.default_mentor_capacity == 2
+    assert programme.reask_after_days == 90
     assert programme.orientation_required
     assert [a.label for a in programme.areas] == [
         "Continuing education",
@@ -80,6 +81,17 @@ def test_inconsistent_programme_is_explained(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text(source.replace("request_reminder_days = 7", "request_reminder_days = 20"))
     with pytest.raises(ConfigError, match="request_reminder_days must come before request_expiry_days"):
+        load_programme(str(bad))
+
+
+def test_the_reask_window_has_a_validated_default(tmp_path: Path) -> None:
+    source = (ROOT / "bot" / "programmes" / "university.toml").read_text()
+    unset = tmp_path / "unset.toml"
+    unset.write_text(source.replace("reask_after_days = 90", ""))
+    assert load_programme(str(unset)).reask_after_days == 90
+    bad = tmp_path / "bad.toml"
+    bad.write_text(source.replace("reask_after_days = 90", "reask_after_days = 0"))
+    with pytest.raises(ConfigError, match="reask_after_days"):
         load_programme(str(bad))
 
 

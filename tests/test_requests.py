@@ -601,3 +601,21 @@ async def test_a_mentor_no_longer_approved_cannot_accept(core: Core) -> None:
     with pytest.raises(Refusal, match="isn't approved"):
         await accept(core, mentor, request)
     assert (await statuses(core))[request] == "pending" and await count(core, Pair) == 0
+
+
+async def test_expiry_moves_only_a_request_still_waiting(core: Core) -> None:
+    """The sweep expires a request through the same conditional update as every other change: one answered
+    since the sweep read it stays answered, and nobody is told it expired."""
+    mentor = await add_mentor(core, "aigerim")
+    student = await add_student(core, "alex")
+    request_id = await send(core, student, mentor)
+    async with core.sessions() as session:
+        seen_pending = await session.get(MentorshipRequest, request_id)  # what the sweep read
+    async with core.sessions() as session, session.begin():
+        mentor_user = await session.get(User, mentor)
+        await requests.decline_request(session, mentor_user, request_id, "", core.clock.now(), core.programme)
+    async with core.sessions() as session, session.begin():
+        session.add(seen_pending)
+        users = {u.id: u for u in await session.scalars(select(User))}
+        assert await requests._expire(session, core.clock.now(), seen_pending, users, core.programme) == []
+    assert (await statuses(core))[request_id] == "declined"

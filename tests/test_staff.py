@@ -111,3 +111,20 @@ async def test_stats_counts_the_programme(harness: Harness, clock) -> None:  # t
     assert "Open reports: 1" in figures
     async with harness.core.sessions() as session:
         assert await session.get(Report, 1) is not None
+
+
+async def test_a_paused_mentor_approved_hears_how_to_be_seen(harness: Harness) -> None:
+    """The approval reaches the mentor in words that fit their profile: a paused one is told to /resume."""
+    mentor = await add_person(harness.core, "zhanna", "Zhanna Abenova", "alumnus", status="awaiting_approval")
+    async with harness.core.sessions() as session, session.begin():
+        (await session.get(MentorProfile, mentor)).active = False
+    sam = harness.person("sam")
+    await sam.say("/pending")
+    await sam.press("Approve")
+    assert "Approved: Zhanna Abenova" in sam.text
+    zhanna = harness.person("zhanna")
+    assert (
+        "Good news, Zhanna: the career team has approved your mentor profile. Students can see it now once you "
+        "send /resume (it is paused at the moment)." in zhanna.inbox_text()
+    )
+    assert [b.action for r in zhanna.inbox for row in r.buttons for b in row] == ["profile.show"]

@@ -198,5 +198,6 @@ AGREEMENT_FORM = register_form(
         on_complete=_agreement_done,
         cancelled=N_("Cancelled. Nothing was changed; you can fill in the agreement later from the match message."),
         submit_label=N_("Confirm"),
+        about_pair=True,
     )
 )

@@ -7,8 +7,10 @@ from typing import Any
 from bot.core.context import Context
 from bot.core.forms import Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import fmt
+from bot.core.registry import on_programme
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
+from bot.programme import Programme
 from bot.services import profiles
 from bot.views import mentor_card
 from storage.models import MentorProfile
@@ -48,6 +50,12 @@ def _capacities(env: FormEnv) -> list[Choice]:
     return [Choice(str(n), str(n)) for n in range(1, env.programme.max_mentor_capacity + 1)]
 
 
+def capacity_field(usual: int) -> Field:
+    """The capacity question, naming the programme's usual number of mentees (its default capacity)."""
+    prompt = _("How many mentees can you take at a time? Most mentors take {n}.")
+    return Field("capacity", "choice", prompt.format(n=usual), choices=_capacities)
+
+
 def _graduation_year(value: Any, env: FormEnv) -> str | None:
     this_year = env.ctx.now.year
     if not 1950 <= value <= this_year:
@@ -76,7 +84,7 @@ async def _mentor_done(ctx: Context, answers: dict[str, Any], context: dict[str,
     before = await profiles.mentor_profile(ctx.session, ctx.user)
     was_rejected = before is not None and before.status == "rejected"
     profile, created = await profiles.save_mentor(
-        ctx.session, ctx.user, merge_topics(answers), ctx.now, needs_approval=ctx.programme.orientation_required
+        ctx.session, ctx.user, merge_topics(answers), ctx.now, programme=ctx.programme
     )
     if was_rejected:
         return [_resubmitted(ctx, profile)]
@@ -253,16 +261,20 @@ MENTOR_FORM = register_form(
             LANGUAGES,
             Field("contact_method", "choice", N_("How do you prefer to meet?"), choices=_contact_methods),
             CONTACT,
-            Field(
-                "capacity",
-                "choice",
-                N_("How many mentees can you take at a time? Most mentors take 2."),
-                choices=_capacities,
-            ),
+            # The definition's default until a programme starts (`ask_the_programmes_capacity`, below).
+            capacity_field(Programme.model_fields["default_mentor_capacity"].default),
         ],
         on_complete=_mentor_done,
     )
 )
+
+
+@on_programme
+def ask_the_programmes_capacity(programme: Programme) -> None:
+    """The capacity question names the running programme's default (one programme runs per process)."""
+    fields = MENTOR_FORM.fields
+    fields[[f.name for f in fields].index("capacity")] = capacity_field(programme.default_mentor_capacity)
+
 
 MENTEE_FORM = register_form(
     Form(

@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.context import Context
-from bot.core.errors import Refusal
 from bot.core.forms import Field, Form, FormEnv, register_form
 from bot.core.markup import esc, fmt
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
-from bot.services import pairs, requests
+from bot.services import requests
 from bot.services.matching import median_answer_days
 from storage.models import User
 
@@ -26,14 +25,13 @@ def _message_long_enough(value: Any, env: FormEnv) -> str | None:
 
 async def _request_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
     mentor_id = int(context.get("mentor", 0))
-    try:
-        await requests.check_can_request(ctx.session, ctx.user, mentor_id, ctx.programme, ctx.now)
-    except Refusal as refusal:
+    decision = await requests.may_request(ctx.session, ctx.user, mentor_id, ctx.programme, ctx.now)
+    if not decision:
         # The mentor paused, filled up or left while the student was writing: a retry can't succeed, so the
         # form closes (an answer, not a refusal, keeps that) and the student is pointed at other mentors.
-        if await pairs.open_pairs_of(ctx.session, ctx.user):  # matched meanwhile: browsing isn't next
-            return [refusal.reply()]
-        return [Reply(refusal.text, buttons=[[Button(_("Browse mentors"), "browse.open")]])]
+        if decision.rule == "has_mentor":  # matched meanwhile: browsing isn't next
+            return [Reply(decision.reason)]
+        return [Reply(decision.reason, buttons=[[Button(_("Browse mentors"), "browse.open")]])]
     request = await requests.send_request(ctx.session, ctx.user, mentor_id, answers["message"], ctx.now, ctx.programme)
     mentor = await ctx.session.get(User, request.mentor_id)
     assert mentor is not None

@@ -1,5 +1,6 @@
 """/mentors: one mentor card at a time, best matches first, Previous/Next editing the same message, and
-filters by area and by industry. Cards never show contact details.
+filters by area and by industry. Contact details are the contact policy's to show, which keeps them off
+every card a student browses (never a mentor they are matched with).
 
 Where the student is (card index, area filter, industry filter) travels in the button payload as
 'index.area.industry' with small numbers ('-' for no filter), so nothing is stored between presses.
@@ -105,7 +106,8 @@ async def card(ctx: Context, place: Place, *, edit: bool) -> Reply:
         lines.append("★ " + match.reason)
     if match.responsiveness:
         lines.append(f"<i>{esc(match.responsiveness)}</i>")
-    lines += ["", mentor_card(match.mentor, match.profile, ctx.programme, contact=False)]
+    contact = await pairs.may_see_contact(ctx.session, ctx.user, match.mentor)
+    lines += ["", mentor_card(match.mentor, match.profile, ctx.programme, contact=contact)]
     note, ask = await _request_button(ctx, match)
     if note:
         lines += ["", note]
@@ -113,25 +115,28 @@ async def card(ctx: Context, place: Place, *, edit: bool) -> Reply:
 
 
 async def _request_button(ctx: Context, match: Match) -> tuple[str, Button | None]:
-    """Interested, or what stands in its way (a request already sent, a mentor already found)."""
-    if await pairs.open_pairs_of(ctx.session, ctx.user):
+    """Interested, or what stands in its way, said on the card before any typing: the request policy
+    decides, the card words the usual answers for its place (a mentor already found, a request already
+    sent, the most requests at a time)."""
+    decision = await requests.may_request(ctx.session, ctx.user, match.mentor.id, ctx.programme, ctx.now)
+    if decision:
+        return "", Button(_("Interested"), "req.new", str(match.mentor.id), style="primary")
+    if decision.rule == "has_mentor":
         return _("You already have a mentor, so you can't send requests for now."), None
-    pending = await requests.pending_of_mentee(ctx.session, ctx.user.id)
-    for request in pending:
-        if request.mentor_id == match.mentor.id:
-            return (
-                fmt(_("You've sent {name} a request; they'll answer soon."), name=match.mentor.first_name),
-                Button(_("Withdraw my request"), "req.wd", str(request.id)),
-            )
-    if len(pending) >= ctx.programme.max_pending_requests:  # say it on the card, before any typing
+    if decision.rule == "already_sent" and decision.sent is not None:
+        return (
+            fmt(_("You've sent {name} a request; they'll answer soon."), name=match.mentor.first_name),
+            Button(_("Withdraw my request"), "req.wd", str(decision.sent.id)),
+        )
+    if decision.rule == "limit":
         return (
             fmt(
                 _("You have {n} requests waiting, the most at a time. /requests lets you withdraw one."),
-                n=len(pending),
+                n=decision.pending,
             ),
             Button(_("My requests"), "req.list"),
         )
-    return "", Button(_("Interested"), "req.new", str(match.mentor.id), style="primary")
+    return decision.reason, None
 
 
 def _card_buttons(place: Place, index: int, total: int, ask: Button | None) -> list[list[Button]]:

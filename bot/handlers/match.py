@@ -1,5 +1,7 @@
 """Staff /match: pick a student, pick a mentor (best fits first), confirm; both sides are told and get the
-agreement to confirm. `/match alex` narrows the students by name."""
+agreement to confirm. `/match alex` narrows the students by name.
+
+The student's card here leaves their contact details out: staff are choosing a mentor, not reaching out."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt, shorten
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
-from bot.handlers.requests import match_message
 from bot.i18n import N_, _, ngettext
 from bot.services import pairs, requests
+from bot.services.capacity import free_places
 from bot.services.matching import best_mentors_for
 from bot.views import mentee_card
 from storage.models import MenteeProfile, MentorProfile, Pair, User
@@ -59,7 +61,7 @@ async def pick_student(ctx: Context) -> Reply:
         return Reply("\n".join(lines))
     lines.append(_("<b>Best fits with a free place:</b>"))
     for match in matches:
-        free = match.profile.capacity - match.profile.active_mentees
+        free = free_places(match.profile)
         lines.append(
             f"• <b>{esc(match.mentor.name)}</b> — {match.reason or ''} "
             + fmt(_("({free} free of {capacity})"), free=free, capacity=match.profile.capacity)
@@ -112,9 +114,7 @@ async def confirm_match(ctx: Context) -> list[Reply]:
     )
     await requests.settle_after_match(ctx.session, pair, ctx.now, ctx.programme)
     for side in (student, mentor):
-        message = await match_message(ctx, pair, side)
-        intro = fmt(_("{office} has matched you."), office=ctx.programme.office_opening)
-        ctx.notify(side.id, Reply(intro + " " + message.text, buttons=message.buttons))
+        ctx.notify(side.id, await pairs.matched(ctx.session, pair, side))
     return [
         Reply(
             fmt(

@@ -10,7 +10,7 @@ from bot.core.markup import fmt
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
-from bot.services import profiles, requests
+from bot.services import pairs, profiles, requests
 from bot.views import mentee_card, mentor_card, mentor_status
 
 
@@ -25,16 +25,19 @@ async def show_profile(ctx: Context) -> Reply:
             if profile.active
             else Button(_("Resume (show my profile)"), "profile.resume")
         )
+        contact = await pairs.may_see_contact(ctx.session, ctx.user, ctx.user)
         return Reply(
-            mentor_card(ctx.user, profile, ctx.programme, contact=True) + "\n\n" + mentor_status(profile),
+            mentor_card(ctx.user, profile, ctx.programme, contact=contact) + "\n\n" + mentor_status(profile),
             buttons=[[Button(_("Edit"), "profile.edit"), toggle]],
         )
     if ctx.user.role == "student":
         mentee = await profiles.mentee_profile(ctx.session, ctx.user)
         if mentee is None:
             return await forms.start_form(ctx, "mentee")
+        contact = await pairs.may_see_contact(ctx.session, ctx.user, ctx.user)
         return Reply(
-            mentee_card(ctx.user, mentee, ctx.programme, contact=True), buttons=[[Button(_("Edit"), "profile.edit")]]
+            mentee_card(ctx.user, mentee, ctx.programme, contact=contact),
+            buttons=[[Button(_("Edit"), "profile.edit")]],
         )
     return Reply(_("You're on the career team, so you have no mentor or student profile. /help lists what you can do."))
 

@@ -1,12 +1,13 @@
-"""Interested, Withdraw, /requests, Accept/Decline, the match message, and the agreement buttons.
+"""Interested, Withdraw, /requests, Accept/Decline, and how the requests' outcomes read.
 
 Every button carries only an id; the services re-check from the database that this person may act on it.
+The match message both sides read after Accept is the pair's (bot.handlers.agreement).
 """
 
 from __future__ import annotations
 
+from bot.conversations import agreement as _agreement_form  # noqa: F401 - registers the form Accept opens
 from bot.conversations import request as _request_forms  # noqa: F401 - registers the forms
-from bot.conversations.agreement import agreement_answers, agreement_summary, announce_outcome, confirm_buttons
 from bot.core import forms
 from bot.core.context import Context
 from bot.core.dates import day_text
@@ -17,9 +18,17 @@ from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
 from bot.programme import Programme
 from bot.services import pairs, requests
-from bot.services.requests import RequestExpired, RequestReminder, RequestSent, parse_id
-from bot.views import mentee_card, mentor_card
-from storage.models import MenteeProfile, MentorProfile, Pair, User
+from bot.services.matching import Match
+from bot.services.requests import (
+    RequestDeclined,
+    RequestExpired,
+    RequestReminder,
+    RequestSent,
+    RequestWithdrawn,
+    parse_id,
+)
+from bot.views import mentee_card
+from storage.models import User
 
 # --- the student's side ----------------------------------------------------------------------------
 
@@ -122,7 +131,7 @@ async def accept(ctx: Context) -> list[Reply]:
     pair = outcome.pair
     mentee = await ctx.session.get(User, pair.mentee_id)
     assert mentee is not None
-    told = await match_message(ctx, pair, mentee)
+    told = ctx.render(await pairs.matched(ctx.session, pair, mentee))
     if outcome.withdrawn:  # so the student doesn't wonder what became of their other requests
         names = [m.name for m in [await ctx.session.get(User, r.mentor_id) for r in outcome.withdrawn] if m]
         told.text += "\n\n" + fmt(
@@ -154,7 +163,7 @@ async def accept(ctx: Context) -> list[Reply]:
             ).format(n=len(outcome.declined_full))
         )
     # The button stays on the mentor's copy too: the form below may be cancelled and picked up later.
-    announcement = await match_message(ctx, pair, ctx.user)
+    announcement = ctx.render(await pairs.matched(ctx.session, pair, ctx.user))
     question = await forms.start_form(ctx, "agree", context={"pair": pair.id})
     return [
         done,
@@ -171,98 +180,18 @@ async def decline(ctx: Context) -> Reply:
     return await forms.start_form(ctx, "decline", context={"request": request.id})
 
 
-async def match_message(ctx: Context, pair: Pair, viewer: User, *, with_button: bool = True) -> Reply:
-    """What each side reads when matched: the other's profile with contact details (only now), and the
-    next step, the agreement."""
-    mentor = await ctx.session.get(User, pair.mentor_id)
-    mentee = await ctx.session.get(User, pair.mentee_id)
-    assert mentor is not None and mentee is not None
-    if viewer.id == mentee.id:
-        profile = await ctx.session.get(MentorProfile, mentor.id)
-        card = mentor_card(mentor, profile, ctx.programme, contact=True) if profile else esc(mentor.name)
-        opening = fmt(_("Great news, {first}: {name} is your mentor!"), first=mentee.first_name, name=mentor.name)
-    else:
-        mentee_profile = await ctx.session.get(MenteeProfile, mentee.id)
-        card = mentee_card(mentee, mentee_profile, ctx.programme, contact=True) if mentee_profile else esc(mentee.name)
-        opening = fmt(_("You're now matched with {name}."), name=mentee.name)
-    text = "\n\n".join(
-        [
-            opening,
-            card,
-            _("Only the two of you see each other's contact details."),
-            _("Next: agree how you'll work together: goals, and how and how often you'll meet."),
-        ]
-    )
-    buttons = [[Button(_("Fill in the agreement"), "agr.start", str(pair.id), style="primary")]] if with_button else []
-    return Reply(text, buttons=buttons)
-
-
-# --- the agreement ---------------------------------------------------------------------------------
-
-
-@action("agr.start", roles=("student", "alumnus"))
-async def agreement_start(ctx: Context) -> Reply:
-    """The agreement button: the form if nobody filled it in yet, else the proposal to confirm."""
-    pair = await pairs.pair_for(ctx.session, ctx.user, ctx.event.payload)
-    mentor, mentee = await _parties(ctx, pair)
-    if pair.status == "ended":
-        raise Refusal(_("This mentorship has ended, so its agreement can't change any more."))
-    summary = agreement_summary(pair, mentor, mentee)
-    if pair.status == "active":
-        return Reply(summary + "\n\n" + _("You have both confirmed it."))
-    if not pairs.has_terms(pair):
-        return await forms.start_form(ctx, "agree", context={"pair": pair.id})
-    mine = pair.mentor_confirmed_at if ctx.user.id == pair.mentor_id else pair.mentee_confirmed_at
-    if mine is not None:
-        other = mentee if ctx.user.id == mentor.id else mentor
-        return Reply(
-            summary + "\n\n" + fmt(_("You've confirmed it; we're waiting for {name}."), name=other.first_name),
-            buttons=[[Button(_("Suggest changes"), "agr.edit", str(pair.id))]],
-        )
-    return Reply(summary, buttons=confirm_buttons(pair))
-
-
-@action("agr.ok", roles=("student", "alumnus"))
-async def agreement_confirm(ctx: Context) -> list[Reply]:
-    pair_id, _sep, tag = ctx.event.payload.partition(".")
-    pair = await pairs.pair_for(ctx.session, ctx.user, pair_id)
-    if pair.status == "agreeing" and pairs.has_terms(pair) and tag != pairs.terms_tag(pair):
-        mentor, mentee = await _parties(ctx, pair)
-        return [
-            Reply(
-                _("The agreement has changed since that message. Here is the latest version to confirm.")
-                + "\n\n"
-                + agreement_summary(pair, mentor, mentee),
-                buttons=confirm_buttons(pair),
-            )
-        ]
-    outcome = await pairs.confirm_terms(ctx.session, pair, ctx.user, tag=tag, now=ctx.now, programme=ctx.programme)
-    return await announce_outcome(ctx, outcome)
-
-
-@action("agr.edit", roles=("student", "alumnus"))
-async def agreement_edit(ctx: Context) -> Reply:
-    pair = await pairs.pair_for(ctx.session, ctx.user, ctx.event.payload)
-    pairs.require_agreeing(pair)
-    return await forms.start_form(
-        ctx, "agree", context={"pair": pair.id}, answers=agreement_answers(pair, ctx.programme)
-    )
-
-
-async def _parties(ctx: Context, pair: Pair) -> tuple[User, User]:
-    mentor = await ctx.session.get(User, pair.mentor_id)
-    mentee = await ctx.session.get(User, pair.mentee_id)
-    assert mentor is not None and mentee is not None
-    return mentor, mentee
-
-
 # --- how the requests' outcomes read -----------------------------------------------------------------
 
 
 def request_card(sent: RequestSent, programme: Programme) -> Reply:
-    """What the mentor reads: who is asking, their profile (no contact details), their words, the buttons."""
+    """What the mentor reads: who is asking, their profile (contact details only as the policy allows, so not
+    before they accept), their words, the buttons."""
     mentee, request = sent.mentee, sent.request
-    card = mentee_card(mentee, sent.profile, programme) if sent.profile else f"<b>{esc(mentee.name)}</b>"
+    card = (
+        mentee_card(mentee, sent.profile, programme, contact=sent.contact)
+        if sent.profile
+        else f"<b>{esc(mentee.name)}</b>"
+    )
     text = (
         fmt(_("{name} would like you as their mentor. Their message:"), name=mentee.first_name)
         + f"\n\n<i>{esc(request.message)}</i>\n\n"
@@ -334,3 +263,59 @@ def _request_expired(expired: RequestExpired, env: RenderEnv) -> Reply:
     # which would make the sweep's cost grow with the programme instead of with what is due.
     text += "\n\n" + _("Tap below to see the mentors who fit you best and have a free place now.")
     return Reply(text, buttons=[[Button(_("Show me mentors who fit"), "browse.open", style="primary")]])
+
+
+@renders(RequestWithdrawn)
+def _request_withdrawn(withdrawn: RequestWithdrawn, env: RenderEnv) -> Reply:
+    texts = {
+        "by mentee": _("{name} has withdrawn their request, so there's nothing to answer. Thank you!"),
+        "matched": _(
+            "{name} has found a mentor, so their request to you is closed and there's nothing "
+            "to answer. Thank you for considering it!"
+        ),
+        "left": _("{name} has left the programme, so their request to you is closed. Thank you!"),
+    }
+    return Reply(fmt(texts[withdrawn.why], name=withdrawn.mentee.first_name))
+
+
+@renders(RequestDeclined)
+def _request_declined(declined: RequestDeclined, env: RenderEnv) -> Reply:
+    mentor, request = declined.mentor, declined.request
+    if declined.why == "left":
+        opening = fmt(
+            _("{mentor} has left the programme, so your request to them is closed."),
+            mentor=mentor.first_name,
+        )
+    elif declined.why == "full":
+        opening = fmt(
+            _("{mentor} has just filled their last mentee place, so they can't take your request. It's not about you!"),
+            mentor=mentor.first_name,
+        )
+    elif request.reason and request.reason != "full":
+        opening = fmt(
+            _("{mentor} can't take you on right now. They said: <i>{reason}</i>"),
+            mentor=mentor.first_name,
+            reason=request.reason,
+        )
+    else:
+        opening = fmt(_("{mentor} can't take you on right now. Please don't be discouraged!"), mentor=mentor.first_name)
+    return suggestions_reply(opening, declined.suggestions, env.programme)
+
+
+def suggestions_reply(opening: str, matches: list[Match], programme: Programme) -> Reply:
+    """A kind opening, the next best mentors with a free place, and a way to look at them."""
+    lines = [opening, ""]
+    if matches:
+        lines.append(_("These mentors have a free place and fit you well:"))
+        for match in matches:
+            lines.append(f"• <b>{esc(match.mentor.name)}</b>" + (f" — {match.reason}" if match.reason else ""))
+        buttons = [[Button(_("Browse mentors"), "browse.open")]]
+    else:
+        lines.append(
+            fmt(
+                _("Every mentor who fits is busy at the moment. {office} can help: /report reaches them."),
+                office=programme.office_opening,
+            )
+        )
+        buttons = []
+    return Reply("\n".join(lines), buttons=buttons)

@@ -8,10 +8,11 @@ from bot.core import forms
 from bot.core.context import Context
 from bot.core.forms import Field, Form, register_form
 from bot.core.markup import fmt
-from bot.core.registry import action, command
+from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
-from bot.services import staff
+from bot.services import pairs, staff
+from bot.services.staff import MentorApproved, MentorRejected
 from bot.views import mentor_card
 from storage.models import MentorProfile, User
 
@@ -33,7 +34,7 @@ async def pending(ctx: Context) -> list[Reply]:
             n=len(waiting),
         )
     )
-    return [intro, *(_card(ctx, user, profile) for user, profile in waiting)]
+    return [intro, *[await _card(ctx, user, profile) for user, profile in waiting]]
 
 
 @action("staff.pending", roles=STAFF)
@@ -41,10 +42,11 @@ async def pending_button(ctx: Context) -> list[Reply]:
     return await pending(ctx)
 
 
-def _card(ctx: Context, user: User, profile: MentorProfile, *, edit: bool = False) -> Reply:
+async def _card(ctx: Context, user: User, profile: MentorProfile, *, edit: bool = False) -> Reply:
     orientation = _("Orientation: attended") if profile.orientation_done else _("Orientation: not recorded yet")
     waiting = fmt(_("Waiting since {day}"), day=profile.updated_at.strftime("%d %b %Y"))
-    lines = [mentor_card(user, profile, ctx.programme, contact=True), "", orientation, waiting]
+    contact = await pairs.may_see_contact(ctx.session, ctx.user, user)
+    lines = [mentor_card(user, profile, ctx.programme, contact=contact), "", orientation, waiting]
     return Reply(
         "\n".join(lines),
         buttons=[
@@ -129,6 +131,40 @@ register_form(
         submit_label=N_("Send"),
     )
 )
+
+
+# --- how the mentor hears the decision ----------------------------------------------------------------
+
+
+@renders(MentorApproved)
+def _mentor_approved(approved: MentorApproved, env: RenderEnv) -> Reply:
+    text = fmt(
+        _("Good news, {first}: {office} has approved your mentor profile. Students can see it now"),
+        first=approved.mentor.first_name,
+        office=env.programme.office,
+    )
+    if approved.profile.active:
+        text += _(", and we'll message you here when someone would like you as their mentor.")
+    else:
+        text += _(" once you send /resume (it is paused at the moment).")
+    return Reply(text, buttons=[[Button(_("See my profile"), "profile.show")]])
+
+
+@renders(MentorRejected)
+def _mentor_rejected(rejected: MentorRejected, env: RenderEnv) -> Reply:
+    return Reply(
+        fmt(
+            _(
+                "Thank you for offering to mentor, {first}. {office} can't approve your profile at the moment. "
+                "Their reason:\n\n<i>{reason}</i>\n\nIf you edit your profile, it goes back to them for "
+                "another look. Questions? /report reaches them directly."
+            ),
+            first=rejected.mentor.first_name,
+            office=env.programme.office_opening,
+            reason=rejected.reason,
+        ),
+        buttons=[[Button(_("Edit my profile"), "profile.edit", style="primary")]],
+    )
 
 
 @command("stats", help=N_("the programme in numbers"), roles=STAFF)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.markup import fmt
 from bot.i18n import _, ngettext
 from bot.programme import Programme
+from bot.services.capacity import free_places, with_free_place
 from storage.models import ContactLog, GoalNote, MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 
 # Weights: what a student came for (areas, topics) counts most; shared background helps; no shared
@@ -31,9 +32,6 @@ NO_LANGUAGE_PENALTY = 4
 COUNTRY_POINTS = 1
 
 RECENT_ANSWERS = 10  # the answer-time median looks at a mentor's latest answers only
-# A mentor who said no to a student (declined their request, or ended their mentorship as not the right
-# fit) is not offered to that student again for this long: the busy alumna isn't asked twice.
-REASK_AFTER_DAYS = 90
 NOT_BY_CHOICE = ("full", "left")  # decline reasons recorded for the mentor, not chosen by them
 
 
@@ -60,9 +58,13 @@ async def current_mentor_ids(session: AsyncSession, mentee_id: int) -> set[int]:
     return set(rows)
 
 
-async def mentors_who_said_no(session: AsyncSession, mentee_id: int, now: dt.datetime) -> dict[int, dt.datetime]:
-    """Mentors who recently said no to this student by their own choice, with when they said it."""
-    since = now - dt.timedelta(days=REASK_AFTER_DAYS)
+async def mentors_who_said_no(
+    session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme
+) -> dict[int, dt.datetime]:
+    """Mentors who said no to this student by their own choice (declined their request, or ended their
+    mentorship as not the right fit) within the programme's `reask_after_days`, with when they said it:
+    the busy alumna isn't asked twice."""
+    since = now - dt.timedelta(days=programme.reask_after_days)
     found: dict[int, dt.datetime] = {}
     declined = await session.execute(
         select(MentorshipRequest.mentor_id, MentorshipRequest.answered_at).where(
@@ -98,7 +100,7 @@ async def available_mentors(
         .where(
             MentorProfile.status == "approved",
             MentorProfile.active.is_(True),
-            MentorProfile.active_mentees < MentorProfile.capacity,
+            with_free_place(),
             User.role == "alumnus",
         )
     )
@@ -126,7 +128,7 @@ async def best_mentors_for(
     wanted = await session.get(MenteeProfile, mentee.id)
     now = now or dt.datetime.now(dt.UTC)
     excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
-    excluded |= set(await mentors_who_said_no(session, mentee.id, now))
+    excluded |= set(await mentors_who_said_no(session, mentee.id, now, programme))
     candidates = [
         (user, profile)
         for user, profile in await available_mentors(session, area=area, industry=industry)
@@ -139,7 +141,7 @@ async def best_mentors_for(
         score, reason = score_mentor(profile, wanted, programme)
         days = answer_days.get(user.id)
         responsiveness = describe_responsiveness(days, last_active.get(user.id), now)
-        free = profile.capacity - profile.active_mentees
+        free = free_places(profile)
         # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
         sort_key = (-score, days if days is not None else 99.0, -free, user.name.lower(), user.id)
         scored.append((sort_key, Match(user, profile, score, reason, responsiveness)))

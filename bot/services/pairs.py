@@ -1,5 +1,7 @@
 """Mentorship relationships (pairs): the match, the agreement both sides confirm, and who may see a pair.
 
+What each side is told is an outcome (`Matched`, `AgreementReminder`), worded by bot.handlers.agreement.
+
 Lock order, kept by every transaction that matches people, so two of them never wait on each other in a
 circle (PostgreSQL would abort one as a deadlock): the mentor's profile row (claim_slot), then the mentee's
 user row, then request rows. SQLite serialises writers (BEGIN IMMEDIATE), so there the order is moot.
@@ -27,14 +29,14 @@ from bot.core.notices import (
     taken_keys,
     users_by_id,
 )
+from bot.core.outcomes import Outcome
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import sweep
-from bot.core.replies import Button
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services import cases
 from bot.services.capacity import claim_slot
-from storage.models import FormProgress, Goal, Pair, User
+from storage.models import FormProgress, Goal, MenteeProfile, MentorProfile, Pair, User
 
 # Forms whose answers belong to one mentorship (their context or answers name it as 'pair', or, for a
 # note on a goal, the goal).
@@ -172,6 +174,31 @@ def other_side(pair: Pair, user: User) -> int:
     return pair.mentee_id if user.id == pair.mentor_id else pair.mentor_id
 
 
+@dataclass(frozen=True)
+class Matched(Outcome):
+    """One side of a new match hears of it: who the other is (`other`, with their profile) and their contact
+    details as far as the contact policy allows (`contact`: it does once both sides agreed to the match);
+    the agreement is the next step. `pair.matched_by` says whether the career team made the match."""
+
+    pair: Pair
+    viewer: User
+    other: User
+    other_profile: MentorProfile | MenteeProfile | None
+    contact: Decision
+
+
+async def matched(session: AsyncSession, pair: Pair, viewer: User) -> Matched:
+    """What `viewer`, one side of this pair, reads about the match."""
+    other = await session.get(User, other_side(pair, viewer))
+    assert other is not None  # a pair goes with both its people
+    profile: MentorProfile | MenteeProfile | None
+    if viewer.id == pair.mentee_id:
+        profile = await session.get(MentorProfile, other.id)
+    else:
+        profile = await session.get(MenteeProfile, other.id)
+    return Matched(pair, viewer, other, profile, await may_see_contact(session, viewer, other))
+
+
 # --- the agreement ---------------------------------------------------------------------------------
 
 
@@ -284,6 +311,15 @@ def sides(pair: Pair, users: dict[int, User]) -> list[tuple[User, User, str]]:
 AGREEMENT_REMINDER, AGREEMENT_STALLED = "agreement_reminder", "agreement_stalled"
 
 
+@dataclass(frozen=True)
+class AgreementReminder(Outcome):
+    """`person` hasn't confirmed the agreement with `other` `request_reminder_days` after they were matched."""
+
+    pair: Pair
+    person: User
+    other: User
+
+
 @sweep("agreements", order=80)
 async def sweep_agreements(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
@@ -323,16 +359,7 @@ async def _agreement_reminders(
         confirmed = pair.mentor_confirmed_at if role == "mentor" else pair.mentee_confirmed_at
         if confirmed is not None or person.reminders_paused:
             continue
-        text_ = fmt(
-            _(
-                "{first}, your mentorship with {other} begins once you both confirm how you'll work together, "
-                "and that hasn't happened yet. It takes two minutes:"
-            ),
-            first=person.first_name,
-            other=other.first_name,
-        )
-        button = Button(_("Open the agreement"), "agr.start", str(pair.id), style="primary")
-        notes.append(Note(person.id, text_, [[button]]))
+        notes.append(Note(person.id, outcome=AgreementReminder(pair, person, other)))
     return notes
 
 

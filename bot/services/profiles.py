@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.errors import Refusal
 from bot.i18n import _
+from bot.programme import Programme
 from storage.models import MenteeProfile, MentorProfile, User
 
 MENTOR_FIELDS = (
@@ -45,19 +46,26 @@ async def mentee_profile(session: AsyncSession, user: User) -> MenteeProfile | N
 
 
 async def save_mentor(
-    session: AsyncSession, user: User, answers: dict[str, Any], now: dt.datetime, *, needs_approval: bool = True
+    session: AsyncSession, user: User, answers: dict[str, Any], now: dt.datetime, *, programme: Programme
 ) -> tuple[MentorProfile, bool]:
     """Create or update the mentor profile; returns (profile, created).
 
     New profiles await the career team's approval (after the orientation) when the programme requires it;
-    otherwise they are visible at once."""
+    otherwise they are visible at once. A new profile takes the programme's default number of mentees
+    until the mentor says otherwise."""
     if user.role not in (None, "alumnus"):
         raise Refusal(_("Your profile is a student profile, so it can't become a mentor profile."))
     profile = await session.get(MentorProfile, user.id)
     created = profile is None
     if profile is None:
-        profile = MentorProfile(user_id=user.id, status="awaiting_approval", active=True, active_mentees=0)
-        if not needs_approval:
+        profile = MentorProfile(
+            user_id=user.id,
+            status="awaiting_approval",
+            active=True,
+            active_mentees=0,
+            capacity=programme.default_mentor_capacity,
+        )
+        if not programme.orientation_required:
             profile.status, profile.approved_at = "approved", now
         session.add(profile)
     user.role = "alumnus"
@@ -70,7 +78,7 @@ async def save_mentor(
                 value = int(value)
             setattr(profile, name, value if value is not None else _empty_for(name))
     if profile.capacity is None:
-        profile.capacity = 2
+        profile.capacity = programme.default_mentor_capacity
     if profile.status == "rejected":
         # The reason was usually "add this or that": an edited profile goes back for another look.
         profile.status = "awaiting_approval"

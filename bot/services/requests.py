@@ -3,7 +3,7 @@
 Rules (PROGRAMME.md, issue 3):
 - at most `programme.max_pending_requests` pending requests per mentee, and never two to one mentor
   (the database's partial unique index holds that even against a race);
-- only approved, active mentors with a free place can be asked;
+- only approved, active mentors with a free place can be asked (bot.services.capacity says who has one);
 - a student who already has a mentor (matched or agreeing) sends no new requests: the programme is one
   mentor at a time, and accepting a request withdraws the others for the same reason. To change mentor they
   end the current mentorship first; staff can still match a second mentor on purpose with /match;
@@ -11,8 +11,10 @@ Rules (PROGRAMME.md, issue 3):
   requests are withdrawn with a note to those mentors; a mentor who is now full answers their other
   pending requests ("full") and those students are shown other matches straight away.
 
-Every state change is a conditional UPDATE on status = 'pending', so a withdraw racing an accept, or two
-presses of Accept, change the request once. Messages to others go through the outbox in the same
+Whether a student may ask a mentor is one policy, `may_request`; every caller asks it. Every state change
+is one conditional UPDATE on status = 'pending' (`_set_status`), so a withdraw racing an accept, two presses
+of Accept, or a sweep expiring a request someone is answering change the request once. Messages to others
+are outcomes (what happened, rendered by bot.handlers.requests) queued in the outbox in the same
 transaction, so a refused action tells nobody anything.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +32,7 @@ from bot.config import Settings
 from bot.core import notices
 from bot.core.context import queue_message
 from bot.core.errors import Refusal
-from bot.core.markup import esc, fmt
+from bot.core.markup import fmt
 from bot.core.notices import (
     Note,
     batch,
@@ -38,11 +41,12 @@ from bot.core.notices import (
     users_by_id,
 )
 from bot.core.outcomes import Outcome
+from bot.core.policy import Decision
 from bot.core.registry import sweep
-from bot.core.replies import Button, Reply
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services import pairs
+from bot.services.capacity import has_free_place
 from bot.services.matching import Match, best_mentors_for, mentors_who_said_no
 from storage.models import MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 
@@ -51,12 +55,45 @@ MAX_MESSAGE = 1000
 SUGGESTIONS = 3  # other mentors shown to a student whose request was declined
 
 
-@dataclass
+@dataclass(frozen=True)
+class Settled:
+    """What a new match closed on its way: the mentee's other requests (withdrawn, those mentors told) and,
+    when the mentor is now full, the requests still waiting for them (declined, those students shown others)."""
+
+    withdrawn: list[MentorshipRequest] = field(default_factory=list)
+    declined_full: list[MentorshipRequest] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class AcceptOutcome:
+    """A request accepted: the pair it made, and what that closed (see Settled)."""
+
     request: MentorshipRequest
     pair: Pair
     withdrawn: list[MentorshipRequest] = field(default_factory=list)  # the mentee's other requests
     declined_full: list[MentorshipRequest] = field(default_factory=list)  # others waiting for this mentor
+
+
+@dataclass(frozen=True)
+class RequestWithdrawn(Outcome):
+    """Told to the mentor: a request to them closed without their answer. `why` is the reason recorded on the
+    request: the student took it back ("by mentee"), found a mentor ("matched") or left the programme ("left")."""
+
+    request: MentorshipRequest
+    mentee: User
+    why: Literal["by mentee", "matched", "left"]
+
+
+@dataclass(frozen=True)
+class RequestDeclined(Outcome):
+    """Told to the student: a mentor can't take them. `why` is "declined" (the mentor's answer, their words in
+    `request.reason`), "full" (their last place just went) or "left" (they left the programme);
+    `suggestions` are the next best mentors with a free place."""
+
+    request: MentorshipRequest
+    mentor: User
+    why: Literal["declined", "full", "left"]
+    suggestions: list[Match] = field(default_factory=list)
 
 
 # --- looking things up -----------------------------------------------------------------------------
@@ -116,68 +153,91 @@ def _not_pending(request: MentorshipRequest) -> Refusal:
 # --- sending ---------------------------------------------------------------------------------------
 
 
-async def check_can_request(
+@dataclass(frozen=True)
+class RequestDecision(Decision):
+    """The answer of `may_request`. `rule` names the rule that said no, so a screen that says so before
+    anything is typed (the mentor's card while browsing) can word it for its place: "profile",
+    "has_mentor", "unavailable", "paused", "full", "said_no", "already_sent" or "limit". `mentor` is the
+    mentor asked about once found, `sent` the request already waiting for them, `pending` how many of the
+    student's requests wait."""
+
+    rule: str = ""
+    mentor: User | None = None
+    sent: MentorshipRequest | None = None
+    pending: int = 0
+
+
+async def may_request(
     session: AsyncSession, mentee: User, mentor_id: int, programme: Programme, now: dt.datetime | None = None
-) -> User:
-    """Everything that must hold before a student writes their message; returns the mentor."""
+) -> RequestDecision:
+    """May this student send this mentor a request now? The one place for every rule of asking: a student
+    profile, no mentor yet, an approved and active mentor with a free place who hasn't said no to them
+    lately, no request to them already, and fewer waiting than `programme.max_pending_requests`."""
     if mentee.role != "student" or await session.get(MenteeProfile, mentee.id) is None:
-        raise Refusal(_("Let's set up your student profile first: send /start."))
+        return RequestDecision(False, _("Let's set up your student profile first: send /start."), rule="profile")
     open_pairs = await pairs.open_pairs_of(session, mentee)
     if open_pairs:
         mentor_user = await session.get(User, open_pairs[0].mentor_id)
-        raise Refusal(
-            fmt(
-                _(
-                    "You already have a mentor, {name}, so you can't send new requests. If it isn't working "
-                    "out, you can end the mentorship kindly with /end, or /report to talk to {office}."
-                ),
-                name=mentor_user.name if mentor_user else "",
-                office=programme.office,
-            )
+        reason = fmt(
+            _(
+                "You already have a mentor, {name}, so you can't send new requests. If it isn't working "
+                "out, you can end the mentorship kindly with /end, or /report to talk to {office}."
+            ),
+            name=mentor_user.name if mentor_user else "",
+            office=programme.office,
         )
+        return RequestDecision(False, reason, rule="has_mentor")
     mentor = await session.get(User, mentor_id) if mentor_id > 0 else None
     profile = await session.get(MentorProfile, mentor_id, populate_existing=True) if mentor else None
     if mentor is None or profile is None or profile.status != "approved" or mentor.role != "alumnus":
-        raise Refusal(_("That mentor isn't available. /mentors shows who you can ask now."))
+        return RequestDecision(
+            False, _("That mentor isn't available. /mentors shows who you can ask now."), rule="unavailable"
+        )
     if not profile.active:
-        raise Refusal(
-            fmt(_("{name} has paused mentoring for now. /mentors shows who you can ask."), name=mentor.first_name)
-        )
-    if profile.active_mentees >= profile.capacity:
-        raise Refusal(
-            fmt(_("{name} has no free place right now. /mentors shows who you can ask."), name=mentor.first_name)
-        )
-    said_no = (await mentors_who_said_no(session, mentee.id, now or dt.datetime.now(dt.UTC))).get(mentor_id)
+        reason = fmt(_("{name} has paused mentoring for now. /mentors shows who you can ask."), name=mentor.first_name)
+        return RequestDecision(False, reason, rule="paused", mentor=mentor)
+    room = has_free_place(profile, mentor)
+    if not room:
+        return RequestDecision(False, room.reason, rule="full", mentor=mentor)
+    said_no = (await mentors_who_said_no(session, mentee.id, now or dt.datetime.now(dt.UTC), programme)).get(mentor_id)
     if said_no is not None:
-        raise Refusal(
-            fmt(
-                _(
-                    "{name} can't take you on at the moment (they said so on {day}), so it's best to ask "
-                    "someone else. /mentors shows who has a free place."
-                ),
-                name=mentor.first_name,
-                day=said_no.strftime("%d %B"),
-            )
+        reason = fmt(
+            _(
+                "{name} can't take you on at the moment (they said so on {day}), so it's best to ask "
+                "someone else. /mentors shows who has a free place."
+            ),
+            name=mentor.first_name,
+            day=said_no.strftime("%d %B"),
         )
+        return RequestDecision(False, reason, rule="said_no", mentor=mentor)
     pending = await pending_of_mentee(session, mentee.id)
-    if any(r.mentor_id == mentor_id for r in pending):
-        raise Refusal(
-            fmt(
-                _("You've already sent {name} a request; they'll answer soon. /requests shows it."),
-                name=mentor.first_name,
-            )
+    sent = next((r for r in pending if r.mentor_id == mentor_id), None)
+    if sent is not None:
+        reason = fmt(
+            _("You've already sent {name} a request; they'll answer soon. /requests shows it."),
+            name=mentor.first_name,
         )
+        return RequestDecision(False, reason, rule="already_sent", mentor=mentor, sent=sent, pending=len(pending))
     if len(pending) >= programme.max_pending_requests:
-        raise Refusal(
-            fmt(
-                _(
-                    "You have {n} requests waiting already, the most at a time. Wait for an answer, or withdraw "
-                    "one in /requests to ask someone else."
-                ),
-                n=len(pending),
-            )
+        reason = fmt(
+            _(
+                "You have {n} requests waiting already, the most at a time. Wait for an answer, or withdraw "
+                "one in /requests to ask someone else."
+            ),
+            n=len(pending),
         )
-    return mentor
+        return RequestDecision(False, reason, rule="limit", mentor=mentor, pending=len(pending))
+    return RequestDecision(True, mentor=mentor, pending=len(pending))
+
+
+async def check_can_request(
+    session: AsyncSession, mentee: User, mentor_id: int, programme: Programme, now: dt.datetime | None = None
+) -> User:
+    """`may_request`, refused with its reason when the answer is no; returns the mentor."""
+    decision = await may_request(session, mentee, mentor_id, programme, now)
+    decision.or_refuse()
+    assert decision.mentor is not None  # a yes is always about a mentor found
+    return decision.mentor
 
 
 async def send_request(
@@ -210,17 +270,21 @@ async def send_request(
 
 @dataclass(frozen=True)
 class RequestSent(Outcome):
-    """A request for the mentor to answer: who is asking (their profile, no contact details), their words."""
+    """A request for the mentor to answer: who is asking (their profile), their words, and whether the mentor
+    may see the student's contact details (`contact`, the contact policy's answer: not before they agree)."""
 
     request: MentorshipRequest
     mentee: User
     profile: MenteeProfile | None
+    contact: Decision
 
 
 async def request_outcome(session: AsyncSession, request: MentorshipRequest) -> RequestSent:
     mentee = await session.get(User, request.mentee_id)
-    assert mentee is not None  # a request goes with its mentee
-    return RequestSent(request, mentee, await session.get(MenteeProfile, request.mentee_id))
+    mentor = await session.get(User, request.mentor_id)
+    assert mentee is not None and mentor is not None  # a request goes with both its people
+    contact = await pairs.may_see_contact(session, mentor, mentee)
+    return RequestSent(request, mentee, await session.get(MenteeProfile, request.mentee_id), contact)
 
 
 # --- withdrawing -----------------------------------------------------------------------------------
@@ -229,7 +293,8 @@ async def request_outcome(session: AsyncSession, request: MentorshipRequest) -> 
 async def _set_status(
     session: AsyncSession, request: MentorshipRequest, status: str, now: dt.datetime, reason: str = ""
 ) -> bool:
-    """Move a pending request on; False when something else answered it first."""
+    """Move a pending request on: every change of a request's state (answer, withdrawal, expiry) is this one
+    conditional update. False when something else moved it first."""
     result = await session.execute(
         update(MentorshipRequest)
         .where(MentorshipRequest.id == request.id, MentorshipRequest.status == "pending")
@@ -247,17 +312,7 @@ async def withdraw_request(session: AsyncSession, mentee: User, request_id: int,
         raise _not_pending(request)
     mentor = await session.get(User, request.mentor_id)
     assert mentor is not None
-    queue_message(
-        session,
-        now,
-        Reply(
-            fmt(
-                _("{name} has withdrawn their request, so there's nothing to answer. Thank you!"),
-                name=mentee.first_name,
-            )
-        ),
-        user_id=mentor.id,
-    )
+    queue_message(session, now, RequestWithdrawn(request, mentee, "by mentee"), user_id=mentor.id)
     return mentor
 
 
@@ -282,7 +337,7 @@ async def accept_request(
                 office=programme.office,
             )
         )
-    if profile.active_mentees >= profile.capacity:
+    if not has_free_place(profile, mentor):
         # Said to the mentor about themself (the capacity claim below stays the guard against races).
         raise Refusal(
             fmt(
@@ -308,14 +363,11 @@ async def accept_request(
         )
     if not await _set_status(session, request, "accepted", now):
         raise _not_pending(request)
-    outcome = AcceptOutcome(request, pair)
-    await settle_after_match(session, pair, now, programme, outcome)
-    return outcome
+    settled = await settle_after_match(session, pair, now, programme)
+    return AcceptOutcome(request, pair, settled.withdrawn, settled.declined_full)
 
 
-async def settle_after_match(
-    session: AsyncSession, pair: Pair, now: dt.datetime, programme: Programme, outcome: AcceptOutcome | None = None
-) -> AcceptOutcome | None:
+async def settle_after_match(session: AsyncSession, pair: Pair, now: dt.datetime, programme: Programme) -> Settled:
     """After any match: withdraw the mentee's other requests (telling those mentors), and if the mentor is
     now full, answer the requests still waiting for them (showing those students other mentors)."""
     mentee = await session.get(User, pair.mentee_id)
@@ -325,30 +377,15 @@ async def settle_after_match(
     for other in await pending_of_mentee(session, mentee.id):
         if await _set_status(session, other, "withdrawn", now, "matched"):
             withdrawn.append(other)
-            queue_message(
-                session,
-                now,
-                Reply(
-                    fmt(
-                        _(
-                            "{name} has found a mentor, so their request to you is closed and there's nothing "
-                            "to answer. Thank you for considering it!"
-                        ),
-                        name=mentee.first_name,
-                    )
-                ),
-                user_id=other.mentor_id,
-            )
+            queue_message(session, now, RequestWithdrawn(other, mentee, "matched"), user_id=other.mentor_id)
     declined: list[MentorshipRequest] = []
     profile = await session.get(MentorProfile, mentor.id, populate_existing=True)
-    if profile is not None and profile.active_mentees >= profile.capacity:
+    if profile is not None and not has_free_place(profile, mentor):
         for waiting in await pending_for_mentor(session, mentor.id):
             if await _set_status(session, waiting, "declined", now, "full"):
                 declined.append(waiting)
-                await _tell_declined(session, waiting, mentor, now, programme, full=True)
-    if outcome is not None:
-        outcome.withdrawn, outcome.declined_full = withdrawn, declined
-    return outcome
+                await _tell_declined(session, waiting, mentor, now, programme, "full")
+    return Settled(withdrawn, declined)
 
 
 async def decline_request(
@@ -361,7 +398,7 @@ async def decline_request(
         raise Refusal(fmt(_("That's a bit long: please keep it under {n} characters."), n=500))
     if request.status != "pending" or not await _set_status(session, request, "declined", now, reason):
         raise _not_pending(request)
-    await _tell_declined(session, request, mentor, now, programme, full=False)
+    await _tell_declined(session, request, mentor, now, programme, "declined")
     return request
 
 
@@ -369,20 +406,10 @@ async def close_requests_of_leaver(session: AsyncSession, leaver: User, now: dt.
     """Someone leaves the programme (/forget): nobody is left waiting for them, or on their behalf."""
     for own in await pending_of_mentee(session, leaver.id):
         if await _set_status(session, own, "withdrawn", now, "left"):
-            queue_message(
-                session,
-                now,
-                Reply(
-                    fmt(
-                        _("{name} has left the programme, so their request to you is closed. Thank you!"),
-                        name=leaver.first_name,
-                    )
-                ),
-                user_id=own.mentor_id,
-            )
+            queue_message(session, now, RequestWithdrawn(own, leaver, "left"), user_id=own.mentor_id)
     for waiting in await pending_for_mentor(session, leaver.id):
         if await _set_status(session, waiting, "declined", now, "left"):
-            await _tell_declined(session, waiting, leaver, now, programme, full=False, left=True)
+            await _tell_declined(session, waiting, leaver, now, programme, "left")
 
 
 async def _tell_declined(
@@ -391,55 +418,17 @@ async def _tell_declined(
     mentor: User,
     now: dt.datetime,
     programme: Programme,
-    *,
-    full: bool,
-    left: bool = False,
+    why: Literal["declined", "full", "left"],
 ) -> None:
+    """The student hears of it with the next best mentors with a free place (not the ones already asked)."""
     mentee = await session.get(User, request.mentee_id)
     if mentee is None:
         return
-    if left:
-        opening = fmt(
-            _("{mentor} has left the programme, so your request to them is closed."),
-            mentor=mentor.first_name,
-        )
-    elif full:
-        opening = fmt(
-            _("{mentor} has just filled their last mentee place, so they can't take your request. It's not about you!"),
-            mentor=mentor.first_name,
-        )
-    elif request.reason and request.reason != "full":
-        opening = fmt(
-            _("{mentor} can't take you on right now. They said: <i>{reason}</i>"),
-            mentor=mentor.first_name,
-            reason=request.reason,
-        )
-    else:
-        opening = fmt(_("{mentor} can't take you on right now. Please don't be discouraged!"), mentor=mentor.first_name)
     asked = {r.mentor_id for r in await pending_of_mentee(session, mentee.id)}
     matches = await best_mentors_for(
         session, mentee, programme, exclude_ids={mentor.id, *asked}, limit=SUGGESTIONS, now=now
     )
-    queue_message(session, now, suggestions_reply(opening, matches, programme), user_id=mentee.id)
-
-
-def suggestions_reply(opening: str, matches: list[Match], programme: Programme) -> Reply:
-    """A kind opening, the next best mentors with a free place, and a way to look at them."""
-    lines = [opening, ""]
-    if matches:
-        lines.append(_("These mentors have a free place and fit you well:"))
-        for match in matches:
-            lines.append(f"• <b>{esc(match.mentor.name)}</b>" + (f" — {match.reason}" if match.reason else ""))
-        buttons = [[Button(_("Browse mentors"), "browse.open")]]
-    else:
-        lines.append(
-            fmt(
-                _("Every mentor who fits is busy at the moment. {office} can help: /report reaches them."),
-                office=programme.office_opening,
-            )
-        )
-        buttons = []
-    return Reply("\n".join(lines), buttons=buttons)
+    queue_message(session, now, RequestDeclined(request, mentor, why, matches), user_id=mentee.id)
 
 
 async def count_pending(session: AsyncSession, mentee_id: int) -> int:
@@ -525,13 +514,7 @@ async def _expire(
     session: AsyncSession, now: dt.datetime, request: MentorshipRequest, users: dict[int, User], programme: Programme
 ) -> list[Note]:
     # The conditional update decides: an accept or a second sweeper that got there first wins.
-    result = await session.execute(
-        update(MentorshipRequest)
-        .where(MentorshipRequest.id == request.id, MentorshipRequest.status == "pending")
-        .values(status="expired", answered_at=now, reason="expired")
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not await _set_status(session, request, "expired", now, "expired"):
         return []
     if await claim(session, f"req_expired:{request.id}", REQUEST_EXPIRED, now, request_id=request.id) is None:
         return []

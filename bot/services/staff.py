@@ -1,4 +1,7 @@
-"""The career team's basics: approving or rejecting new mentors, and the programme's numbers."""
+"""The career team's basics: approving or rejecting new mentors, and the programme's numbers.
+
+The mentor hears the decision as an outcome (`MentorApproved`, `MentorRejected`), worded by bot.handlers.staff.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +15,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.context import queue_message
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
-from bot.core.replies import Button, Reply
+from bot.core.outcomes import Outcome
 from bot.i18n import _
 from bot.programme import Programme
 from storage.models import ContactLog, MenteeProfile, MentorProfile, Pair, Report, User
 
 MAX_REASON = 1000
+
+
+@dataclass(frozen=True)
+class MentorApproved(Outcome):
+    """Told to the mentor: students can see their profile now (or once they resume it, if it is paused)."""
+
+    mentor: User
+    profile: MentorProfile
+
+
+@dataclass(frozen=True)
+class MentorRejected(Outcome):
+    """Told to the mentor: their profile isn't approved, with the career team's reason as written."""
+
+    mentor: User
+    reason: str
 
 
 async def pending_mentors(session: AsyncSession) -> list[tuple[User, MentorProfile]]:
@@ -67,16 +86,7 @@ async def approve(
     profile.approved_at = now
     profile.status_reason = ""
     profile.updated_at = now
-    text = fmt(
-        _("Good news, {first}: {office} has approved your mentor profile. Students can see it now"),
-        first=user.first_name,
-        office=programme.office,
-    )
-    if profile.active:
-        text += _(", and we'll message you here when someone would like you as their mentor.")
-    else:
-        text += _(" once you send /resume (it is paused at the moment).")
-    queue_message(session, now, Reply(text, buttons=[[Button(_("See my profile"), "profile.show")]]), user_id=user.id)
+    queue_message(session, now, MentorApproved(user, profile), user_id=user.id)
     return user
 
 
@@ -93,24 +103,7 @@ async def reject(
     profile.status = "rejected"
     profile.status_reason = reason
     profile.updated_at = now
-    queue_message(
-        session,
-        now,
-        Reply(
-            fmt(
-                _(
-                    "Thank you for offering to mentor, {first}. {office} can't approve your profile at the moment. "
-                    "Their reason:\n\n<i>{reason}</i>\n\nIf you edit your profile, it goes back to them for "
-                    "another look. Questions? /report reaches them directly."
-                ),
-                first=user.first_name,
-                office=programme.office_opening,
-                reason=reason,
-            ),
-            buttons=[[Button(_("Edit my profile"), "profile.edit", style="primary")]],
-        ),
-        user_id=user.id,
-    )
+    queue_message(session, now, MentorRejected(user, reason), user_id=user.id)
     return user
 
 

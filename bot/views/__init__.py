@@ -1,8 +1,13 @@
-"""How profiles and other records read in a message (markup), shared by every handler that shows them."""
+"""How profiles and other records read in a message (markup), shared by every handler that shows them.
+
+A profile card shows contact details only on the word of the contact policy
+(`bot.services.pairs.may_see_contact`): the caller passes its Decision, never a yes of its own.
+"""
 
 from __future__ import annotations
 
 from bot.core.markup import esc, fmt
+from bot.core.policy import Decision
 from bot.i18n import N_, _
 from bot.programme import Programme
 from storage.models import MenteeProfile, MentorProfile, User
@@ -31,8 +36,8 @@ def _line(label: str, value: object) -> str | None:
     return f"<b>{esc(label)}:</b> {esc(value)}"
 
 
-def mentor_card(user: User, profile: MentorProfile, programme: Programme, *, contact: bool = False) -> str:
-    """A mentor as mentees see them; contact details only when `contact` (after both agreed)."""
+def mentor_card(user: User, profile: MentorProfile, programme: Programme, *, contact: Decision | None = None) -> str:
+    """A mentor as mentees see them; contact details only when the contact policy's `contact` says yes."""
     role = " · ".join(filter(None, [profile.current_role, profile.employer]))
     lines = [f"<b>{esc(user.name)}</b>" + (f" — {esc(role)}" if role else "")]
     studied = " ".join(filter(None, [profile.programme_of_study, str(profile.graduation_year or "")]))
@@ -56,7 +61,8 @@ def mentor_card(user: User, profile: MentorProfile, programme: Programme, *, con
     return "\n".join(lines)
 
 
-def mentee_card(user: User, profile: MenteeProfile, programme: Programme, *, contact: bool = False) -> str:
+def mentee_card(user: User, profile: MenteeProfile, programme: Programme, *, contact: Decision | None = None) -> str:
+    """A student as a mentor (or the career team) sees them; contact details as for `mentor_card`."""
     studying = " ".join(
         filter(
             None,
