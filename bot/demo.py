@@ -219,7 +219,7 @@ STUDENTS = [
 STAFF = [("sam", "Sam Career-Office")]
 
 
-async def load_demo(session: AsyncSession, now: dt.datetime, default_capacity: int = 2) -> bool:
+async def load_demo(session: AsyncSession, now: dt.datetime, default_capacity: int) -> bool:
     """Fill an empty database with the demo people; False (and nothing done) if anyone exists already."""
     if await session.scalar(select(func.count()).select_from(User)):
         return False

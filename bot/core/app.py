@@ -49,7 +49,11 @@ class Core:
         using.prepare(programme)
         engine = make_engine(settings.database_url)
         if migrate:
-            await upgrade(engine)
+            try:
+                await upgrade(engine)
+            except BaseException:
+                await engine.dispose()  # its driver's thread must not outlive the event loop
+                raise
         sessions = make_sessionmaker(engine)
         bind_sessions(sessions, RenderEnv(programme, settings, using))
         clock = clock or SystemClock()
