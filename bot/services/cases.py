@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import queue_message
+from bot.core.datacopy import row
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.outcomes import Outcome
+from bot.core.registry import registry
 from bot.i18n import N_, _
 from storage.models import Pair, Report, User
 
@@ -144,3 +147,11 @@ async def resolve_with(session: AsyncSession, report: Report, staff: User, now: 
 
 async def open_cases(session: AsyncSession) -> list[Report]:
     return list(await session.scalars(select(Report).where(Report.status != "resolved").order_by(Report.id)))
+
+
+# --- this capability's part of a person's copy of their data ----------------------------------
+
+
+@registry.export("reports_you_sent", covers=(Report,))
+async def _reports(session: AsyncSession, user: User, now: dt.datetime) -> list[dict[str, Any]]:
+    return [row(r) for r in await session.scalars(select(Report).where(Report.reporter_id == user.id))]

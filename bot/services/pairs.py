@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.core.datacopy import row
 from bot.core.dates import day_text
 from bot.core.daytime import add_months
 from bot.core.errors import Refusal
@@ -31,7 +33,7 @@ from bot.core.notices import (
 )
 from bot.core.outcomes import Outcome
 from bot.core.policy import YES, Decision, no
-from bot.core.registry import sweep
+from bot.core.registry import registry, sweep
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services import cases
@@ -386,3 +388,24 @@ async def _agreement_stalled(
         waiting=", ".join(waiting),
     )
     await cases.file_case(session, now, kind="agreement", pair_id=pair.id, text=text_)
+
+
+# --- this capability's part of a person's copy of their data ----------------------------------
+
+
+@registry.export("mentorships", covers=(Pair,))
+async def _mentorships(session: AsyncSession, user: User, now: dt.datetime) -> list[dict[str, Any]]:
+    """Each mentorship with what each capability keeps about it (`@pair_export`: contacts, goals ...)."""
+    pairs = await session.scalars(
+        select(Pair).where(or_(Pair.mentor_id == user.id, Pair.mentee_id == user.id)).order_by(Pair.id)
+    )
+    items = []
+    for pair in list(pairs):
+        other = await session.get(User, pair.mentee_id if user.id == pair.mentor_id else pair.mentor_id)
+        item = row(pair)
+        item["your_role"] = "mentor" if user.id == pair.mentor_id else "student"
+        item["with"] = other.name if other else None
+        for part, exporter in sorted(registry.pair_exporters.items()):
+            item[part] = await exporter(session, pair, user)
+        items.append(item)
+    return items

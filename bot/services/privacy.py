@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.datacopy import row
 from bot.core.registry import registry
 from bot.core.replies import Attachment
 from bot.programme import Programme
@@ -26,17 +27,6 @@ from storage.models import (
     ThankYouNote,
     User,
 )
-
-
-def plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
-
-def row(obj: Any, *, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A database row as plain JSON values, for a person's copy of their data."""
-    return {c.key: plain(getattr(obj, c.key)) for c in obj.__table__.columns if c.key not in skip}
 
 
 async def export(session: AsyncSession, user: User, now: dt.datetime) -> dict[str, Any]:

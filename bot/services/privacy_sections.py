@@ -8,62 +8,18 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.datacopy import row
 from bot.core.registry import registry
 from bot.services import contacts, goals
-from bot.services.privacy import row
 from storage.models import (
     ContactLog,
     Goal,
     GoalNote,
-    MenteeProfile,
-    MentorProfile,
-    MentorshipRequest,
     Pair,
-    Report,
     SurveyResponse,
     ThankYouNote,
     User,
 )
-
-
-@registry.export("mentor_profile", covers=(MentorProfile,))
-async def _mentor_profile(session: AsyncSession, user: User, now: dt.datetime) -> dict[str, Any] | None:
-    profile = await session.get(MentorProfile, user.id)
-    return row(profile) if profile else None
-
-
-@registry.export("student_profile", covers=(MenteeProfile,))
-async def _student_profile(session: AsyncSession, user: User, now: dt.datetime) -> dict[str, Any] | None:
-    profile = await session.get(MenteeProfile, user.id)
-    return row(profile) if profile else None
-
-
-@registry.export("requests", covers=(MentorshipRequest,))
-async def _requests(session: AsyncSession, user: User, now: dt.datetime) -> list[dict[str, Any]]:
-    requests = await session.scalars(
-        select(MentorshipRequest).where(
-            or_(MentorshipRequest.mentee_id == user.id, MentorshipRequest.mentor_id == user.id)
-        )
-    )
-    return [row(r) for r in requests]
-
-
-@registry.export("mentorships", covers=(Pair,))
-async def _mentorships(session: AsyncSession, user: User, now: dt.datetime) -> list[dict[str, Any]]:
-    """Each mentorship with what each capability keeps about it (`@pair_export`: contacts, goals ...)."""
-    pairs = await session.scalars(
-        select(Pair).where(or_(Pair.mentor_id == user.id, Pair.mentee_id == user.id)).order_by(Pair.id)
-    )
-    items = []
-    for pair in list(pairs):
-        other = await session.get(User, pair.mentee_id if user.id == pair.mentor_id else pair.mentor_id)
-        item = row(pair)
-        item["your_role"] = "mentor" if user.id == pair.mentor_id else "student"
-        item["with"] = other.name if other else None
-        for part, exporter in sorted(registry.pair_exporters.items()):
-            item[part] = await exporter(session, pair, user)
-        items.append(item)
-    return items
 
 
 @registry.pair_export("contacts", covers=(ContactLog,))
@@ -87,11 +43,6 @@ async def _thank_you_notes(session: AsyncSession, user: User, now: dt.datetime) 
         select(ThankYouNote).where(or_(ThankYouNote.author_id == user.id, ThankYouNote.recipient_id == user.id))
     )
     return [row(n) for n in notes]
-
-
-@registry.export("reports_you_sent", covers=(Report,))
-async def _reports(session: AsyncSession, user: User, now: dt.datetime) -> list[dict[str, Any]]:
-    return [row(r) for r in await session.scalars(select(Report).where(Report.reporter_id == user.id))]
 
 
 @registry.export("survey_answers", covers=(SurveyResponse,))

@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.datacopy import row
 from bot.core.errors import Refusal
+from bot.core.registry import registry
 from bot.i18n import _
 from bot.programme import Programme
 from storage.models import MenteeProfile, MentorProfile, User
@@ -127,3 +129,18 @@ async def set_mentor_active(session: AsyncSession, user: User, active: bool, now
     if active:
         profile.confirmed_at = now
     return profile
+
+
+# --- this capability's part of a person's copy of their data ----------------------------------
+
+
+@registry.export("mentor_profile", covers=(MentorProfile,))
+async def _mentor_profile(session: AsyncSession, user: User, now: dt.datetime) -> dict[str, Any] | None:
+    profile = await session.get(MentorProfile, user.id)
+    return row(profile) if profile else None
+
+
+@registry.export("student_profile", covers=(MenteeProfile,))
+async def _student_profile(session: AsyncSession, user: User, now: dt.datetime) -> dict[str, Any] | None:
+    profile = await session.get(MenteeProfile, user.id)
+    return row(profile) if profile else None

@@ -22,15 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core import notices
 from bot.core.context import queue_message
+from bot.core.datacopy import row
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import (
@@ -42,7 +43,7 @@ from bot.core.notices import (
 )
 from bot.core.outcomes import Outcome
 from bot.core.policy import Decision
-from bot.core.registry import sweep
+from bot.core.registry import registry, sweep
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services import pairs
@@ -523,3 +524,16 @@ async def _expire(
         Note(mentee.id, outcome=RequestExpired(request, mentor, mentee, "mentee")),
         Note(mentor.id, outcome=RequestExpired(request, mentor, mentee, "mentor")),
     ]
+
+
+# --- this capability's part of a person's copy of their data ----------------------------------
+
+
+@registry.export("requests", covers=(MentorshipRequest,))
+async def _requests(session: AsyncSession, user: User, now: dt.datetime) -> list[dict[str, Any]]:
+    requests = await session.scalars(
+        select(MentorshipRequest).where(
+            or_(MentorshipRequest.mentee_id == user.id, MentorshipRequest.mentor_id == user.id)
+        )
+    )
+    return [row(r) for r in requests]
