@@ -10,13 +10,14 @@ from __future__ import annotations
 from bot.conversations.agreement import agreement_answers, agreement_summary, announce_outcome, confirm_buttons
 from bot.core import forms
 from bot.core.context import Context
+from bot.core.dates import day_text
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
 from bot.core.registry import RenderEnv, action, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import _
 from bot.services import pairs
-from bot.services.pairs import AgreementReminder, Matched
+from bot.services.pairs import AgreementReminder, AgreementStalled, Matched
 from bot.views import mentee_card, mentor_card
 from storage.models import MenteeProfile, MentorProfile, Pair, User
 
@@ -124,3 +125,19 @@ def _agreement_reminder(reminder: AgreementReminder, env: RenderEnv) -> Reply:
     )
     button = Button(_("Open the agreement"), "agr.start", str(reminder.pair.id), style="primary")
     return Reply(text, buttons=[[button]])
+
+
+@renders(AgreementStalled)
+def _agreement_stalled(stalled: AgreementStalled, env: RenderEnv) -> Reply:
+    text = fmt(
+        _(
+            "<b>Agreement not confirmed</b>: {mentor} (mentor) and {mentee} (student), matched on {day}, "
+            "haven't started their mentorship. Still to confirm: {waiting}. The mentor's place stays taken "
+            "until it starts or closes."
+        ),
+        mentor=stalled.mentor.name,
+        mentee=stalled.mentee.name,
+        day=day_text(stalled.pair.created_at, env.settings),
+        waiting=", ".join(person.first_name for person in stalled.waiting),
+    )
+    return Reply(text)

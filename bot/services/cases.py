@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.context import queue_message
+from bot.core.context import queue_message, render
 from bot.core.datacopy import row
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
@@ -71,12 +71,13 @@ async def file_case(
     now: dt.datetime,
     *,
     kind: str,
-    text: str,
+    text: str | Outcome,
     pair_id: int | None = None,
     reporter_id: int | None = None,
 ) -> Report:
-    """Record a case and post it to the staff chat (after commit, through the outbox)."""
-    text = text.strip()
+    """Record a case and post it to the staff chat (after commit, through the outbox). `text` is the
+    person's own words, or for a case the bot files, the outcome whose rendering is its account."""
+    text = (text if isinstance(text, str) else render(session, text).text).strip()
     if kind == "report" and not text:
         raise Refusal(_("Please write a few words about what's wrong, e.g. 'My mentor hasn't replied for a month.'"))
     if len(text) > MAX_TEXT:

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core.datacopy import row
-from bot.core.dates import day_text
 from bot.core.daytime import add_months
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
@@ -345,7 +344,7 @@ async def sweep_agreements(
     notes: list[Note] = []
     for pair in pairs:
         if pair.created_at <= stalled:
-            await _agreement_stalled(session, now, pair, users, settings)
+            await _agreement_stalled(session, now, pair, users)
         elif f"agree_remind:{pair.id}" not in taken:
             notes += await _agreement_reminders(session, now, pair, users)
     return notes
@@ -365,29 +364,28 @@ async def _agreement_reminders(
     return notes
 
 
-async def _agreement_stalled(
-    session: AsyncSession, now: dt.datetime, pair: Pair, users: dict[int, User], settings: Settings
-) -> None:
+@dataclass(frozen=True)
+class AgreementStalled(Outcome):
+    """Staff's account of a match whose agreement nobody finished: `waiting` are the sides still to confirm."""
+
+    pair: Pair
+    mentor: User
+    mentee: User
+    waiting: list[User]
+
+
+async def _agreement_stalled(session: AsyncSession, now: dt.datetime, pair: Pair, users: dict[int, User]) -> None:
     if await claim(session, f"agree_stalled:{pair.id}", AGREEMENT_STALLED, now, pair_id=pair.id) is None:
         return
     mentor, mentee = users[pair.mentor_id], users[pair.mentee_id]
     waiting = [
-        person.first_name
+        person
         for person, confirmed in ((mentor, pair.mentor_confirmed_at), (mentee, pair.mentee_confirmed_at))
         if confirmed is None
     ]
-    text_ = fmt(
-        _(
-            "<b>Agreement not confirmed</b>: {mentor} (mentor) and {mentee} (student), matched on {day}, "
-            "haven't started their mentorship. Still to confirm: {waiting}. The mentor's place stays taken "
-            "until it starts or closes."
-        ),
-        mentor=mentor.name,
-        mentee=mentee.name,
-        day=day_text(pair.created_at, settings),
-        waiting=", ".join(waiting),
+    await cases.file_case(
+        session, now, kind="agreement", pair_id=pair.id, text=AgreementStalled(pair, mentor, mentee, waiting)
     )
-    await cases.file_case(session, now, kind="agreement", pair_id=pair.id, text=text_)
 
 
 # --- this capability's part of a person's copy of their data ----------------------------------
