@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.services.nudges import is_overdue
 from storage.models import (
     ContactLog,
     MenteeProfile,
@@ -147,17 +148,8 @@ async def _count(session: AsyncSession, query) -> int:  # type: ignore[no-untype
 async def _figures(session: AsyncSession, now: dt.datetime) -> Figures:
     count = func.count()
     mentors = select(count).select_from(MentorProfile)
-    active = list(
-        await session.execute(
-            select(Pair.last_contact_at, Pair.started_at, Pair.created_at, Pair.contact_interval_days).where(
-                Pair.status == "active"
-            )
-        )
-    )
-    # A pair is quiet when nothing was logged within its agreed interval: see bot.services.nudges.is_overdue
-    quiet = sum(
-        1 for last, started, created, days in active if (last or started or created) < now - dt.timedelta(days=days)
-    )
+    active = list(await session.scalars(select(Pair).where(Pair.status == "active")))
+    quiet = sum(1 for pair in active if is_overdue(pair, now))  # the programme's one contact rule
     return Figures(
         mentors_approved=await _count(session, mentors.where(MentorProfile.status == "approved")),
         mentors_waiting=await _count(session, mentors.where(MentorProfile.status == "awaiting_approval")),
