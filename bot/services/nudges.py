@@ -2,6 +2,9 @@
 
 A pair is overdue when nothing was logged for its agreed contact interval; step k (1..N) nudges both sides,
 step N+1 files a case for staff. Each step is one notice row, claimed once.
+
+The one-tap answers to the scheduler's notices (here, and in check-ins, surveys and the reconfirmation)
+carry the notice's id: `notice_for` honours it only for the person it was sent to.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.core import notices
 from bot.core.dates import day_text
+from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import (
     Claim,
@@ -34,6 +38,49 @@ from bot.services.pairs import sides
 from storage.models import Notice, Pair, User
 
 NUDGE_DUE, NUDGE, ESCALATION, ESCALATION_TOLD = "nudge_due", "nudge", "escalation", "escalation_told"
+
+
+# --- the notice a one-tap answer belongs to -------------------------------------------------------------
+
+
+def _notice_id(payload: str) -> int:
+    if not payload.isdigit():
+        raise Refusal(_("That button no longer works. /help shows what you can do now."))
+    return int(payload)
+
+
+async def notice_for(session: AsyncSession, user: User, payload: str, *kinds: str) -> Notice:
+    """The notice a button's payload names, if it is of one of these kinds and was sent to this person."""
+    notice = await session.get(Notice, _notice_id(payload))
+    if notice is None or notice.kind not in kinds or notice.user_id != user.id:
+        raise Refusal(_("That button isn't for you, so nothing was changed. /help shows what you can do."))
+    return notice
+
+
+async def open_pair_of(session: AsyncSession, notice: Notice) -> Pair:
+    """The mentorship a notice is about, while it is still open (there is nothing to answer once it ended)."""
+    pair = await session.get(Pair, notice.pair_id) if notice.pair_id is not None else None
+    if pair is None or pair.status == "ended":
+        raise Refusal(_("That mentorship has ended, so there's nothing to answer. /help shows what you can do."))
+    return pair
+
+
+async def other_in(session: AsyncSession, pair: Pair, user: User) -> User:
+    other = await session.get(User, pair.mentee_id if user.id == pair.mentor_id else pair.mentor_id)
+    assert other is not None  # both sides exist while the pair does
+    return other
+
+
+def answer(notice: Notice, said: str, now: dt.datetime) -> None:
+    notice.answer, notice.answered_at = said, now
+
+
+async def pair_names(session: AsyncSession, pair: Pair) -> str:
+    """'Aigerim Sadykova (mentor) and Alex Kim (student)', as staff read a pair in a case."""
+    mentor = await session.get(User, pair.mentor_id)
+    mentee = await session.get(User, pair.mentee_id)
+    assert mentor is not None and mentee is not None
+    return fmt(_("{mentor} (mentor) and {mentee} (student)"), mentor=mentor.name, mentee=mentee.name)
 
 
 _INTERVALS = text(
