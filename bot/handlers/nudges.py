@@ -1,30 +1,88 @@
-"""The one-tap answers to the "no contact" nudge: we talked, not yet (with a message ready to send), a problem.
+"""The "no contact" nudge: how it reads, and its one-tap answers (we talked, not yet, a problem).
 
-Every button carries the id of the nudge's notice; each press is checked against the database (the notice
-was sent to the person pressing it, the mentorship is still open), and a second press changes nothing.
+Every button carries the id of the nudge's notice; the rules (whose notice it is, what an answer records)
+are in bot.services.nudges, and a second press of the same answer changes nothing.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from bot.core.context import Context
-from bot.core.dates import day_text
-from bot.core.forms import today_in
 from bot.core.markup import esc, fmt
-from bot.core.notices import claim
-from bot.core.registry import action
+from bot.core.registry import RenderEnv, action, renders
 from bot.core.replies import Button, Reply
-from bot.i18n import _
-from bot.services import cases, contacts
-from bot.services.nudges import NUDGE, answer, notice_for, open_pair_of, other_in, pair_names
-from storage.models import Notice, Pair, User
+from bot.i18n import _, ngettext
+from bot.services import nudges
+from bot.services.nudges import (
+    EscalationTold,
+    NotYet,
+    Nudge,
+    ProblemNoted,
+    ReadyMessage,
+    ReadyMessageSent,
+    Talked,
+)
+from storage.models import User
 
 SIDES = ("student", "alumnus")
-TALKED = {"call": "video", "chat": "chat"}  # the nudge's answer -> the contact method it logs
 
 
-# --- the "no contact" nudge ----------------------------------------------------------------------------
+# --- the nudge and the note that staff were told ----------------------------------------------------------
+
+
+def quiet_period(days: int) -> str:
+    """How long it has been, as a person says it: '10 days', '3 weeks', 'a month', 'about 2 months'."""
+    days = max(days, 1)
+    if 28 <= days <= 31:
+        return _("a month")
+    if days < 14:
+        return ngettext("{n} day", "{n} days", days).format(n=days)
+    if days < 56:
+        return ngettext("{n} week", "{n} weeks", days // 7).format(n=days // 7)
+    months = round(days / 30.4)
+    return ngettext("about {n} month", "about {n} months", months).format(n=months)
+
+
+@renders(Nudge)
+def _nudge(nudge: Nudge, env: RenderEnv) -> Reply:
+    text = fmt(
+        _(
+            "Hi {first}! It's been {period} since you and {other} last caught up (as far as the bot knows). "
+            "Have you talked? One tap is enough:"
+        ),
+        first=nudge.person.first_name,
+        period=quiet_period(nudge.days),
+        other=nudge.other.first_name,
+    )
+    payload = str(nudge.notice_id)
+    return Reply(
+        text,
+        buttons=[
+            [
+                Button(_("We talked (call/video)"), "nudge.call", payload),
+                Button(_("We talked (chat/e-mail)"), "nudge.chat", payload),
+            ],
+            [Button(_("Not yet"), "nudge.notyet", payload), Button(_("There is a problem"), "nudge.problem", payload)],
+        ],
+    )
+
+
+@renders(EscalationTold)
+def _escalation_told(told: EscalationTold, env: RenderEnv) -> Reply:
+    return Reply(
+        fmt(
+            _(
+                "Just so you know, {first}: someone from {office} may get in touch to hear how things are "
+                "going with {other}. Nothing to worry about, we simply like to help when things go quiet. "
+                "If you have met, /log it and we'll know."
+            ),
+            first=told.person.first_name,
+            office=env.programme.office,
+            other=told.other.first_name,
+        )
+    )
+
+
+# --- we talked ----------------------------------------------------------------------------------------------
 
 
 @action("nudge.call", roles=SIDES)
@@ -38,61 +96,36 @@ async def talked_chat(ctx: Context) -> Reply:
 
 
 async def _talked(ctx: Context, how: str) -> Reply:
-    notice = await notice_for(ctx.session, ctx.user, ctx.event.payload, NUDGE)
-    pair = await open_pair_of(ctx.session, notice)
-    other = await other_in(ctx.session, pair, ctx.user)
-    if notice.answer in TALKED:
-        return Reply(fmt(_("Already noted: you talked with {other}. Thank you!"), other=other.first_name), edit=True)
-    await contacts.record_contact(
-        ctx.session,
-        pair,
-        author_id=ctx.user.id,
-        happened_on=today_in(ctx),
-        method=TALKED[how],
-        source="nudge",
-        now=ctx.now,
-    )
-    answer(notice, how, ctx.now)
-    await _check_contradiction(ctx, notice, pair)
+    reply = ctx.render(await nudges.answer_talked(ctx.session, ctx.user, ctx.event.payload, how, ctx.now, ctx.settings))
+    reply.edit = True
+    return reply
+
+
+@renders(Talked)
+def _talked_reply(talked: Talked, env: RenderEnv) -> Reply:
+    if talked.already:
+        return Reply(fmt(_("Already noted: you talked with {other}. Thank you!"), other=talked.other.first_name))
     return Reply(
         fmt(
             _("Lovely, logged for today. Keep it up with {other}! To add what you talked about, /log it."),
-            other=other.first_name,
-        ),
-        edit=True,
+            other=talked.other.first_name,
+        )
     )
+
+
+# --- not yet: a message ready to send ------------------------------------------------------------------------
 
 
 @action("nudge.notyet", roles=SIDES)
 async def not_yet(ctx: Context) -> Reply:
-    notice = await notice_for(ctx.session, ctx.user, ctx.event.payload, NUDGE)
-    pair = await open_pair_of(ctx.session, notice)
-    other = await other_in(ctx.session, pair, ctx.user)
-    if notice.answer != "notyet":
-        answer(notice, "notyet", ctx.now)
-        await _check_contradiction(ctx, notice, pair)
-    lines = [
-        fmt(
-            _("No problem, {first}. Busy months happen. Here's a message you could send {other}:"),
-            first=ctx.user.first_name,
-            other=other.first_name,
-        ),
-        f"<i>{esc(_ready_message(ctx, pair, other))}</i>",
-    ]
-    if other.contact_details:
-        lines.append(
-            fmt(_("{other} is reachable at {contact}."), other=other.first_name, contact=other.contact_details)
-        )
-    buttons = (
-        []
-        if (notice.data or {}).get("sent")
-        else [[Button(_("Send it for me"), "nudge.send", str(notice.id), style="primary")]]
-    )
-    return Reply("\n\n".join(lines), buttons=buttons, edit=True)
+    reply = ctx.render(await nudges.answer_not_yet(ctx.session, ctx.user, ctx.event.payload, ctx.now))
+    reply.edit = True
+    return reply
 
 
-def _ready_message(ctx: Context, pair: Pair, other: User) -> str:
-    if ctx.user.id == pair.mentee_id:
+def ready_message(author: User, recipient: User, *, author_is_mentee: bool) -> str:
+    """A catch-up message the author could send, in their words (a student asks, a mentor offers)."""
+    if author_is_mentee:
         template = _(
             "Hi {other}! It's been a while and I'd love to catch up. Would you have 30 minutes in the next two "
             "weeks? Any day that suits you works for me. Thank you! {me}"
@@ -102,84 +135,77 @@ def _ready_message(ctx: Context, pair: Pair, other: User) -> str:
             "Hi {other}! How are things going? Shall we find 30 minutes for a catch-up in the next two weeks? "
             "Tell me a day that suits you. {me}"
         )
-    return template.format(other=other.first_name, me=ctx.user.first_name)
+    return template.format(other=recipient.first_name, me=author.first_name)
+
+
+@renders(NotYet)
+def _not_yet(answer: NotYet, env: RenderEnv) -> Reply:
+    message = ready_message(answer.person, answer.other, author_is_mentee=answer.person_is_mentee)
+    lines = [
+        fmt(
+            _("No problem, {first}. Busy months happen. Here's a message you could send {other}:"),
+            first=answer.person.first_name,
+            other=answer.other.first_name,
+        ),
+        f"<i>{esc(message)}</i>",
+    ]
+    if answer.contact:
+        lines.append(
+            fmt(_("{other} is reachable at {contact}."), other=answer.other.first_name, contact=answer.contact)
+        )
+    send = Button(_("Send it for me"), "nudge.send", str(answer.notice_id), style="primary")
+    return Reply("\n\n".join(lines), buttons=[] if answer.sent else [[send]])
 
 
 @action("nudge.send", roles=SIDES)
 async def send_ready_message(ctx: Context) -> Reply:
-    notice = await notice_for(ctx.session, ctx.user, ctx.event.payload, NUDGE)
-    pair = await open_pair_of(ctx.session, notice)
-    other = await other_in(ctx.session, pair, ctx.user)
-    if (notice.data or {}).get("sent"):
-        return Reply(fmt(_("Already sent to {other}. Now it's their turn!"), other=other.first_name), edit=True)
-    notice.data = {**(notice.data or {}), "sent": True}
-    text = (
-        fmt(_("A message from {name}:"), name=ctx.user.name)
-        + "\n\n"
-        + f"<i>{esc(_ready_message(ctx, pair, other))}</i>"
-    )
-    if ctx.user.contact_details:
-        text += "\n\n" + fmt(_("Reply to them directly: {contact}"), contact=ctx.user.contact_details)
-    ctx.notify(other.id, Reply(text))
+    reply = ctx.render(await nudges.send_ready_message(ctx.session, ctx.user, ctx.event.payload, ctx.now))
+    reply.edit = True
+    return reply
+
+
+@renders(ReadyMessage)
+def _ready_message(message: ReadyMessage, env: RenderEnv) -> Reply:
+    words = ready_message(message.author, message.recipient, author_is_mentee=message.author_is_mentee)
+    text = fmt(_("A message from {name}:"), name=message.author.name) + "\n\n" + f"<i>{esc(words)}</i>"
+    if message.contact:
+        text += "\n\n" + fmt(_("Reply to them directly: {contact}"), contact=message.contact)
+    return Reply(text)
+
+
+@renders(ReadyMessageSent)
+def _ready_message_sent(sent: ReadyMessageSent, env: RenderEnv) -> Reply:
+    if sent.already:
+        return Reply(fmt(_("Already sent to {other}. Now it's their turn!"), other=sent.other.first_name))
     return Reply(
-        fmt(_("Sent to {other}. Once you've talked, /log it (or tap the answer next month)."), other=other.first_name),
-        edit=True,
+        fmt(
+            _("Sent to {other}. Once you've talked, /log it (or tap the answer next month)."),
+            other=sent.other.first_name,
+        )
     )
+
+
+# --- there is a problem --------------------------------------------------------------------------------------
 
 
 @action("nudge.problem", roles=SIDES)
 async def problem(ctx: Context) -> Reply:
-    notice = await notice_for(ctx.session, ctx.user, ctx.event.payload, NUDGE)
-    pair = await open_pair_of(ctx.session, notice)
-    if notice.answer == "problem":
-        return Reply(
-            fmt(_("Someone from {office} already knows and will be in touch."), office=ctx.programme.office), edit=True
-        )
-    answer(notice, "problem", ctx.now)
-    text = fmt(
-        _("<b>A problem reported</b> by {name}, from the monthly reminder: "), name=ctx.user.name
-    ) + await pair_names(ctx.session, pair)
-    text += "\n" + fmt(_("Last contact: {day}."), day=day_text(pair.last_contact_at, ctx.settings))
-    await cases.file_case(ctx.session, ctx.now, kind="problem", pair_id=pair.id, reporter_id=ctx.user.id, text=text)
+    reply = ctx.render(await nudges.report_problem(ctx.session, ctx.user, ctx.event.payload, ctx.now, ctx.settings))
+    reply.edit = True
+    return reply
+
+
+@renders(ProblemNoted)
+def _problem_noted(noted: ProblemNoted, env: RenderEnv) -> Reply:
+    if noted.already:
+        return Reply(fmt(_("Someone from {office} already knows and will be in touch."), office=env.programme.office))
     return Reply(
         fmt(
             _(
                 "Thank you for telling us, {first}. Someone from {office} will get in touch with you privately, soon; "
                 "your match is not told. If you'd like to add details now, send /report."
             ),
-            first=ctx.user.first_name,
-            office=ctx.programme.office,
-        ),
-        edit=True,
+            first=noted.person.first_name,
+            office=env.programme.office,
+        )
     )
-
-
-async def _check_contradiction(ctx: Context, notice: Notice, pair: Pair) -> None:
-    """One side says they talked, the other says not yet: staff are told once."""
-    prefix = notice.key.rsplit(":", 1)[0] + ":"
-    others = await ctx.session.scalars(
-        select(Notice).where(Notice.pair_id == pair.id, Notice.kind == NUDGE, Notice.key.like(prefix + "%"))
-    )
-    other = next((n for n in others if n.id != notice.id and n.answer is not None), None)
-    if (
-        other is None
-        or (notice.answer in TALKED) == (other.answer in TALKED)
-        or "problem" in (notice.answer, other.answer)
-    ):
-        return
-    if (
-        await claim(ctx.session, "contra:" + prefix.removeprefix("nudge:"), "contradiction", ctx.now, pair_id=pair.id)
-        is None
-    ):
-        return
-    talked, waiting = (notice, other) if notice.answer in TALKED else (other, notice)
-    said_talked = await ctx.session.get(User, talked.user_id)
-    said_not = await ctx.session.get(User, waiting.user_id)
-    text = fmt(
-        _("<b>Answers that don't match</b> on the monthly reminder: {a} says they talked, {b} says not yet."),
-        a=said_talked.name if said_talked else "?",
-        b=said_not.name if said_not else "?",
-    )
-    text += "\n" + await pair_names(ctx.session, pair)
-    # Nobody reported it: the bot noticed, so no one is told when staff take it.
-    await cases.file_case(ctx.session, ctx.now, kind="contradiction", pair_id=pair.id, text=text)
