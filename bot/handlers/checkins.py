@@ -1,27 +1,67 @@
-"""The one-tap answers to the mid-cycle check-in ("how is it going?"), from the schedule or from staff."""
+"""The mid-cycle check-in ("how is it going?"), from the schedule or from staff: how it reads, and its answers."""
 
 from __future__ import annotations
 
 from bot.core.context import Context
-from bot.core.dates import day_text
 from bot.core.markup import fmt
-from bot.core.registry import action
-from bot.core.replies import Reply
-from bot.i18n import N_, _
-from bot.services import cases
-from bot.services.checkins import CHECKIN, STAFF_CHECKIN
-from bot.services.nudges import answer, notice_for, open_pair_of, pair_names
+from bot.core.registry import RenderEnv, action, renders
+from bot.core.replies import Button, Reply
+from bot.i18n import _, ngettext
+from bot.services import checkins
+from bot.services.checkins import CheckinAnswered, CheckinQuestion, GoingWell, StaffCheckin
 
 SIDES = ("student", "alumnus")
 
 
-# --- the mid-cycle check-in ------------------------------------------------------------------------------
+# --- the question --------------------------------------------------------------------------------------------
 
-CHECKIN_ANSWERS = {
-    "fine": N_("it's going well"),
-    "meh": N_("it could be better"),
-    "help": N_("they would like help"),
-}
+
+def _answers(notice_id: int) -> list[list[Button]]:
+    payload = str(notice_id)
+    return [
+        [
+            Button(_("It's going well"), "chk.fine", payload, style="primary"),
+            Button(_("Could be better"), "chk.meh", payload),
+            Button(_("I'd like help"), "chk.help", payload),
+        ]
+    ]
+
+
+@renders(CheckinQuestion)
+def _checkin_question(question: CheckinQuestion, env: RenderEnv) -> Reply:
+    programme = env.programme
+    if programme.checkin_months * 2 == programme.cycle_months:
+        where = _("You and {other} are halfway through your mentorship.")
+    else:  # a programme may check in at another point of its cycle
+        where = ngettext(
+            "You and {other} are {months} month into your mentorship.",
+            "You and {other} are {months} months into your mentorship.",
+            programme.checkin_months,
+        )
+    text = fmt(
+        _("Hi {first}, {office} here.") + " " + where + " " + _("How is it going?"),
+        first=question.person.first_name,
+        office=programme.office,
+        other=question.other.first_name,
+        months=programme.checkin_months,
+    )
+    return Reply(text, buttons=_answers(question.notice_id))
+
+
+@renders(StaffCheckin)
+def _staff_checkin(question: StaffCheckin, env: RenderEnv) -> Reply:
+    # Not the half-way question: staff may ask at any month, and they introduce themselves once.
+    text = fmt(
+        _("Hi {first}, {staff} from {office} here. How are things going with {other}? One tap is enough:"),
+        first=question.person.first_name,
+        staff=question.staff.first_name,
+        office=env.programme.office,
+        other=question.other.first_name,
+    )
+    return Reply(text, buttons=_answers(question.notice_id))
+
+
+# --- the answers ---------------------------------------------------------------------------------------------
 
 
 @action("chk.fine", roles=SIDES)
@@ -40,24 +80,27 @@ async def checkin_help(ctx: Context) -> Reply:
 
 
 async def _checkin(ctx: Context, said: str) -> Reply:
-    notice = await notice_for(ctx.session, ctx.user, ctx.event.payload, CHECKIN)
-    pair = await open_pair_of(ctx.session, notice)
-    if notice.answer is not None:
-        return Reply(_("Already noted, thank you! /report reaches the team any time."), edit=True)
-    answer(notice, said, ctx.now)
-    text = _("<b>Check-in</b> for ") + await pair_names(ctx.session, pair) + ": "
-    text += fmt(_("{name} says {answer}."), name=ctx.user.name, answer=_(CHECKIN_ANSWERS[said]))
-    if said == "fine":
-        if notice.key.startswith(STAFF_CHECKIN):
-            ctx.notify_staff(Reply(text))  # staff asked and wait for every answer, good news included
-        return Reply(fmt(_("Lovely to hear, {first}! Keep it up."), first=ctx.user.first_name), edit=True)
-    text += "\n" + fmt(_("Last contact: {day}."), day=day_text(pair.last_contact_at, ctx.settings))
-    await cases.file_case(ctx.session, ctx.now, kind="checkin", pair_id=pair.id, reporter_id=ctx.user.id, text=text)
+    outcome = await checkins.answer_checkin(ctx.session, ctx.user, ctx.event.payload, said, ctx.now, ctx.settings)
+    reply = ctx.render(outcome)
+    reply.edit = True
+    return reply
+
+
+@renders(CheckinAnswered)
+def _checkin_answered(answered: CheckinAnswered, env: RenderEnv) -> Reply:
+    if answered.already:
+        return Reply(_("Already noted, thank you! /report reaches the team any time."))
+    if answered.said == "fine":
+        return Reply(fmt(_("Lovely to hear, {first}! Keep it up."), first=answered.person.first_name))
     return Reply(
         fmt(
             _("Thank you for being honest, {first}. Someone from {office} will get in touch with you privately, soon."),
-            first=ctx.user.first_name,
-            office=ctx.programme.office,
-        ),
-        edit=True,
+            first=answered.person.first_name,
+            office=env.programme.office,
+        )
     )
+
+
+@renders(GoingWell)
+def _going_well(news: GoingWell, env: RenderEnv) -> Reply:
+    return Reply(news.account)
