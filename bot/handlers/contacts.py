@@ -195,4 +195,4 @@ async def fit_end(ctx: Context) -> Reply:
         now=ctx.now,
         programme=ctx.programme,
     )
-    return await ending.ending_reply(ctx.session, pair, ctx.user, ctx.programme)
+    return ctx.render(await ending.ended_by(ctx.session, pair, ctx.user, ctx.programme))

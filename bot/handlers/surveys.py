@@ -84,6 +84,6 @@ async def close_confirmed_after_cycle(ctx: Context) -> Reply:
     notice = await notice_for(ctx.session, ctx.user, ctx.event.payload, SURVEY)
     pair = await open_pair_of(ctx.session, notice)
     await ending.end_pair(ctx.session, pair, by=ctx.user, reason="cycle", note="", now=ctx.now, programme=ctx.programme)
-    reply = await ending.ending_reply(ctx.session, pair, ctx.user, ctx.programme)
+    reply = ctx.render(await ending.ended_by(ctx.session, pair, ctx.user, ctx.programme))
     reply.edit = True
     return reply
