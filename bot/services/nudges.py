@@ -222,7 +222,9 @@ def escalation_key(pair_id: int, since: dt.datetime) -> str:
 async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings) -> list[Note]:
     """Step k (1..N) is a nudge to both sides, step N+1 tells staff; each due one interval after the
     previous contact or step, so after downtime the steps still come one interval apart."""
-    pairs = [p for p in await _overdue_pairs(session, now) if p.cycle_ends_at is None or p.cycle_ends_at > now]
+    # The query finds the overdue pairs quickly; the policy has the last word, so the two can never differ.
+    found = await _overdue_pairs(session, now)
+    pairs = [p for p in found if is_overdue(p, now) and (p.cycle_ends_at is None or p.cycle_ends_at > now)]
     limit = programme.nudges_before_escalation
     keys = {p.id: [nudge_key(p.id, _since(p), k) for k in range(1, limit + 1)] for p in pairs}
     esc_keys = {p.id: escalation_key(p.id, _since(p)) for p in pairs}
