@@ -194,6 +194,21 @@ async def record_contact(
     return entry
 
 
+async def already_logged(session: AsyncSession, pair: Pair, author: User, happened_on: dt.date, method: str) -> bool:
+    """Whether the person logged a talk that day in that way already (the same talk sent twice)."""
+    found = await session.scalar(
+        select(ContactLog.id)
+        .where(
+            ContactLog.pair_id == pair.id,
+            ContactLog.author_id == author.id,
+            ContactLog.happened_on == happened_on,
+            ContactLog.method == method,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def contact_count(session: AsyncSession, pair_id: int) -> int:
     return int(await session.scalar(select(func.count(ContactLog.id)).where(ContactLog.pair_id == pair_id)) or 0)
 
