@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from bot.core.app import Core
 from bot.core.clock import ManualClock
+from bot.core.registry import RenderEnv, registry
 from bot.platforms.console import ConsoleChat
-from bot.services.checkins import checkin_message
+from bot.services.checkins import CheckinQuestion
 from storage.models import MentorProfile, Pair, Report, User
 from tests.lifecycle_support import add_person
 from tests.scheduler.helpers import START, load, pair, person, request, sweep
@@ -330,8 +331,9 @@ async def test_a_re_matched_student_hears_once_and_is_not_shown_the_silent_mento
 
 def test_the_check_in_says_where_in_the_cycle_the_pair_is(core: Core) -> None:
     alex, aigerim = User(name="Alex Kim"), User(name="Aigerim Sadykova")
-    text, _buttons = checkin_message(1, alex, aigerim, core.programme)
+    question = CheckinQuestion(1, alex, aigerim)
+    text = registry.render(question, RenderEnv(core.programme, core.settings, registry)).text
     assert "You and Aigerim are halfway through your mentorship." in text
     early = core.programme.model_copy(update={"checkin_months": 2})
-    text, _buttons = checkin_message(1, alex, aigerim, early)
+    text = registry.render(question, RenderEnv(early, core.settings, registry)).text
     assert "You and Aigerim are 2 months into your mentorship." in text and "halfway" not in text

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.core.context import Context
 from bot.core.forms import Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import fmt
@@ -20,7 +18,6 @@ from bot.services import contacts
 from bot.services.contacts import METHODS, before_start
 from bot.services.pairs import pair_for
 from bot.views.pair_choice import other_of
-from storage.models import ContactLog, Pair
 
 FORM = "contact"
 
@@ -76,7 +73,7 @@ async def save_logged_contact(
 ) -> list[Reply]:
     pair = await pair_for(ctx.session, ctx.user, pair_id)
     other = await other_of(ctx, pair)
-    if not notes.strip() and await _already_logged(ctx, pair, happened_on, method):
+    if not notes.strip() and await contacts.already_logged(ctx.session, pair, ctx.user, happened_on, method):
         # The same talk sent twice (a forgotten earlier /log): one entry is the truth, not two.
         return [
             Reply(
@@ -116,20 +113,6 @@ async def save_logged_contact(
         lines.append(who)
     lines.append(_("/history shows everything you've logged together."))
     return [Reply("\n".join(lines), buttons=[[Button(_("See the history"), "log.hist", str(pair.id))]])]
-
-
-async def _already_logged(ctx: Context, pair: Pair, happened_on: dt.date, method: str) -> bool:
-    found = await ctx.session.scalar(
-        select(ContactLog.id)
-        .where(
-            ContactLog.pair_id == pair.id,
-            ContactLog.author_id == ctx.user.id,
-            ContactLog.happened_on == happened_on,
-            ContactLog.method == method,
-        )
-        .limit(1)
-    )
-    return found is not None
 
 
 def day_label(day: dt.date) -> str:

@@ -11,20 +11,16 @@ import zlib
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.config import ConfigError
 from bot.core.context import Context
-from bot.core.errors import Refusal
 from bot.core.forms import FORMS, Choice, Field, Form, register_form
-from bot.core.markup import fmt
 from bot.core.registry import on_programme
-from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.core.replies import Reply
+from bot.i18n import N_
 from bot.programme import Programme, SurveyQuestion, load_programme
-from storage.models import Notice, Pair, SurveyResponse, ThankYouNote, User
+from bot.services import surveys
+from storage.models import Notice
 
-SURVEY_NAME = "end_of_cycle"
 RATINGS = [Choice(str(n), str(n)) for n in range(1, 6)]
 
 
@@ -89,51 +85,10 @@ async def start_survey(ctx: Context, notice: Notice) -> Reply:
 
 
 async def _survey_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> Reply:
-    notice = await ctx.session.get(Notice, int(context.get("notice") or 0))
-    if notice is None or notice.user_id != ctx.user.id:
-        raise Refusal(_("That survey isn't open any more. Nothing was changed."))
-    already = await ctx.session.scalar(
-        select(SurveyResponse.id).where(
-            SurveyResponse.pair_id == notice.pair_id,
-            SurveyResponse.user_id == ctx.user.id,
-            SurveyResponse.survey == SURVEY_NAME,
-        )
-    )
-    if already is not None:
-        return Reply(_("You've already sent this survey: thank you! Nothing more to do."))
+    """Sent: the answers are kept (bot.services.surveys); the reply thanks and offers what comes next."""
     role = str(context.get("role") or "mentee")
-    ctx.session.add(
-        SurveyResponse(
-            pair_id=notice.pair_id,
-            user_id=ctx.user.id,
-            survey=SURVEY_NAME,
-            role=role,
-            answers={k: v for k, v in answers.items() if v is not None},
-            submitted_at=ctx.now,
-        )
-    )
-    notice.answer, notice.answered_at = "answered", ctx.now
-    return await _after_survey(ctx, notice, role)
-
-
-async def _after_survey(ctx: Context, notice: Notice, role: str) -> Reply:
-    text = fmt(
-        _("Thank you, {first}! Your answers are with {office}."), first=ctx.user.first_name, office=ctx.programme.office
-    )
-    pair = await ctx.session.get(Pair, notice.pair_id) if notice.pair_id else None
-    buttons: list[list[Button]] = []
-    if pair is not None and pair.status != "ended" and pair.continue_after_cycle is None:
-        text += "\n\n" + _("One more thing: would you like to carry on informally, or close the mentorship?")
-        payload = str(notice.id)
-        buttons.append(
-            [Button(_("Carry on informally"), "surv.cont", payload), Button(_("Close it"), "surv.close", payload)]
-        )
-    if pair is not None and role == "mentee":
-        mentor = await ctx.session.get(User, pair.mentor_id)
-        thanked = await ctx.session.scalar(select(ThankYouNote.id).where(ThankYouNote.pair_id == pair.id).limit(1))
-        if mentor is not None and thanked is None:  # not offered again once the note is sent
-            buttons.append([Button(_("Thank {other}").format(other=mentor.first_name), "end.thanks", str(pair.id))])
-    return Reply(text, buttons=buttons)
+    notice_id = int(context.get("notice") or 0)
+    return ctx.render(await surveys.record_survey(ctx.session, ctx.user, notice_id, role, answers, ctx.now))
 
 
 _register_bundled()

@@ -11,16 +11,13 @@ from typing import Any
 from bot.conversations.cases import file_report
 from bot.core import forms
 from bot.core.context import Context
-from bot.core.daytime import next_daytime, zone_for
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
-from bot.core.notices import claim
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
-from bot.services import cases, ending
+from bot.services import cases, checkins, ending
 from bot.services.cases import AlreadyTaken, CaseCard, CaseTaken
-from bot.services.checkins import CHECKIN, STAFF_CHECKIN, checkin_message
 from bot.views.pair_choice import pair_options
 from storage.models import Pair, Report, User
 
@@ -202,27 +199,7 @@ async def contact_pair(ctx: Context) -> Reply:
     """Both sides get a personal 'how is it going?' with the one-tap check-in answers."""
     report = await cases.case_for_staff(ctx.session, ctx.user, ctx.event.payload)
     pair = await _open_pair(ctx, report.pair_id)
-    sent = 0
-    for person_id, other_id in ((pair.mentor_id, pair.mentee_id), (pair.mentee_id, pair.mentor_id)):
-        person, other = await ctx.session.get(User, person_id), await ctx.session.get(User, other_id)
-        assert person is not None and other is not None
-        key = f"{STAFF_CHECKIN}{report.id}:{person.id}"
-        notice_id = await claim(ctx.session, key, CHECKIN, ctx.now, user_id=person.id, pair_id=pair.id)
-        if notice_id is None:
-            continue
-        _halfway, buttons = checkin_message(notice_id, person, other, ctx.programme)
-        # Not the half-way question: staff may ask at any month, and they introduce themselves once.
-        text = fmt(
-            _("Hi {first}, {staff} from {office} here. How are things going with {other}? One tap is enough:"),
-            first=person.first_name,
-            staff=ctx.user.first_name,
-            office=ctx.programme.office,
-            other=other.first_name,
-        )
-        when = next_daytime(ctx.now, zone_for(person, ctx.settings), ctx.programme)
-        ctx.notify(person.id, Reply(text, buttons=buttons), not_before=when)
-        sent += 1
-    if not sent:
+    if not await checkins.ask_for_staff(ctx.session, report, pair, ctx.user, ctx.now, ctx.programme, ctx.settings):
         return Reply(_("Both were asked already; their answers come here."))
     return Reply(_("Both sides were asked how it's going (in their daytime). Their answers come here."))
 

@@ -7,10 +7,11 @@ from bot.core import forms
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
-from bot.core.registry import action, command
+from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
-from bot.services import contacts, ending
+from bot.services import contacts
+from bot.services.contacts import FitConfirmed, FitQuestion
 from bot.services.pairs import pair_for
 from bot.views.pair_choice import choose_pair, no_pairs_refusal, other_of, pair_options
 from storage.models import Pair, User
@@ -125,31 +126,46 @@ async def log_button(ctx: Context) -> Reply:
 # --- is this a good fit? -------------------------------------------------------------------------------
 
 
-async def _open_pair(ctx: Context) -> Pair:
-    pair = await pair_for(ctx.session, ctx.user, ctx.event.payload)
-    if pair.status == "ended":
-        raise Refusal(_("That mentorship has already ended. Nothing was changed."))
-    return pair
+@renders(FitQuestion)
+def _fit_question(question: FitQuestion, env: RenderEnv) -> Reply:
+    return Reply(
+        fmt(
+            _(
+                "You've had your first conversation with {name}. Is this a good fit for you?\n"
+                "If it isn't, just say so: we'll end the match kindly and help find a better one. "
+                "Nobody has to explain."
+            ),
+            name=question.other.name,
+        ),
+        buttons=[
+            [
+                Button(_("Yes, a good fit"), "fit.yes", str(question.pair.id), style="primary"),
+                Button(_("Not really"), "fit.no", str(question.pair.id)),
+            ]
+        ],
+    )
 
 
 @action("fit.yes", roles=SIDES)
 async def fit_yes(ctx: Context) -> Reply:
-    pair = await _open_pair(ctx)
-    if pair.fit_confirmed is None:
-        pair.fit_confirmed = True
-    other = await other_of(ctx, pair)
+    reply = ctx.render(await contacts.confirm_fit(ctx.session, ctx.user, ctx.event.payload))
+    reply.edit = True
+    return reply
+
+
+@renders(FitConfirmed)
+def _fit_confirmed(confirmed: FitConfirmed, env: RenderEnv) -> Reply:
     return Reply(
         fmt(
             _("Wonderful! Next, set a goal or two with {first}: /goals. Log each talk with /log."),
-            first=other.first_name,
-        ),
-        edit=True,
+            first=confirmed.other.first_name,
+        )
     )
 
 
 @action("fit.no", roles=SIDES)
 async def fit_no(ctx: Context) -> Reply:
-    pair = await _open_pair(ctx)
+    pair = await contacts.fit_pair(ctx.session, ctx.user, ctx.event.payload)
     other = await other_of(ctx, pair)
     # The place that frees up is always the mentor's: say so in the words of whoever is asking.
     if ctx.user.id == pair.mentor_id:
@@ -176,7 +192,7 @@ async def fit_no(ctx: Context) -> Reply:
 
 @action("fit.keep", roles=SIDES)
 async def fit_keep(ctx: Context) -> Reply:
-    await _open_pair(ctx)
+    await contacts.fit_pair(ctx.session, ctx.user, ctx.event.payload)
     return Reply(
         _("Alright, nothing was changed. If it still doesn't feel right later, /end is always there."), edit=True
     )
@@ -184,15 +200,4 @@ async def fit_keep(ctx: Context) -> Reply:
 
 @action("fit.end", roles=SIDES)
 async def fit_end(ctx: Context) -> Reply:
-    pair = await _open_pair(ctx)
-    pair.fit_confirmed = False
-    await ending.end_pair(
-        ctx.session,
-        pair,
-        by=ctx.user,
-        reason="chemistry",
-        note=_("Not a good fit after the first conversation."),
-        now=ctx.now,
-        programme=ctx.programme,
-    )
-    return await ending.ending_reply(ctx.session, pair, ctx.user, ctx.programme)
+    return ctx.render(await contacts.end_poor_fit(ctx.session, ctx.user, ctx.event.payload, ctx.now, ctx.programme))

@@ -1,4 +1,5 @@
-"""/end a mentorship: choose the reason, confirm knowing who will be told, and (mentees) say thank you."""
+"""/end a mentorship: choose the reason, confirm knowing who will be told, and (mentees) say thank you; how an
+ending reads for each side and for the career team."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from bot.core import forms
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.forms import Field, Form, register_form
-from bot.core.markup import fmt
-from bot.core.registry import action, command
+from bot.core.markup import esc, fmt
+from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
 from bot.services import ending
+from bot.services.ending import MenteeNextSteps, PairClosed, PairClosedForStaff, ThanksReceived, YouEnded
 from bot.services.pairs import open_pairs_of, pair_for
 from bot.views.pair_choice import choose_pair, other_of
 from storage.models import Pair
@@ -104,9 +106,91 @@ async def end_it(ctx: Context) -> Reply:
     pair_id, reason = _split(ctx.event.payload)
     pair = await _open_pair(ctx, pair_id)
     await ending.end_pair(ctx.session, pair, by=ctx.user, reason=reason, note="", now=ctx.now, programme=ctx.programme)
-    reply = await ending.ending_reply(ctx.session, pair, ctx.user, ctx.programme)
+    reply = ctx.render(await ending.ended_by(ctx.session, pair, ctx.user, ctx.programme))
     reply.edit = True
     return reply
+
+
+# --- how an ending reads ------------------------------------------------------------------------------
+
+
+def _with_next_steps(text: str, steps: MenteeNextSteps | None) -> Reply:
+    """Add the thank-you invitation, and other mentors when the fit was the problem."""
+    buttons: list[list[Button]] = []
+    if steps is not None and steps.invite_thanks:
+        text += "\n\n" + _("If you'd like to, send your mentor a short thank-you note: it means a lot to them.")
+        buttons.append([Button(_("Write a thank-you note"), "end.thanks", str(steps.pair.id), style="primary")])
+    if steps is not None and steps.matches:
+        lines = [_("Other mentors who might suit you:")]
+        lines += [f"• <b>{esc(m.mentor.name)}</b> — {m.reason}" for m in steps.matches]
+        text += "\n\n" + "\n".join(lines)
+        buttons.append([Button(_("Browse mentors"), "browse.open")])
+    return Reply(text, buttons=buttons)
+
+
+@renders(YouEnded)
+def _you_ended(ended: YouEnded, env: RenderEnv) -> Reply:
+    text = fmt(
+        _("Done: your mentorship with {name} has ended. We've let {first} and {office} know. Thank you!"),
+        name=ended.other.name if ended.other else "",
+        first=ended.other.first_name if ended.other else "",
+        office=env.programme.office,
+    )
+    return _with_next_steps(text, ended.next_steps) if ended.next_steps is not None else Reply(text)
+
+
+@renders(PairClosed)
+def _pair_closed(closed: PairClosed, env: RenderEnv) -> Reply:
+    pair, side, other = closed.pair, closed.side, closed.other
+    if closed.reason == "rematch" and side.id == pair.mentee_id:
+        # One message for the student: the close and the way on (other mentors follow in the same one).
+        text = fmt(
+            _("{first}, your mentorship with {name} has been closed: let's find you a mentor with more time for you."),
+            first=side.first_name,
+            name=other.name,
+        )
+    elif closed.by is None:
+        text = fmt(
+            _("Your mentorship with {name} has been closed ({reason}). Thank you for the time you gave it."),
+            name=other.name,
+            reason=ending.reason_told(closed.reason),
+        )
+    else:
+        text = fmt(
+            _(
+                "{name} has ended your mentorship ({reason}). Thank you for the time you gave it — "
+                "it counts, whatever the outcome."
+            ),
+            name=other.name,
+            reason=ending.reason_told(closed.reason),
+        )
+    if side.id == pair.mentor_id:
+        text += "\n" + _("Your place is free again, so another student can find you.")
+    return _with_next_steps(text, closed.next_steps) if closed.next_steps is not None else Reply(text)
+
+
+@renders(PairClosedForStaff)
+def _pair_closed_for_staff(closed: PairClosedForStaff, env: RenderEnv) -> Reply:
+    who = closed.by.name if closed.by is not None else _("the career team or the schedule")
+    lines = [
+        fmt(
+            _("Mentorship ended: {mentor} (mentor) and {mentee} (student), ended by {who}. Reason: {reason}."),
+            mentor=closed.mentor.name,
+            mentee=closed.mentee.name,
+            who=who,
+            reason=ending.reason_told(closed.reason),
+        )
+    ]
+    if closed.pair.started_at is not None:
+        lines.append(fmt(_("Together since {day}."), day=closed.pair.started_at.strftime("%d %B %Y")))
+    if closed.note.strip():
+        lines.append(fmt(_("Note: {note}"), note=closed.note.strip()))
+    return Reply("\n".join(lines))
+
+
+@renders(ThanksReceived)
+def _thanks_received(thanks: ThanksReceived, env: RenderEnv) -> Reply:
+    return Reply(fmt(_("A thank-you note from {name}:\n\n<i>{text}</i>"), name=thanks.author.name, text=thanks.text))
 
 
 # --- the thank-you note ------------------------------------------------------------------------------

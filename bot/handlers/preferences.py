@@ -1,4 +1,4 @@
-"""Personal preferences: the time zone dates are read in and reminders are timed by."""
+"""Personal preferences: pausing the bot's reminders (/quiet), and the time zone dates and reminders use."""
 
 from __future__ import annotations
 
@@ -7,9 +7,37 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
-from bot.core.registry import command
-from bot.core.replies import Reply
+from bot.core.registry import action, command
+from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
+
+# --- quiet: before /timezone, so /help and the command menus list them in their usual order ---------
+
+
+@command("quiet", help=N_("pause the bot's reminders"), roles=("member",))
+async def quiet(ctx: Context) -> Reply:
+    ctx.user.reminders_paused = True
+    return Reply(
+        _(
+            "Done: no more reminders from the bot until you send /unquiet. Messages from your match and "
+            "from the career team still reach you."
+        ),
+        buttons=[[Button(_("Turn reminders back on"), "quiet.off")]],
+    )
+
+
+@command("unquiet", help=N_("turn the bot's reminders back on"), roles=("member",))
+async def unquiet(ctx: Context) -> Reply:
+    ctx.user.reminders_paused = False
+    return Reply(_("Reminders are back on. You'll hear from the bot at most once a day, in your daytime."))
+
+
+@action("quiet.off", roles=("member",))
+async def unquiet_button(ctx: Context) -> Reply:
+    return await unquiet(ctx)
+
+
+# --- time zone ------------------------------------------------------------------------------------
 
 
 def _find_zone(text: str) -> str | None:

@@ -1,33 +1,80 @@
-"""The mid-cycle check-in: "how is it going?" to both sides, and staff hear the answers that ask for help."""
+"""The mid-cycle check-in: "how is it going?" to both sides, and staff hear the answers that ask for help.
+
+The schedule asks once, `checkin_months` into the cycle; staff may ask again from a case ("Contact the pair").
+The answers are the same one tap either way.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.core.daytime import add_months
+from bot.core.context import queue_message
+from bot.core.dates import day_text
+from bot.core.daytime import add_months, next_daytime, zone_for
 from bot.core.markup import fmt
 from bot.core.notices import (
     OVERLAP,
     Claim,
     Note,
+    claim,
     claim_many,
     since_last_run,
     taken_keys,
     users_by_id,
 )
 from bot.core.registry import sweep
-from bot.core.replies import Button
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _
 from bot.programme import Programme
+from bot.services import cases
+from bot.services.nudges import answer, notice_for, open_pair_of, pair_names
 from bot.services.pairs import sides
-from storage.models import Pair, User
+from storage.models import Pair, Report, User
 
 CHECKIN_DUE, CHECKIN = "checkin_due", "checkin"
 STAFF_CHECKIN = "staffchk:"  # key prefix of a check-in staff sent by hand ("Contact the pair")
+
+
+@dataclass(frozen=True)
+class CheckinQuestion:
+    """The scheduled 'how is it going?' to `person` about `other`, answered with notice `notice_id`'s buttons."""
+
+    notice_id: int
+    person: User
+    other: User
+
+
+@dataclass(frozen=True)
+class StaffCheckin:
+    """`staff` asks `person` how it is going with `other` (from a case), with the same one-tap answers."""
+
+    notice_id: int
+    person: User
+    other: User
+    staff: User
+
+
+@dataclass(frozen=True)
+class CheckinAnswered:
+    """`person` answered a check-in with `said` (fine, meh, help); `already` when they had answered it before."""
+
+    person: User
+    said: str
+    already: bool
+
+
+@dataclass(frozen=True)
+class GoingWell:
+    """Staff asked and hear the good news too: `account` is the line about the answer, as in a check-in case."""
+
+    account: str
+
+
+OUTCOMES = (CheckinQuestion, StaffCheckin, CheckinAnswered, GoingWell)
 
 
 @sweep("checkins", order=30)
@@ -66,34 +113,63 @@ async def sweep_checkins(
     ]
     ids = await claim_many(session, now, [claim for claim, _person, _other in asked])
     notes += [
-        Note(person.id, *checkin_message(ids[claim.key], person, other, programme))
+        Note(person.id, outcome=CheckinQuestion(ids[claim.key], person, other))
         for claim, person, other in asked
         if claim.key in ids
     ]
     return notes
 
 
-def checkin_message(notice_id: int, person: User, other: User, programme: Programme) -> tuple[str, list[list[Button]]]:
-    if programme.checkin_months * 2 == programme.cycle_months:
-        where = _("You and {other} are halfway through your mentorship.")
-    else:  # a programme may check in at another point of its cycle
-        where = ngettext(
-            "You and {other} are {months} month into your mentorship.",
-            "You and {other} are {months} months into your mentorship.",
-            programme.checkin_months,
-        )
-    text_ = fmt(
-        _("Hi {first}, {office} here.") + " " + where + " " + _("How is it going?"),
-        first=person.first_name,
-        office=programme.office,
-        other=other.first_name,
-        months=programme.checkin_months,
-    )
-    payload = str(notice_id)
-    return text_, [
-        [
-            Button(_("It's going well"), "chk.fine", payload, style="primary"),
-            Button(_("Could be better"), "chk.meh", payload),
-            Button(_("I'd like help"), "chk.help", payload),
-        ]
-    ]
+async def ask_for_staff(
+    session: AsyncSession,
+    report: Report,
+    pair: Pair,
+    staff: User,
+    now: dt.datetime,
+    programme: Programme,
+    settings: Settings,
+) -> int:
+    """'Contact the pair' on a case: both sides get `staff`'s 'how is it going?' with the one-tap answers, in
+    their daytime, once per case. Returns how many were asked now (0: both were asked before)."""
+    asked = 0
+    for person_id, other_id in ((pair.mentor_id, pair.mentee_id), (pair.mentee_id, pair.mentor_id)):
+        person, other = await session.get(User, person_id), await session.get(User, other_id)
+        assert person is not None and other is not None
+        key = f"{STAFF_CHECKIN}{report.id}:{person.id}"
+        notice_id = await claim(session, key, CHECKIN, now, user_id=person.id, pair_id=pair.id)
+        if notice_id is None:
+            continue
+        when = next_daytime(now, zone_for(person, settings), programme)
+        queue_message(session, now, StaffCheckin(notice_id, person, other, staff), user_id=person.id, not_before=when)
+        asked += 1
+    return asked
+
+
+# --- the answers ------------------------------------------------------------------------------------------
+
+CHECKIN_ANSWERS = {
+    "fine": N_("it's going well"),
+    "meh": N_("it could be better"),
+    "help": N_("they would like help"),
+}
+
+
+async def answer_checkin(
+    session: AsyncSession, user: User, payload: str, said: str, now: dt.datetime, settings: Settings
+) -> CheckinAnswered:
+    """The first answer counts. Anything but 'going well' files a case; good news reaches staff only when
+    they asked themselves (they wait for every answer)."""
+    notice = await notice_for(session, user, payload, CHECKIN)
+    pair = await open_pair_of(session, notice)
+    if notice.answer is not None:
+        return CheckinAnswered(user, said, already=True)
+    answer(notice, said, now)
+    account = _("<b>Check-in</b> for ") + await pair_names(session, pair) + ": "
+    account += fmt(_("{name} says {answer}."), name=user.name, answer=_(CHECKIN_ANSWERS[said]))
+    if said == "fine":
+        if notice.key.startswith(STAFF_CHECKIN):
+            queue_message(session, now, GoingWell(account), to_staff=True)
+        return CheckinAnswered(user, said, already=False)
+    account += "\n" + fmt(_("Last contact: {day}."), day=day_text(pair.last_contact_at, settings))
+    await cases.file_case(session, now, kind="checkin", pair_id=pair.id, reporter_id=user.id, text=account)
+    return CheckinAnswered(user, said, already=False)

@@ -20,8 +20,11 @@ from bot.core.context import queue_message
 from bot.core.dates import parse_past_date
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
-from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
+from bot.programme import Programme
+from bot.services import ending
+from bot.services.ending import YouEnded
+from bot.services.pairs import pair_for
 from storage.models import ContactLog, Pair, User
 
 # The methods a contact can take, in the order the form offers them, with their catalogue labels.
@@ -191,6 +194,21 @@ async def record_contact(
     return entry
 
 
+async def already_logged(session: AsyncSession, pair: Pair, author: User, happened_on: dt.date, method: str) -> bool:
+    """Whether the person logged a talk that day in that way already (the same talk sent twice)."""
+    found = await session.scalar(
+        select(ContactLog.id)
+        .where(
+            ContactLog.pair_id == pair.id,
+            ContactLog.author_id == author.id,
+            ContactLog.happened_on == happened_on,
+            ContactLog.method == method,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def contact_count(session: AsyncSession, pair_id: int) -> int:
     return int(await session.scalar(select(func.count(ContactLog.id)).where(ContactLog.pair_id == pair_id)) or 0)
 
@@ -225,23 +243,25 @@ async def history(session: AsyncSession, pair: Pair, viewer: User, *, limit: int
     return shown
 
 
-def fit_question(pair: Pair, other: User) -> Reply:
-    return Reply(
-        fmt(
-            _(
-                "You've had your first conversation with {name}. Is this a good fit for you?\n"
-                "If it isn't, just say so: we'll end the match kindly and help find a better one. "
-                "Nobody has to explain."
-            ),
-            name=other.name,
-        ),
-        buttons=[
-            [
-                Button(_("Yes, a good fit"), "fit.yes", str(pair.id), style="primary"),
-                Button(_("Not really"), "fit.no", str(pair.id)),
-            ]
-        ],
-    )
+# --- is this a good fit? ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FitQuestion:
+    """After a pair's very first contact, each side is asked whether `other` is a good fit for them."""
+
+    pair: Pair
+    other: User
+
+
+@dataclass(frozen=True)
+class FitConfirmed:
+    """The person said `other` is a good fit: what comes next (goals, logging talks)."""
+
+    other: User
+
+
+OUTCOMES = (FitQuestion, FitConfirmed)
 
 
 async def _ask_fit(session: AsyncSession, pair: Pair, now: dt.datetime) -> None:
@@ -249,5 +269,42 @@ async def _ask_fit(session: AsyncSession, pair: Pair, now: dt.datetime) -> None:
     mentee = await session.get(User, pair.mentee_id)
     if mentor is None or mentee is None:
         return
-    queue_message(session, now, fit_question(pair, mentee), user_id=mentor.id)
-    queue_message(session, now, fit_question(pair, mentor), user_id=mentee.id)
+    queue_message(session, now, FitQuestion(pair, mentee), user_id=mentor.id)
+    queue_message(session, now, FitQuestion(pair, mentor), user_id=mentee.id)
+
+
+async def fit_pair(session: AsyncSession, user: User, pair_id: str) -> Pair:
+    """The person's mentorship a fit answer is about, while it is open."""
+    pair = await pair_for(session, user, pair_id)
+    if pair.status == "ended":
+        raise Refusal(_("That mentorship has already ended. Nothing was changed."))
+    return pair
+
+
+async def confirm_fit(session: AsyncSession, user: User, pair_id: str) -> FitConfirmed:
+    """'Yes, a good fit': the first answer is kept (a later 'yes' from the other side changes nothing)."""
+    pair = await fit_pair(session, user, pair_id)
+    if pair.fit_confirmed is None:
+        pair.fit_confirmed = True
+    other = await session.get(User, pair.mentee_id if user.id == pair.mentor_id else pair.mentor_id)
+    if other is None:
+        raise Refusal(_("I couldn't find that person; they may have left the programme."))
+    return FitConfirmed(other)
+
+
+async def end_poor_fit(
+    session: AsyncSession, user: User, pair_id: str, now: dt.datetime, programme: Programme
+) -> YouEnded:
+    """'Not really', confirmed: the mentorship ends kindly as not the right fit (both and staff are told)."""
+    pair = await fit_pair(session, user, pair_id)
+    pair.fit_confirmed = False
+    await ending.end_pair(
+        session,
+        pair,
+        by=user,
+        reason="chemistry",
+        note=_("Not a good fit after the first conversation."),
+        now=now,
+        programme=programme,
+    )
+    return await ending.ended_by(session, pair, user, programme)

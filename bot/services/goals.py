@@ -7,14 +7,14 @@ through its mentorship, so a goal id from a button is only honoured for one of t
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import queue_message
 from bot.core.errors import Refusal
-from bot.core.markup import fmt, shorten
-from bot.core.replies import Button, Reply
+from bot.core.markup import fmt
 from bot.i18n import N_, _
 from bot.services.pairs import other_side, pair_for
 from storage.models import Goal, GoalNote, Pair, User
@@ -28,6 +28,35 @@ STATUSES: dict[str, str] = {
 }
 MAX_GOAL = 500
 MAX_NOTE = 2000
+
+
+@dataclass(frozen=True)
+class GoalAdded:
+    """Told to the other side: `author` added `goal` to the plan."""
+
+    goal: Goal
+    author: User
+
+
+@dataclass(frozen=True)
+class GoalDone:
+    """Told to the other side: `author` marked `goal` as done."""
+
+    goal: Goal
+    author: User
+
+
+@dataclass(frozen=True)
+class GoalNoteAdded:
+    """Told to the other side: `author` wrote `text` on `goal`, a comment when `by_mentor`, else a progress note."""
+
+    goal: Goal
+    author: User
+    text: str
+    by_mentor: bool
+
+
+OUTCOMES = (GoalAdded, GoalDone, GoalNoteAdded)
 
 
 def status_label(status: str) -> str:
@@ -76,14 +105,7 @@ async def add_goal(session: AsyncSession, pair: Pair, author: User, *, term: str
     )
     session.add(goal)
     await session.flush()
-    _tell_other(
-        session,
-        pair,
-        author,
-        now,
-        fmt(_("{name} added a goal to your plan: <i>{text}</i>"), name=author.name, text=text),
-        goal,
-    )
+    queue_message(session, now, GoalAdded(goal, author), user_id=other_side(pair, author))
     return goal
 
 
@@ -95,14 +117,7 @@ async def set_status(session: AsyncSession, user: User, goal_id: str | int, stat
     goal.status = status
     goal.updated_at = now
     if status == "done":
-        _tell_other(
-            session,
-            pair,
-            user,
-            now,
-            fmt(_("{name} marked a goal as done: <i>{text}</i> 🎉"), name=user.name, text=goal.text),
-            goal,
-        )
+        queue_message(session, now, GoalDone(goal, user), user_id=other_side(pair, user))
     return goal
 
 
@@ -119,15 +134,6 @@ async def add_note(session: AsyncSession, user: User, goal_id: str | int, text: 
     session.add(note)
     goal.updated_at = now
     await session.flush()
-    template = (
-        _("{name} commented on the goal <i>{goal}</i>:\n{text}")
-        if user.id == pair.mentor_id
-        else _("{name} added a progress note to the goal <i>{goal}</i>:\n{text}")
-    )
-    _tell_other(session, pair, user, now, fmt(template, name=user.name, goal=shorten(goal.text, 80), text=text), goal)
+    by_mentor = user.id == pair.mentor_id
+    queue_message(session, now, GoalNoteAdded(goal, user, text, by_mentor), user_id=other_side(pair, user))
     return note
-
-
-def _tell_other(session: AsyncSession, pair: Pair, author: User, now: dt.datetime, text: str, goal: Goal) -> None:
-    reply = Reply(text, buttons=[[Button(_("See the goal"), "goal.show", str(goal.id))]])
-    queue_message(session, now, reply, user_id=other_side(pair, author))

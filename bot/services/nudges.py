@@ -2,18 +2,25 @@
 
 A pair is overdue when nothing was logged for its agreed contact interval; step k (1..N) nudges both sides,
 step N+1 files a case for staff. Each step is one notice row, claimed once.
+
+The one-tap answers to the scheduler's notices (here, and in check-ins, surveys and the reconfirmation)
+carry the notice's id: `notice_for` honours it only for the person it was sent to.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core import notices
+from bot.core.context import queue_message
 from bot.core.dates import day_text
+from bot.core.daytime import zone_for
+from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import (
     Claim,
@@ -26,14 +33,127 @@ from bot.core.notices import (
 )
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import sweep
-from bot.core.replies import Button
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _
 from bot.programme import Programme
-from bot.services import cases
-from bot.services.pairs import sides
+from bot.services import cases, contacts
+from bot.services.pairs import may_see_contact, sides
 from storage.models import Notice, Pair, User
 
 NUDGE_DUE, NUDGE, ESCALATION, ESCALATION_TOLD = "nudge_due", "nudge", "escalation", "escalation_told"
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """Nothing logged with `other` for `days`: `person` is asked whether they talked (answered with the
+    buttons of notice `notice_id`)."""
+
+    notice_id: int
+    person: User
+    other: User
+    days: int
+
+
+@dataclass(frozen=True)
+class EscalationTold:
+    """The pair stayed silent after its reminders and staff were told: `person` hears someone may get in touch."""
+
+    person: User
+    other: User
+
+
+@dataclass(frozen=True)
+class Talked:
+    """`person` answered a nudge that they talked with `other` (logged for today); `already` if they had said so."""
+
+    person: User
+    other: User
+    already: bool
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """`person` hasn't talked with `other` yet: they get a message they could send, `other`'s contact when
+    they may see it, and the offer to send it for them unless it was `sent` already."""
+
+    notice_id: int
+    person: User
+    other: User
+    person_is_mentee: bool
+    contact: str
+    sent: bool
+
+
+@dataclass(frozen=True)
+class ReadyMessage:
+    """The catch-up message `author` asked the bot to send: told to `recipient`, with the author's contact
+    when the recipient may see it."""
+
+    author: User
+    recipient: User
+    author_is_mentee: bool
+    contact: str
+
+
+@dataclass(frozen=True)
+class ReadyMessageSent:
+    """The catch-up message went to `other` (or had gone already: `already`)."""
+
+    other: User
+    already: bool
+
+
+@dataclass(frozen=True)
+class ProblemNoted:
+    """`person` said there is a problem; staff have a case (filed now, or `already` before)."""
+
+    person: User
+    already: bool
+
+
+OUTCOMES = (Nudge, EscalationTold, Talked, NotYet, ReadyMessage, ReadyMessageSent, ProblemNoted)
+
+
+# --- the notice a one-tap answer belongs to -------------------------------------------------------------
+
+
+def _notice_id(payload: str) -> int:
+    if not payload.isdigit():
+        raise Refusal(_("That button no longer works. /help shows what you can do now."))
+    return int(payload)
+
+
+async def notice_for(session: AsyncSession, user: User, payload: str, *kinds: str) -> Notice:
+    """The notice a button's payload names, if it is of one of these kinds and was sent to this person."""
+    notice = await session.get(Notice, _notice_id(payload))
+    if notice is None or notice.kind not in kinds or notice.user_id != user.id:
+        raise Refusal(_("That button isn't for you, so nothing was changed. /help shows what you can do."))
+    return notice
+
+
+async def open_pair_of(session: AsyncSession, notice: Notice) -> Pair:
+    """The mentorship a notice is about, while it is still open (there is nothing to answer once it ended)."""
+    pair = await session.get(Pair, notice.pair_id) if notice.pair_id is not None else None
+    if pair is None or pair.status == "ended":
+        raise Refusal(_("That mentorship has ended, so there's nothing to answer. /help shows what you can do."))
+    return pair
+
+
+async def other_in(session: AsyncSession, pair: Pair, user: User) -> User:
+    other = await session.get(User, pair.mentee_id if user.id == pair.mentor_id else pair.mentor_id)
+    assert other is not None  # both sides exist while the pair does
+    return other
+
+
+def answer(notice: Notice, said: str, now: dt.datetime) -> None:
+    notice.answer, notice.answered_at = said, now
+
+
+async def pair_names(session: AsyncSession, pair: Pair) -> str:
+    """'Aigerim Sadykova (mentor) and Alex Kim (student)', as staff read a pair in a case."""
+    mentor = await session.get(User, pair.mentor_id)
+    mentee = await session.get(User, pair.mentee_id)
+    assert mentor is not None and mentee is not None
+    return fmt(_("{mentor} (mentor) and {mentee} (student)"), mentor=mentor.name, mentee=mentee.name)
 
 
 _INTERVALS = text(
@@ -102,7 +222,9 @@ def escalation_key(pair_id: int, since: dt.datetime) -> str:
 async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings) -> list[Note]:
     """Step k (1..N) is a nudge to both sides, step N+1 tells staff; each due one interval after the
     previous contact or step, so after downtime the steps still come one interval apart."""
-    pairs = [p for p in await _overdue_pairs(session, now) if p.cycle_ends_at is None or p.cycle_ends_at > now]
+    # The query finds the overdue pairs quickly; the policy has the last word, so the two can never differ.
+    found = await _overdue_pairs(session, now)
+    pairs = [p for p in found if is_overdue(p, now) and (p.cycle_ends_at is None or p.cycle_ends_at > now)]
     limit = programme.nudges_before_escalation
     keys = {p.id: [nudge_key(p.id, _since(p), k) for k in range(1, limit + 1)] for p in pairs}
     esc_keys = {p.id: escalation_key(p.id, _since(p)) for p in pairs}
@@ -122,15 +244,15 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
     due, more = due[: notices.BATCH], len(due) > notices.BATCH
     users = await users_by_id(session, {uid for p, _s in due for uid in (p.mentor_id, p.mentee_id)})
     nudging = [(pair, step) for pair, step in due if step <= limit]
-    notes = await _nudge_all(session, now, nudging, users, settings)
+    notes = await _nudge_all(session, now, nudging, users)
     for pair, step in due:
         if step > limit:
-            notes += await _escalate(session, now, pair, users, programme, settings)
+            notes += await _escalate(session, now, pair, users, settings)
     return batch(notes, more)
 
 
 async def _nudge_all(
-    session: AsyncSession, now: dt.datetime, due: list[tuple[Pair, int]], users: dict[int, User], settings: Settings
+    session: AsyncSession, now: dt.datetime, due: list[tuple[Pair, int]], users: dict[int, User]
 ) -> list[Note]:
     """Claim each pair's step, then each side's own notice (its buttons carry that id), in two statements."""
     steps = {
@@ -153,47 +275,11 @@ async def _nudge_all(
                 data = {**steps[pair.id].data, "role": role}
                 asked.append((Claim(key, NUDGE, user_id=person.id, pair_id=pair.id, data=data), person, other, pair))
     ids = await claim_many(session, now, [claim for claim, *_rest in asked])
+    # The time really passed since the last contact: a second reminder comes two intervals after it.
     return [
-        Note(person.id, *nudge_message(ids[claim.key], person, other, pair, settings, now))
+        Note(person.id, outcome=Nudge(ids[claim.key], person, other, (now - _since(pair)).days))
         for claim, person, other, pair in asked
         if claim.key in ids
-    ]
-
-
-def quiet_period(days: int) -> str:
-    """How long it has been, as a person says it: '10 days', '3 weeks', 'a month', 'about 2 months'."""
-    days = max(days, 1)
-    if 28 <= days <= 31:
-        return _("a month")
-    if days < 14:
-        return ngettext("{n} day", "{n} days", days).format(n=days)
-    if days < 56:
-        return ngettext("{n} week", "{n} weeks", days // 7).format(n=days // 7)
-    months = round(days / 30.4)
-    return ngettext("about {n} month", "about {n} months", months).format(n=months)
-
-
-def nudge_message(
-    notice_id: int, person: User, other: User, pair: Pair, settings: Settings, now: dt.datetime | None = None
-) -> tuple[str, list[list[Button]]]:
-    # The time really passed since the last contact: a second reminder comes two intervals after it.
-    days = (now - _since(pair)).days if now is not None else pair.contact_interval_days
-    text = fmt(
-        _(
-            "Hi {first}! It's been {period} since you and {other} last caught up (as far as the bot knows). "
-            "Have you talked? One tap is enough:"
-        ),
-        first=person.first_name,
-        period=quiet_period(days),
-        other=other.first_name,
-    )
-    payload = str(notice_id)
-    return text, [
-        [
-            Button(_("We talked (call/video)"), "nudge.call", payload),
-            Button(_("We talked (chat/e-mail)"), "nudge.chat", payload),
-        ],
-        [Button(_("Not yet"), "nudge.notyet", payload), Button(_("There is a problem"), "nudge.problem", payload)],
     ]
 
 
@@ -202,7 +288,6 @@ async def _escalate(
     now: dt.datetime,
     pair: Pair,
     users: dict[int, User],
-    programme: Programme,
     settings: Settings,
 ) -> list[Note]:
     since = _since(pair)
@@ -240,17 +325,7 @@ async def _escalate(
     for person, other, _role in sides(pair, users):
         key = f"esc_told:{pair.id}:{since:%Y%m%d%H%M}:{person.id}"
         if await claim(session, key, ESCALATION_TOLD, now, user_id=person.id, pair_id=pair.id) is not None:
-            text_ = fmt(
-                _(
-                    "Just so you know, {first}: someone from {office} may get in touch to hear how things are "
-                    "going with {other}. Nothing to worry about, we simply like to help when things go quiet. "
-                    "If you have met, /log it and we'll know."
-                ),
-                first=person.first_name,
-                office=programme.office,
-                other=other.first_name,
-            )
-            notes.append(Note(person.id, text_))
+            notes.append(Note(person.id, outcome=EscalationTold(person, other)))
     return notes
 
 
@@ -284,3 +359,100 @@ async def _nudge_answers(session: AsyncSession, pair: Pair, since: dt.datetime, 
             fmt(_("{name}: {said}"), name=users[side_id].first_name, said=", ".join(said) if said else _("no answer"))
         )
     return _("Their answers: ") + "; ".join(parts) + "."
+
+
+# --- the answers: we talked, not yet, a problem -----------------------------------------------------------
+
+TALKED = {"call": "video", "chat": "chat"}  # the nudge's answer -> the contact method it logs
+
+
+async def _nudge_answered(session: AsyncSession, user: User, payload: str) -> tuple[Notice, Pair, User]:
+    notice = await notice_for(session, user, payload, NUDGE)
+    pair = await open_pair_of(session, notice)
+    return notice, pair, await other_in(session, pair, user)
+
+
+async def answer_talked(
+    session: AsyncSession, user: User, payload: str, how: str, now: dt.datetime, settings: Settings
+) -> Talked:
+    """'We talked' (`how`: call or chat): a contact is logged for the person's today, once."""
+    notice, pair, other = await _nudge_answered(session, user, payload)
+    if notice.answer in TALKED:
+        return Talked(user, other, already=True)
+    await contacts.record_contact(
+        session,
+        pair,
+        author_id=user.id,
+        happened_on=now.astimezone(zone_for(user, settings)).date(),
+        method=TALKED[how],
+        source="nudge",
+        now=now,
+    )
+    answer(notice, how, now)
+    await _check_contradiction(session, notice, pair, now)
+    return Talked(user, other, already=False)
+
+
+async def answer_not_yet(session: AsyncSession, user: User, payload: str, now: dt.datetime) -> NotYet:
+    """'Not yet': noted (once), and what the person needs to get in touch."""
+    notice, pair, other = await _nudge_answered(session, user, payload)
+    if notice.answer != "notyet":
+        answer(notice, "notyet", now)
+        await _check_contradiction(session, notice, pair, now)
+    contact = other.contact_details if await may_see_contact(session, user, other) else ""
+    sent = bool((notice.data or {}).get("sent"))
+    return NotYet(notice.id, user, other, user.id == pair.mentee_id, contact or "", sent)
+
+
+async def send_ready_message(session: AsyncSession, user: User, payload: str, now: dt.datetime) -> ReadyMessageSent:
+    """'Send it for me': the catch-up message goes to the other side, once per nudge."""
+    notice, pair, other = await _nudge_answered(session, user, payload)
+    if (notice.data or {}).get("sent"):
+        return ReadyMessageSent(other, already=True)
+    notice.data = {**(notice.data or {}), "sent": True}
+    contact = user.contact_details if await may_see_contact(session, other, user) else ""
+    queue_message(session, now, ReadyMessage(user, other, user.id == pair.mentee_id, contact or ""), user_id=other.id)
+    return ReadyMessageSent(other, already=False)
+
+
+async def report_problem(
+    session: AsyncSession, user: User, payload: str, now: dt.datetime, settings: Settings
+) -> ProblemNoted:
+    """'There is a problem': staff get a case with the person as its reporter (their match is not told)."""
+    notice, pair, _other = await _nudge_answered(session, user, payload)
+    if notice.answer == "problem":
+        return ProblemNoted(user, already=True)
+    answer(notice, "problem", now)
+    text = fmt(_("<b>A problem reported</b> by {name}, from the monthly reminder: "), name=user.name)
+    text += await pair_names(session, pair)
+    text += "\n" + fmt(_("Last contact: {day}."), day=day_text(pair.last_contact_at, settings))
+    await cases.file_case(session, now, kind="problem", pair_id=pair.id, reporter_id=user.id, text=text)
+    return ProblemNoted(user, already=False)
+
+
+async def _check_contradiction(session: AsyncSession, notice: Notice, pair: Pair, now: dt.datetime) -> None:
+    """One side says they talked, the other says not yet: staff are told once."""
+    prefix = notice.key.rsplit(":", 1)[0] + ":"
+    others = await session.scalars(
+        select(Notice).where(Notice.pair_id == pair.id, Notice.kind == NUDGE, Notice.key.like(prefix + "%"))
+    )
+    other = next((n for n in others if n.id != notice.id and n.answer is not None), None)
+    if (
+        other is None
+        or (notice.answer in TALKED) == (other.answer in TALKED)
+        or "problem" in (notice.answer, other.answer)
+    ):
+        return
+    if await claim(session, "contra:" + prefix.removeprefix("nudge:"), "contradiction", now, pair_id=pair.id) is None:
+        return
+    talked, waiting = (notice, other) if notice.answer in TALKED else (other, notice)
+    said_talked = await session.get(User, talked.user_id)
+    said_not = await session.get(User, waiting.user_id)
+    text = fmt(
+        _("<b>Answers that don't match</b> on the monthly reminder: {a} says they talked, {b} says not yet."),
+        a=said_talked.name if said_talked else "?",
+        b=said_not.name if said_not else "?",
+    )
+    text += "\n" + await pair_names(session, pair)
+    # Nobody reported it: the bot noticed, so no one is told when staff take it.
+    await cases.file_case(session, now, kind="contradiction", pair_id=pair.id, text=text)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy import String, cast, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core import notices
-from bot.core.markup import fmt
+from bot.core.errors import Refusal
 from bot.core.notices import (
     Note,
     batch,
@@ -18,12 +19,38 @@ from bot.core.notices import (
     users_by_id,
 )
 from bot.core.registry import sweep
-from bot.core.replies import Button
 from bot.i18n import _
 from bot.programme import Programme
+from bot.services import profiles
+from bot.services.nudges import answer, notice_for
 from storage.models import MentorProfile, Notice, User
 
 RECONFIRM, RECONFIRM_PAUSE = "reconfirm", "reconfirm_pause"
+
+
+@dataclass(frozen=True)
+class ReconfirmationAsked:
+    """This year's question to `person`: is your profile still up to date? (answered with notice `notice_id`)"""
+
+    notice_id: int
+    person: User
+
+
+@dataclass(frozen=True)
+class ProfileHidden:
+    """`person` left the question unanswered for `reconfirmation_grace_days`: their profile is hidden."""
+
+    person: User
+
+
+@dataclass(frozen=True)
+class ProfileConfirmed:
+    """The mentor confirmed their profile; `active` says whether students see it (else /resume shows it)."""
+
+    active: bool
+
+
+OUTCOMES = (ReconfirmationAsked, ProfileHidden, ProfileConfirmed)
 
 
 def reconfirmation_start(now: dt.datetime, programme: Programme) -> dt.datetime | None:
@@ -71,27 +98,7 @@ async def sweep_reconfirmation(
             # Not asked, so never paused for silence; recorded so the next run moves on.
             await session.execute(update(Notice).where(Notice.id == notice_id).values(answer="quiet", answered_at=now))
             continue
-        text_ = fmt(
-            _(
-                "Hi {first}! Once a year we ask mentors to check their profile, so students find the right person. "
-                "Is yours still up to date? If we don't hear from you within {days} days, we'll hide it for a while."
-            ),
-            first=person.first_name,
-            days=programme.reconfirmation_grace_days,
-        )
-        payload = str(notice_id)
-        notes.append(
-            Note(
-                user_id,
-                text_,
-                [
-                    [
-                        Button(_("Still up to date"), "reconf.ok", payload, style="primary"),
-                        Button(_("Edit my profile"), "reconf.edit", payload),
-                    ]
-                ],
-            )
-        )
+        notes.append(Note(user_id, outcome=ReconfirmationAsked(notice_id, person)))
     return batch(notes, more)
 
 
@@ -111,20 +118,34 @@ async def sweep_reconfirmation_pause(
             continue
         if await claim(session, f"reconf_pause:{ask.id}", RECONFIRM_PAUSE, now, user_id=ask.user_id) is None:
             continue
-        profile.active = False
-        profile.updated_at = now
-        person = await session.get(User, ask.user_id)
-        notes.append(
-            Note(
-                profile.user_id,
-                fmt(
-                    _(
-                        "{first}, we didn't hear back about your profile, so we've hidden it from students for now. "
-                        "Mentees you already have keep you. Whenever you're ready, send /resume or tap below."
-                    ),
-                    first=person.first_name if person else "",
-                ),
-                [[Button(_("Resume now"), "profile.resume", style="primary")]],
-            )
-        )
+        person = await session.get(User, profile.user_id)
+        assert person is not None  # a profile goes with its person
+        await profiles.set_mentor_active(session, person, False, now)
+        notes.append(Note(person.id, outcome=ProfileHidden(person)))
     return notes
+
+
+# --- the answers -------------------------------------------------------------------------------------------
+
+
+async def _profile_asked(session: AsyncSession, user: User, payload: str) -> tuple[Notice, MentorProfile]:
+    notice = await notice_for(session, user, payload, RECONFIRM)
+    profile = await session.get(MentorProfile, user.id)
+    if profile is None:
+        raise Refusal(_("Only mentors have a profile to confirm. /profile shows yours."))
+    return notice, profile
+
+
+async def confirm_profile(session: AsyncSession, user: User, payload: str, now: dt.datetime) -> ProfileConfirmed:
+    """'Still up to date': confirmed as of now (a hidden profile stays hidden until /resume)."""
+    notice, profile = await _profile_asked(session, user, payload)
+    profile.confirmed_at = now
+    answer(notice, "confirmed", now)
+    return ProfileConfirmed(profile.active)
+
+
+async def profile_to_edit(session: AsyncSession, user: User, payload: str) -> MentorProfile:
+    """'Edit my profile': the profile the question was about. Saving it confirms it (its confirmed_at moves),
+    which the pause sweep reads."""
+    _notice, profile = await _profile_asked(session, user, payload)
+    return profile

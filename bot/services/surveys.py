@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.core.markup import fmt
+from bot.core.context import queue_message
+from bot.core.errors import Refusal
 from bot.core.notices import (
     Note,
     claim,
@@ -18,13 +21,75 @@ from bot.core.notices import (
     users_by_id,
 )
 from bot.core.registry import sweep
-from bot.core.replies import Button
 from bot.i18n import _
 from bot.programme import Programme
+from bot.services import ending
+from bot.services.ending import YouEnded
+from bot.services.nudges import answer, notice_for, open_pair_of, other_in
 from bot.services.pairs import sides
-from storage.models import FormProgress, Pair, User
+from storage.models import FormProgress, Notice, Pair, SurveyResponse, ThankYouNote, User
 
 CYCLE_END, SURVEY, SURVEY_REMINDER = "cycle_end", "survey", "survey_reminder"
+SURVEY_NAME = "end_of_cycle"  # the survey a response belongs to (SurveyResponse.survey)
+
+
+@dataclass(frozen=True)
+class CycleComplete:
+    """The pair's months are complete: `person` (as `role`) is thanked and offered the survey (notice
+    `notice_id`), carrying on or closing, and a student the thank-you note to `other`."""
+
+    notice_id: int
+    pair: Pair
+    person: User
+    other: User
+    role: str
+
+
+@dataclass(frozen=True)
+class SurveyReminder:
+    """The survey of notice `notice_id` is still unanswered after `survey_reminder_days`."""
+
+    notice_id: int
+    person: User
+
+
+@dataclass(frozen=True)
+class SurveySent:
+    """`person` sent the survey (or had already: `already`). While the mentorship is open and undecided they
+    are asked to carry on or close it (`decide`); a student who hasn't thanked `mentor` yet may do so."""
+
+    notice_id: int
+    person: User
+    already: bool
+    decide: bool = False
+    pair_id: int | None = None
+    thank: User | None = None
+
+
+@dataclass(frozen=True)
+class CarryingOn:
+    """`person` and `other` carry on informally after the cycle (`already` if that was decided before)."""
+
+    other: User
+    already: bool
+
+
+@dataclass(frozen=True)
+class CarryingOnTold:
+    """Told to the other side: `person` would like to carry on informally."""
+
+    person: User
+
+
+@dataclass(frozen=True)
+class CloseAfterCycle:
+    """Before closing after the cycle: confirm, knowing `other` and the career team are told."""
+
+    notice_id: int
+    other: User
+
+
+OUTCOMES = (CycleComplete, SurveyReminder, SurveySent, CarryingOn, CarryingOnTold, CloseAfterCycle)
 
 
 @sweep("cycle_end", order=40)
@@ -51,34 +116,8 @@ async def sweep_cycle_end(
             key = f"survey:{pair.id}:{pair.cycle_ends_at:%Y%m%d}:{person.id}"
             notice_id = await claim(session, key, SURVEY, now, user_id=person.id, pair_id=pair.id, data={"role": role})
             if notice_id is not None:
-                notes.append(Note(person.id, *cycle_end_message(notice_id, pair, person, other, role, programme)))
+                notes.append(Note(person.id, outcome=CycleComplete(notice_id, pair, person, other, role)))
     return notes
-
-
-def cycle_end_message(
-    notice_id: int, pair: Pair, person: User, other: User, role: str, programme: Programme
-) -> tuple[str, list[list[Button]]]:
-    lines = [
-        fmt(
-            _("{first}, your {months} months with {other} are complete. Thank you for the time you gave!"),
-            first=person.first_name,
-            months=programme.cycle_months,
-            other=other.first_name,
-        ),
-        _(
-            "Two small things: a two-minute survey helps us make the programme better, and you can choose to carry on "
-            "informally or close the mentorship."
-        ),
-    ]
-    payload = str(notice_id)
-    buttons = [
-        [Button(_("Take the survey"), "surv.start", payload, style="primary")],
-        [Button(_("Carry on informally"), "surv.cont", payload), Button(_("Close it"), "surv.close", payload)],
-    ]
-    if role == "mentee":
-        lines.append(fmt(_("And if you'd like to, send {other} a short thank-you note."), other=other.first_name))
-        buttons.append([Button(_("Thank {other}").format(other=other.first_name), "end.thanks", str(pair.id))])
-    return "\n\n".join(lines), buttons
 
 
 @sweep("survey_reminders", order=50)
@@ -102,19 +141,7 @@ async def sweep_survey_reminders(
             is None
         ):
             continue
-        notes.append(
-            Note(
-                person.id,
-                fmt(
-                    _(
-                        "A gentle reminder, {first}: the end-of-mentorship survey is still open. Two minutes, and "
-                        "your answers shape next year's programme."
-                    ),
-                    first=person.first_name,
-                ),
-                [[Button(_("Take the survey"), "surv.start", str(survey.id), style="primary")]],
-            )
-        )
+        notes.append(Note(person.id, outcome=SurveyReminder(survey.id, person)))
     return notes
 
 
@@ -124,3 +151,78 @@ async def _surveys_in_progress(session: AsyncSession, user_ids: set[int]) -> dic
         return {}
     rows = await session.scalars(select(FormProgress).where(FormProgress.user_id.in_(sorted(user_ids))))
     return {row.user_id: row.context["notice"] for row in rows if isinstance(row.context.get("notice"), int)}
+
+
+# --- the answers: the survey, carrying on, closing ----------------------------------------------------------
+
+
+async def survey_notice(session: AsyncSession, user: User, payload: str) -> Notice:
+    """The person's end-of-cycle notice a button names (the survey, carrying on and closing all hang on it)."""
+    return await notice_for(session, user, payload, SURVEY)
+
+
+async def record_survey(
+    session: AsyncSession, user: User, notice_id: int, role: str, answers: dict[str, Any], now: dt.datetime
+) -> SurveySent:
+    """Keep the person's answers once per mentorship (a second form sent is thanked, not stored)."""
+    notice = await session.get(Notice, notice_id)
+    if notice is None or notice.user_id != user.id:
+        raise Refusal(_("That survey isn't open any more. Nothing was changed."))
+    already = await session.scalar(
+        select(SurveyResponse.id).where(
+            SurveyResponse.pair_id == notice.pair_id,
+            SurveyResponse.user_id == user.id,
+            SurveyResponse.survey == SURVEY_NAME,
+        )
+    )
+    if already is not None:
+        return SurveySent(notice.id, user, already=True)
+    session.add(
+        SurveyResponse(
+            pair_id=notice.pair_id,
+            user_id=user.id,
+            survey=SURVEY_NAME,
+            role=role,
+            answers={k: v for k, v in answers.items() if v is not None},
+            submitted_at=now,
+        )
+    )
+    answer(notice, "answered", now)
+    pair = await session.get(Pair, notice.pair_id) if notice.pair_id else None
+    if pair is None:
+        return SurveySent(notice.id, user, already=False)
+    decide = pair.status != "ended" and pair.continue_after_cycle is None
+    thank = None
+    if role == "mentee":
+        mentor = await session.get(User, pair.mentor_id)
+        thanked = await session.scalar(select(ThankYouNote.id).where(ThankYouNote.pair_id == pair.id).limit(1))
+        thank = mentor if thanked is None else None  # not offered again once the note is sent
+    return SurveySent(notice.id, user, already=False, decide=decide, pair_id=pair.id, thank=thank)
+
+
+async def carry_on(session: AsyncSession, user: User, payload: str, now: dt.datetime) -> CarryingOn:
+    """Carry on informally after the cycle (no more monthly reminders); the other side is told."""
+    notice = await survey_notice(session, user, payload)
+    pair = await open_pair_of(session, notice)
+    other = await other_in(session, pair, user)
+    if pair.continue_after_cycle:
+        return CarryingOn(other, already=True)
+    pair.continue_after_cycle = True
+    queue_message(session, now, CarryingOnTold(user), user_id=other.id)
+    return CarryingOn(other, already=False)
+
+
+async def ask_to_close(session: AsyncSession, user: User, payload: str) -> CloseAfterCycle:
+    notice = await survey_notice(session, user, payload)
+    pair = await open_pair_of(session, notice)
+    return CloseAfterCycle(notice.id, await other_in(session, pair, user))
+
+
+async def close_after_cycle(
+    session: AsyncSession, user: User, payload: str, now: dt.datetime, programme: Programme
+) -> YouEnded:
+    """Close the mentorship now that the cycle is complete (both sides and staff are told)."""
+    notice = await survey_notice(session, user, payload)
+    pair = await open_pair_of(session, notice)
+    await ending.end_pair(session, pair, by=user, reason="cycle", note="", now=now, programme=programme)
+    return await ending.ended_by(session, pair, user, programme)

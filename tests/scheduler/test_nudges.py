@@ -8,6 +8,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot.core.clock import ManualClock
+from bot.services.nudges import _overdue_pairs, is_overdue
 from storage.models import ContactLog, Pair, Report
 from tests.scheduler.helpers import START, load, pair, person, sweep
 from tests.support import Harness
@@ -192,3 +193,32 @@ async def test_after_downtime_one_nudge_now_and_none_for_a_pair_that_has_met(
     await sweep(harness)
     assert nudges(alex) == 2
     assert (await load(harness.core, Pair, silent)).status == "active"
+
+
+async def test_the_sweeps_query_finds_exactly_the_pairs_the_contact_rule_calls_overdue(harness: Harness) -> None:
+    core = harness.core
+    mentor = await person(core, "zhanna", "alumnus")
+    cases = [  # (interval, started, last contact)
+        (30, START, None),
+        (30, START, START + 20 * DAY),
+        (7, START, START + 3 * DAY),
+        (14, START + 10 * DAY, None),
+        (42, START, START + 1 * DAY),
+        (30, START + 29 * DAY, START + 29 * DAY),
+    ]
+    for n, (interval, started, last) in enumerate(cases):
+        mentee = await person(core, f"student{n}", "student")
+        await pair(core, mentor, mentee, started=started, last_contact=last, interval=interval)
+    async with core.sessions() as session, session.begin():
+        ended, agreeing = (await session.scalars(select(Pair).order_by(Pair.id).limit(2))).all()
+        ended.status, agreeing.status = "ended", "agreeing"
+
+    overdue_some_day: set[int] = set()
+    for days in (0, 10, 25, 31, 45, 52, 60, 90):
+        now = START + days * DAY
+        async with core.sessions() as session:
+            found = [p.id for p in await _overdue_pairs(session, now)]
+            every = list(await session.scalars(select(Pair).order_by(Pair.id)))
+            assert found == [p.id for p in every if is_overdue(p, now)], f"day {days}"
+        overdue_some_day.update(found)
+    assert len(overdue_some_day) == 4  # every running pair, at some point; never the ended or agreeing one
