@@ -1,4 +1,4 @@
-"""Every outcome a service reports has words: each class a service module lists in OUTCOMES, or hands to
+"""Every outcome a service reports has words: each Outcome class a service module defines, or hands to
 `queue_message` or a sweep's `Note(outcome=...)`, has a renderer once the capabilities are loaded; and a
 service that reports outcomes builds no replies itself."""
 
@@ -15,10 +15,20 @@ import pytest
 
 import bot.services
 from bot.app import load_capabilities
+from bot.core.outcomes import Outcome
 from bot.core.registry import registry
 
 # The capabilities of the pair's life, in the order their news of the day reads.
 PAIR_LIFE_SWEEPS = ["nudges", "checkins", "cycle_end", "survey_reminders", "reconfirmation", "reconfirmation_pause"]
+
+
+def _declared(module: ModuleType) -> set[type]:
+    """The outcome classes a service module defines."""
+    return {
+        obj
+        for obj in vars(module).values()
+        if inspect.isclass(obj) and issubclass(obj, Outcome) and obj.__module__ == module.__name__
+    }
 
 
 def _service_modules() -> list[ModuleType]:
@@ -62,18 +72,24 @@ def _imports(module: ModuleType) -> set[str]:
 
 @pytest.mark.parametrize("module", _service_modules(), ids=lambda m: m.__name__)
 def test_every_outcome_a_service_reports_has_a_renderer(module: ModuleType) -> None:
-    declared = set(getattr(module, "OUTCOMES", ()))
+    declared = _declared(module)
     queued = _queued_outcomes(module)
-    if hasattr(module, "OUTCOMES"):
-        assert queued <= declared, f"{module.__name__}.OUTCOMES misses {sorted(c.__name__ for c in queued - declared)}"
+    assert queued <= declared, f"{module.__name__}: not Outcomes {sorted(c.__name__ for c in queued - declared)}"
     unrendered = sorted(c.__name__ for c in declared | queued if c not in registry.renderers)
     assert not unrendered, f"nothing renders {unrendered} of {module.__name__}"
 
 
-@pytest.mark.parametrize("module", [m for m in _service_modules() if hasattr(m, "OUTCOMES")], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", _service_modules(), ids=lambda m: m.__name__)
 def test_a_service_that_reports_outcomes_builds_no_replies(module: ModuleType) -> None:
+    """A file it makes (a certificate, a CSV, a data copy) is data; a reply or a button is the handler's."""
     imported = _imports(module)
-    assert "bot.core.replies" not in imported
+    replies = {
+        alias.name
+        for node in ast.walk(ast.parse(inspect.getsource(module)))
+        if isinstance(node, ast.ImportFrom) and node.module == "bot.core.replies"
+        for alias in node.names
+    }
+    assert replies <= {"Attachment"}, f"{module.__name__} imports {sorted(replies)} from bot.core.replies"
     assert not any(name == "bot.views" or name.startswith("bot.views.") for name in imported)
 
 
@@ -84,6 +100,6 @@ def test_the_sweeps_of_the_pair_life_are_registered_in_order_and_every_outcome_t
     for spec in registry.sweeps_in_order():
         module = sys.modules[spec.run.__module__]
         if spec.name in PAIR_LIFE_SWEEPS:
-            assert getattr(module, "OUTCOMES", ()), f"{module.__name__} declares no OUTCOMES"
-        for outcome in (*getattr(module, "OUTCOMES", ()), *_queued_outcomes(module)):
+            assert _declared(module), f"{module.__name__} declares no outcomes"
+        for outcome in (*_declared(module), *_queued_outcomes(module)):
             assert outcome in registry.renderers, f"sweep {spec.name}: nothing renders {outcome.__name__}"

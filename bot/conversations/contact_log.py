@@ -160,5 +160,6 @@ CONTACT_FORM = register_form(
             ),
         ],
         on_complete=_done,
+        about_pair=True,
     )
 )

@@ -132,6 +132,7 @@ GOAL_FORM = register_form(
             ),
         ],
         on_complete=_goal_done,
+        about_pair=True,
     )
 )
 
@@ -150,5 +151,6 @@ NOTE_FORM = register_form(
             )
         ],
         on_complete=_note_done,
+        about_pair=True,
     )
 )

@@ -18,6 +18,8 @@ from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
 from bot.services import cases, checkins, ending
 from bot.services.cases import AlreadyTaken, CaseCard, CaseTaken
+from bot.services.nudges import pair_sides
+from bot.views import pair_names
 from bot.views.pair_choice import pair_options
 from storage.models import Pair, Report, User
 
@@ -188,10 +190,8 @@ async def _open_pair(ctx: Context, pair_id: int | None) -> Pair:
 
 
 async def _names(ctx: Context, pair: Pair) -> str:
-    mentor = await ctx.session.get(User, pair.mentor_id)
-    mentee = await ctx.session.get(User, pair.mentee_id)
-    assert mentor is not None and mentee is not None
-    return fmt(_("{mentor} (mentor) and {mentee} (student)"), mentor=mentor.name, mentee=mentee.name)
+    mentor, mentee = await pair_sides(ctx.session, pair)
+    return pair_names(mentor, mentee)
 
 
 @action("esc.contact", roles=("staff",))

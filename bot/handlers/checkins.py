@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.dates import day_text
 from bot.core.markup import fmt
 from bot.core.registry import RenderEnv, action, renders
 from bot.core.replies import Button, Reply
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _, ngettext
 from bot.services import checkins
-from bot.services.checkins import CheckinAnswered, CheckinQuestion, GoingWell, StaffCheckin
+from bot.services.checkins import CheckinAccount, CheckinAnswered, CheckinQuestion, StaffCheckin
+from bot.views import pair_names
 
 SIDES = ("student", "alumnus")
 
@@ -101,6 +103,18 @@ def _checkin_answered(answered: CheckinAnswered, env: RenderEnv) -> Reply:
     )
 
 
-@renders(GoingWell)
-def _going_well(news: GoingWell, env: RenderEnv) -> Reply:
-    return Reply(news.account)
+CHECKIN_ANSWERS = {
+    "fine": N_("it's going well"),
+    "meh": N_("it could be better"),
+    "help": N_("they would like help"),
+}
+
+
+@renders(CheckinAccount)
+def _checkin_account(account: CheckinAccount, env: RenderEnv) -> Reply:
+    """The line staff read about an answer; when it asks for help, with the last contact (it files a case)."""
+    text = _("<b>Check-in</b> for ") + pair_names(account.mentor, account.mentee) + ": "
+    text += fmt(_("{name} says {answer}."), name=account.person.name, answer=_(CHECKIN_ANSWERS[account.said]))
+    if account.said != "fine":
+        text += "\n" + fmt(_("Last contact: {day}."), day=day_text(account.pair.last_contact_at, env.settings))
+    return Reply(text)

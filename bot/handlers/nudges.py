@@ -7,20 +7,26 @@ are in bot.services.nudges, and a second press of the same answer changes nothin
 from __future__ import annotations
 
 from bot.core.context import Context
+from bot.core.dates import day_text
 from bot.core.markup import esc, fmt
 from bot.core.registry import RenderEnv, action, renders
 from bot.core.replies import Button, Reply
-from bot.i18n import _, ngettext
+from bot.i18n import N_, _, ngettext
 from bot.services import nudges
 from bot.services.nudges import (
+    AnswersDisagree,
+    Escalated,
     EscalationTold,
     NotYet,
     Nudge,
     ProblemNoted,
+    ProblemReported,
     ReadyMessage,
     ReadyMessageSent,
+    SideAnswers,
     Talked,
 )
+from bot.views import pair_names
 from storage.models import User
 
 SIDES = ("student", "alumnus")
@@ -209,3 +215,63 @@ def _problem_noted(noted: ProblemNoted, env: RenderEnv) -> Reply:
             office=env.programme.office,
         )
     )
+
+
+# --- what staff read when a pair stays silent, a problem is reported, or answers disagree ---------------
+
+NUDGE_ANSWERS = {
+    "call": N_("we talked (call/video)"),
+    "chat": N_("we talked (chat/e-mail)"),
+    "notyet": N_("not yet"),
+    "problem": N_("there is a problem"),
+}
+
+
+def _answers_line(answers: tuple[SideAnswers, ...]) -> str:
+    """What each side answered to the reminders, for staff: 'Alex: not yet; Aigerim: no answer'."""
+    parts = []
+    for side in answers:
+        said = [_(NUDGE_ANSWERS.get(code, code)) for code in side.answers]
+        if not side.reached:
+            said = [_("reminders paused, so none reached them")]  # silence that is not a refusal to answer
+        parts.append(fmt(_("{name}: {said}"), name=side.first_name, said=", ".join(said) if said else _("no answer")))
+    return _("Their answers: ") + "; ".join(parts) + "."
+
+
+@renders(Escalated)
+def _escalated(case: Escalated, env: RenderEnv) -> Reply:
+    settings = env.settings
+    lines = [
+        fmt(
+            _("<b>No contact logged</b> between {mentor} (mentor) and {mentee} (student) for {days} days."),
+            mentor=case.mentor.name,
+            mentee=case.mentee.name,
+            days=case.days,
+        ),
+        fmt(
+            _("Together since {start}; last contact {last}; reminders sent {sent}, with no contact logged since."),
+            start=day_text(case.pair.started_at, settings),
+            last=day_text(case.pair.last_contact_at, settings),
+            sent=", ".join(day_text(moment, settings) for moment in case.reminders) or _("none"),
+        ),
+        _answers_line(case.answers),
+    ]
+    return Reply("\n".join(lines))
+
+
+@renders(ProblemReported)
+def _problem_reported(case: ProblemReported, env: RenderEnv) -> Reply:
+    text = fmt(_("<b>A problem reported</b> by {name}, from the monthly reminder: "), name=case.reporter.name)
+    text += pair_names(case.mentor, case.mentee)
+    text += "\n" + fmt(_("Last contact: {day}."), day=day_text(case.pair.last_contact_at, env.settings))
+    return Reply(text)
+
+
+@renders(AnswersDisagree)
+def _answers_disagree(case: AnswersDisagree, env: RenderEnv) -> Reply:
+    text = fmt(
+        _("<b>Answers that don't match</b> on the monthly reminder: {a} says they talked, {b} says not yet."),
+        a=case.said_talked.name if case.said_talked else "?",
+        b=case.said_not.name if case.said_not else "?",
+    )
+    return Reply(text + "\n" + pair_names(case.mentor, case.mentee))

@@ -14,9 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core.context import queue_message
-from bot.core.dates import day_text
 from bot.core.daytime import add_months, next_daytime, zone_for
-from bot.core.markup import fmt
 from bot.core.notices import (
     OVERLAP,
     Claim,
@@ -27,11 +25,11 @@ from bot.core.notices import (
     taken_keys,
     users_by_id,
 )
+from bot.core.outcomes import Outcome
 from bot.core.registry import sweep
-from bot.i18n import N_, _
 from bot.programme import Programme
 from bot.services import cases
-from bot.services.nudges import answer, notice_for, open_pair_of, pair_names
+from bot.services.nudges import answer, notice_for, open_pair_of, pair_sides
 from bot.services.pairs import sides
 from storage.models import Pair, Report, User
 
@@ -40,7 +38,7 @@ STAFF_CHECKIN = "staffchk:"  # key prefix of a check-in staff sent by hand ("Con
 
 
 @dataclass(frozen=True)
-class CheckinQuestion:
+class CheckinQuestion(Outcome):
     """The scheduled 'how is it going?' to `person` about `other`, answered with notice `notice_id`'s buttons."""
 
     notice_id: int
@@ -49,7 +47,7 @@ class CheckinQuestion:
 
 
 @dataclass(frozen=True)
-class StaffCheckin:
+class StaffCheckin(Outcome):
     """`staff` asks `person` how it is going with `other` (from a case), with the same one-tap answers."""
 
     notice_id: int
@@ -59,7 +57,7 @@ class StaffCheckin:
 
 
 @dataclass(frozen=True)
-class CheckinAnswered:
+class CheckinAnswered(Outcome):
     """`person` answered a check-in with `said` (fine, meh, help); `already` when they had answered it before."""
 
     person: User
@@ -68,13 +66,14 @@ class CheckinAnswered:
 
 
 @dataclass(frozen=True)
-class GoingWell:
-    """Staff asked and hear the good news too: `account` is the line about the answer, as in a check-in case."""
+class CheckinAccount(Outcome):
+    """Staff's account of a check-in answer: a case when it asks for help, news when staff asked themselves."""
 
-    account: str
-
-
-OUTCOMES = (CheckinQuestion, StaffCheckin, CheckinAnswered, GoingWell)
+    person: User
+    said: str  # fine | meh | help
+    pair: Pair
+    mentor: User
+    mentee: User
 
 
 @sweep("checkins", order=30)
@@ -147,12 +146,6 @@ async def ask_for_staff(
 
 # --- the answers ------------------------------------------------------------------------------------------
 
-CHECKIN_ANSWERS = {
-    "fine": N_("it's going well"),
-    "meh": N_("it could be better"),
-    "help": N_("they would like help"),
-}
-
 
 async def answer_checkin(
     session: AsyncSession, user: User, payload: str, said: str, now: dt.datetime, settings: Settings
@@ -164,12 +157,11 @@ async def answer_checkin(
     if notice.answer is not None:
         return CheckinAnswered(user, said, already=True)
     answer(notice, said, now)
-    account = _("<b>Check-in</b> for ") + await pair_names(session, pair) + ": "
-    account += fmt(_("{name} says {answer}."), name=user.name, answer=_(CHECKIN_ANSWERS[said]))
+    mentor, mentee = await pair_sides(session, pair)
+    account = CheckinAccount(user, said, pair, mentor, mentee)
     if said == "fine":
         if notice.key.startswith(STAFF_CHECKIN):
-            queue_message(session, now, GoingWell(account), to_staff=True)
+            queue_message(session, now, account, to_staff=True)  # staff asked and wait for every answer
         return CheckinAnswered(user, said, already=False)
-    account += "\n" + fmt(_("Last contact: {day}."), day=day_text(pair.last_contact_at, settings))
     await cases.file_case(session, now, kind="checkin", pair_id=pair.id, reporter_id=user.id, text=account)
     return CheckinAnswered(user, said, already=False)

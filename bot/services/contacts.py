@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import dateparser
@@ -17,9 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import queue_message
+from bot.core.datacopy import row
 from bot.core.dates import parse_past_date
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
+from bot.core.outcomes import Outcome
+from bot.core.registry import registry
 from bot.i18n import N_, _
 from bot.programme import Programme
 from bot.services import ending
@@ -225,19 +229,19 @@ async def history(session: AsyncSession, pair: Pair, viewer: User, *, limit: int
         )
     )
     shown = []
-    for row in rows:
-        hidden = row.private and row.author_id != viewer.id
+    for logged in rows:
+        hidden = logged.private and logged.author_id != viewer.id
         shown.append(
             ContactLog(
-                id=row.id,
-                pair_id=row.pair_id,
-                author_id=row.author_id,
-                happened_on=row.happened_on,
-                method=row.method,
-                notes="" if hidden else row.notes,
-                private=row.private,
-                source=row.source,
-                created_at=row.created_at,
+                id=logged.id,
+                pair_id=logged.pair_id,
+                author_id=logged.author_id,
+                happened_on=logged.happened_on,
+                method=logged.method,
+                notes="" if hidden else logged.notes,
+                private=logged.private,
+                source=logged.source,
+                created_at=logged.created_at,
             )
         )
     return shown
@@ -247,7 +251,7 @@ async def history(session: AsyncSession, pair: Pair, viewer: User, *, limit: int
 
 
 @dataclass(frozen=True)
-class FitQuestion:
+class FitQuestion(Outcome):
     """After a pair's very first contact, each side is asked whether `other` is a good fit for them."""
 
     pair: Pair
@@ -255,13 +259,10 @@ class FitQuestion:
 
 
 @dataclass(frozen=True)
-class FitConfirmed:
+class FitConfirmed(Outcome):
     """The person said `other` is a good fit: what comes next (goals, logging talks)."""
 
     other: User
-
-
-OUTCOMES = (FitQuestion, FitConfirmed)
 
 
 async def _ask_fit(session: AsyncSession, pair: Pair, now: dt.datetime) -> None:
@@ -308,3 +309,11 @@ async def end_poor_fit(
         programme=programme,
     )
     return await ending.ended_by(session, pair, user, programme)
+
+
+# --- this capability's part of a person's copy of their data ----------------------------------
+
+
+@registry.pair_export("contacts", covers=(ContactLog,))
+async def _contacts(session: AsyncSession, pair: Pair, user: User) -> list[dict[str, Any]]:
+    return [row(c) for c in await history(session, pair, user, limit=10_000)]

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import queue_message
+from bot.core.datacopy import row
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
+from bot.core.outcomes import Outcome
+from bot.core.registry import registry
 from bot.i18n import N_, _
 from bot.programme import Programme
 from bot.services.capacity import release_slot
@@ -62,7 +66,7 @@ class MenteeNextSteps:
 
 
 @dataclass(frozen=True)
-class PairClosed:
+class PairClosed(Outcome):
     """Told to `side`, who did not end it: their mentorship with `other` ended, by `by` (None: staff or the
     schedule) for `reason`; a student also reads their `next_steps`."""
 
@@ -75,7 +79,7 @@ class PairClosed:
 
 
 @dataclass(frozen=True)
-class PairClosedForStaff:
+class PairClosedForStaff(Outcome):
     """The career team's record of an ending: who, ended by whom, why, since when, with the note."""
 
     pair: Pair
@@ -87,7 +91,7 @@ class PairClosedForStaff:
 
 
 @dataclass(frozen=True)
-class YouEnded:
+class YouEnded(Outcome):
     """What the side who ended it reads: done, `other` and the career team know (a student: `next_steps`)."""
 
     pair: Pair
@@ -96,14 +100,11 @@ class YouEnded:
 
 
 @dataclass(frozen=True)
-class ThanksReceived:
+class ThanksReceived(Outcome):
     """A student's thank-you note, delivered to their mentor exactly as written."""
 
     author: User
     text: str
-
-
-OUTCOMES = (PairClosed, PairClosedForStaff, YouEnded, ThanksReceived)
 
 
 async def end_pair(
@@ -180,3 +181,14 @@ async def send_thanks(session: AsyncSession, pair: Pair, author: User, text: str
     queue_message(session, now, ThanksReceived(author, text), user_id=pair.mentor_id)
     await session.flush()
     return note
+
+
+# --- this capability's part of a person's copy of their data ----------------------------------
+
+
+@registry.export("thank_you_notes", covers=(ThankYouNote,))
+async def _thank_you_notes(session: AsyncSession, user: User, now: dt.datetime) -> list[dict[str, Any]]:
+    notes = await session.scalars(
+        select(ThankYouNote).where(or_(ThankYouNote.author_id == user.id, ThankYouNote.recipient_id == user.id))
+    )
+    return [row(n) for n in notes]

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import queue_message
+from bot.core.datacopy import row
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
+from bot.core.outcomes import Outcome
+from bot.core.registry import registry
 from bot.i18n import N_, _
 from bot.services.pairs import other_side, pair_for
 from storage.models import Goal, GoalNote, Pair, User
@@ -31,7 +35,7 @@ MAX_NOTE = 2000
 
 
 @dataclass(frozen=True)
-class GoalAdded:
+class GoalAdded(Outcome):
     """Told to the other side: `author` added `goal` to the plan."""
 
     goal: Goal
@@ -39,7 +43,7 @@ class GoalAdded:
 
 
 @dataclass(frozen=True)
-class GoalDone:
+class GoalDone(Outcome):
     """Told to the other side: `author` marked `goal` as done."""
 
     goal: Goal
@@ -47,16 +51,13 @@ class GoalDone:
 
 
 @dataclass(frozen=True)
-class GoalNoteAdded:
+class GoalNoteAdded(Outcome):
     """Told to the other side: `author` wrote `text` on `goal`, a comment when `by_mentor`, else a progress note."""
 
     goal: Goal
     author: User
     text: str
     by_mentor: bool
-
-
-OUTCOMES = (GoalAdded, GoalDone, GoalNoteAdded)
 
 
 def status_label(status: str) -> str:
@@ -137,3 +138,16 @@ async def add_note(session: AsyncSession, user: User, goal_id: str | int, text: 
     by_mentor = user.id == pair.mentor_id
     queue_message(session, now, GoalNoteAdded(goal, user, text, by_mentor), user_id=other_side(pair, user))
     return note
+
+
+# --- this capability's part of a person's copy of their data ----------------------------------
+
+
+@registry.pair_export("goals", covers=(Goal, GoalNote))
+async def _goals(session: AsyncSession, pair: Pair, user: User) -> list[dict[str, Any]]:
+    plan = []
+    for goal in await goals_of(session, pair):
+        entry = row(goal)
+        entry["notes"] = [row(n) for n in await notes_of(session, goal)]
+        plan.append(entry)
+    return plan

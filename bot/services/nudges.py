@@ -18,10 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.core import notices
 from bot.core.context import queue_message
-from bot.core.dates import day_text
 from bot.core.daytime import zone_for
 from bot.core.errors import Refusal
-from bot.core.markup import fmt
 from bot.core.notices import (
     Claim,
     Note,
@@ -31,9 +29,10 @@ from bot.core.notices import (
     taken_at,
     users_by_id,
 )
+from bot.core.outcomes import Outcome
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import sweep
-from bot.i18n import N_, _
+from bot.i18n import _
 from bot.programme import Programme
 from bot.services import cases, contacts
 from bot.services.pairs import may_see_contact, sides
@@ -43,7 +42,7 @@ NUDGE_DUE, NUDGE, ESCALATION, ESCALATION_TOLD = "nudge_due", "nudge", "escalatio
 
 
 @dataclass(frozen=True)
-class Nudge:
+class Nudge(Outcome):
     """Nothing logged with `other` for `days`: `person` is asked whether they talked (answered with the
     buttons of notice `notice_id`)."""
 
@@ -54,7 +53,7 @@ class Nudge:
 
 
 @dataclass(frozen=True)
-class EscalationTold:
+class EscalationTold(Outcome):
     """The pair stayed silent after its reminders and staff were told: `person` hears someone may get in touch."""
 
     person: User
@@ -62,7 +61,7 @@ class EscalationTold:
 
 
 @dataclass(frozen=True)
-class Talked:
+class Talked(Outcome):
     """`person` answered a nudge that they talked with `other` (logged for today); `already` if they had said so."""
 
     person: User
@@ -71,7 +70,7 @@ class Talked:
 
 
 @dataclass(frozen=True)
-class NotYet:
+class NotYet(Outcome):
     """`person` hasn't talked with `other` yet: they get a message they could send, `other`'s contact when
     they may see it, and the offer to send it for them unless it was `sent` already."""
 
@@ -84,7 +83,7 @@ class NotYet:
 
 
 @dataclass(frozen=True)
-class ReadyMessage:
+class ReadyMessage(Outcome):
     """The catch-up message `author` asked the bot to send: told to `recipient`, with the author's contact
     when the recipient may see it."""
 
@@ -95,7 +94,7 @@ class ReadyMessage:
 
 
 @dataclass(frozen=True)
-class ReadyMessageSent:
+class ReadyMessageSent(Outcome):
     """The catch-up message went to `other` (or had gone already: `already`)."""
 
     other: User
@@ -103,14 +102,11 @@ class ReadyMessageSent:
 
 
 @dataclass(frozen=True)
-class ProblemNoted:
+class ProblemNoted(Outcome):
     """`person` said there is a problem; staff have a case (filed now, or `already` before)."""
 
     person: User
     already: bool
-
-
-OUTCOMES = (Nudge, EscalationTold, Talked, NotYet, ReadyMessage, ReadyMessageSent, ProblemNoted)
 
 
 # --- the notice a one-tap answer belongs to -------------------------------------------------------------
@@ -148,12 +144,53 @@ def answer(notice: Notice, said: str, now: dt.datetime) -> None:
     notice.answer, notice.answered_at = said, now
 
 
-async def pair_names(session: AsyncSession, pair: Pair) -> str:
-    """'Aigerim Sadykova (mentor) and Alex Kim (student)', as staff read a pair in a case."""
+async def pair_sides(session: AsyncSession, pair: Pair) -> tuple[User, User]:
+    """The mentor and the mentee of a pair (both exist while the pair does)."""
     mentor = await session.get(User, pair.mentor_id)
     mentee = await session.get(User, pair.mentee_id)
     assert mentor is not None and mentee is not None
-    return fmt(_("{mentor} (mentor) and {mentee} (student)"), mentor=mentor.name, mentee=mentee.name)
+    return mentor, mentee
+
+
+@dataclass(frozen=True)
+class SideAnswers:
+    """One side's answers to the reminders since the last contact (`reached`: any reminder reached them)."""
+
+    first_name: str
+    answers: tuple[str, ...]
+    reached: bool
+
+
+@dataclass(frozen=True)
+class Escalated(Outcome):
+    """Staff's account of a pair still silent after its reminders: since when, what was tried, the answers."""
+
+    pair: Pair
+    mentor: User
+    mentee: User
+    days: int
+    reminders: tuple[dt.datetime, ...]
+    answers: tuple[SideAnswers, ...]
+
+
+@dataclass(frozen=True)
+class ProblemReported(Outcome):
+    """Staff's account of 'there is a problem', pressed on the monthly reminder by `reporter`."""
+
+    reporter: User
+    pair: Pair
+    mentor: User
+    mentee: User
+
+
+@dataclass(frozen=True)
+class AnswersDisagree(Outcome):
+    """Staff's account of a reminder one side answered 'we talked' and the other 'not yet'."""
+
+    said_talked: User | None
+    said_not: User | None
+    mentor: User
+    mentee: User
 
 
 _INTERVALS = text(
@@ -305,22 +342,15 @@ async def _escalate(
             .order_by(Notice.created_at)
         )
     )
-    lines = [
-        fmt(
-            _("<b>No contact logged</b> between {mentor} (mentor) and {mentee} (student) for {days} days."),
-            mentor=mentor.name,
-            mentee=mentee.name,
-            days=(now - since).days,
-        ),
-        fmt(
-            _("Together since {start}; last contact {last}; reminders sent {sent}, with no contact logged since."),
-            start=day_text(pair.started_at, settings),
-            last=day_text(pair.last_contact_at, settings),
-            sent=", ".join(day_text(n.created_at, settings) for n in nudges) or _("none"),
-        ),
-    ]
-    lines.append(await _nudge_answers(session, pair, since, users))
-    await cases.file_case(session, now, kind="escalation", pair_id=pair.id, text="\n".join(lines))
+    account = Escalated(
+        pair,
+        mentor,
+        mentee,
+        days=(now - since).days,
+        reminders=tuple(n.created_at for n in nudges),
+        answers=await _nudge_answers(session, pair, since, users),
+    )
+    await cases.file_case(session, now, kind="escalation", pair_id=pair.id, text=account)
     notes = []
     for person, other, _role in sides(pair, users):
         key = f"esc_told:{pair.id}:{since:%Y%m%d%H%M}:{person.id}"
@@ -329,16 +359,10 @@ async def _escalate(
     return notes
 
 
-NUDGE_ANSWERS = {
-    "call": N_("we talked (call/video)"),
-    "chat": N_("we talked (chat/e-mail)"),
-    "notyet": N_("not yet"),
-    "problem": N_("there is a problem"),
-}
-
-
-async def _nudge_answers(session: AsyncSession, pair: Pair, since: dt.datetime, users: dict[int, User]) -> str:
-    """What each side answered to the reminders, for staff: 'Alex: not yet; Aigerim: no answer'."""
+async def _nudge_answers(
+    session: AsyncSession, pair: Pair, since: dt.datetime, users: dict[int, User]
+) -> tuple[SideAnswers, ...]:
+    """What each side answered to the reminders since the last contact, mentor first."""
     answers = list(
         await session.scalars(
             select(Notice)
@@ -350,15 +374,14 @@ async def _nudge_answers(session: AsyncSession, pair: Pair, since: dt.datetime, 
             .order_by(Notice.id)
         )
     )
-    parts = []
-    for side_id in (pair.mentor_id, pair.mentee_id):
-        said = [_(NUDGE_ANSWERS.get(n.answer, n.answer)) for n in answers if n.user_id == side_id and n.answer]
-        if not any(n.user_id == side_id for n in answers):
-            said = [_("reminders paused, so none reached them")]  # silence that is not a refusal to answer
-        parts.append(
-            fmt(_("{name}: {said}"), name=users[side_id].first_name, said=", ".join(said) if said else _("no answer"))
+    return tuple(
+        SideAnswers(
+            users[side_id].first_name,
+            tuple(n.answer for n in answers if n.user_id == side_id and n.answer),
+            reached=any(n.user_id == side_id for n in answers),
         )
-    return _("Their answers: ") + "; ".join(parts) + "."
+        for side_id in (pair.mentor_id, pair.mentee_id)
+    )
 
 
 # --- the answers: we talked, not yet, a problem -----------------------------------------------------------
@@ -423,10 +446,9 @@ async def report_problem(
     if notice.answer == "problem":
         return ProblemNoted(user, already=True)
     answer(notice, "problem", now)
-    text = fmt(_("<b>A problem reported</b> by {name}, from the monthly reminder: "), name=user.name)
-    text += await pair_names(session, pair)
-    text += "\n" + fmt(_("Last contact: {day}."), day=day_text(pair.last_contact_at, settings))
-    await cases.file_case(session, now, kind="problem", pair_id=pair.id, reporter_id=user.id, text=text)
+    mentor, mentee = await pair_sides(session, pair)
+    account = ProblemReported(user, pair, mentor, mentee)
+    await cases.file_case(session, now, kind="problem", pair_id=pair.id, reporter_id=user.id, text=account)
     return ProblemNoted(user, already=False)
 
 
@@ -448,11 +470,7 @@ async def _check_contradiction(session: AsyncSession, notice: Notice, pair: Pair
     talked, waiting = (notice, other) if notice.answer in TALKED else (other, notice)
     said_talked = await session.get(User, talked.user_id)
     said_not = await session.get(User, waiting.user_id)
-    text = fmt(
-        _("<b>Answers that don't match</b> on the monthly reminder: {a} says they talked, {b} says not yet."),
-        a=said_talked.name if said_talked else "?",
-        b=said_not.name if said_not else "?",
-    )
-    text += "\n" + await pair_names(session, pair)
+    mentor, mentee = await pair_sides(session, pair)
+    account = AnswersDisagree(said_talked, said_not, mentor, mentee)
     # Nobody reported it: the bot noticed, so no one is told when staff take it.
-    await cases.file_case(session, now, kind="contradiction", pair_id=pair.id, text=text)
+    await cases.file_case(session, now, kind="contradiction", pair_id=pair.id, text=account)

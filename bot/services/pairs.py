@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.core.datacopy import row
 from bot.core.daytime import add_months
 from bot.core.errors import Refusal
+from bot.core.forms import forms_about_a_pair
 from bot.core.markup import fmt
 from bot.core.notices import (
     CATCH_UP,
@@ -41,7 +42,6 @@ from storage.models import FormProgress, Goal, MenteeProfile, MentorProfile, Pai
 
 # Forms whose answers belong to one mentorship (their context or answers name it as 'pair', or, for a
 # note on a goal, the goal).
-PAIR_FORMS = ("agree", "contact", "goal", "goalnote")
 
 # How often a pair agrees to meet, as the agreement form offers it, in days between contacts.
 FREQUENCIES: dict[str, int] = {"weekly": 7, "2weeks": 14, "monthly": 30, "6weeks": 42}
@@ -154,10 +154,12 @@ async def pair_for(session: AsyncSession, user: User, pair_id: int | str) -> Pai
 
 
 async def close_forms_about(
-    session: AsyncSession, pair: Pair, user_ids: tuple[int, ...], forms: tuple[str, ...] = PAIR_FORMS
+    session: AsyncSession, pair: Pair, user_ids: tuple[int, ...], forms: tuple[str, ...] | None = None
 ) -> None:
     """Close half-filled forms about this mentorship that can no longer complete (it ended, or the
-    agreement was confirmed another way), so the person's next words aren't taken as answers to them."""
+    agreement was confirmed another way), so the person's next words aren't taken as answers to them.
+    By default every form that declares itself about a pair (`Form(about_pair=True)`)."""
+    forms = forms_about_a_pair() if forms is None else forms
     rows = await session.scalars(
         select(FormProgress).where(FormProgress.user_id.in_(user_ids), FormProgress.form.in_(forms))
     )

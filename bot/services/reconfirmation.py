@@ -18,6 +18,7 @@ from bot.core.notices import (
     unanswered_for,
     users_by_id,
 )
+from bot.core.outcomes import Outcome
 from bot.core.registry import sweep
 from bot.i18n import _
 from bot.programme import Programme
@@ -29,7 +30,7 @@ RECONFIRM, RECONFIRM_PAUSE = "reconfirm", "reconfirm_pause"
 
 
 @dataclass(frozen=True)
-class ReconfirmationAsked:
+class ReconfirmationAsked(Outcome):
     """This year's question to `person`: is your profile still up to date? (answered with notice `notice_id`)"""
 
     notice_id: int
@@ -37,20 +38,17 @@ class ReconfirmationAsked:
 
 
 @dataclass(frozen=True)
-class ProfileHidden:
+class ProfileHidden(Outcome):
     """`person` left the question unanswered for `reconfirmation_grace_days`: their profile is hidden."""
 
     person: User
 
 
 @dataclass(frozen=True)
-class ProfileConfirmed:
+class ProfileConfirmed(Outcome):
     """The mentor confirmed their profile; `active` says whether students see it (else /resume shows it)."""
 
     active: bool
-
-
-OUTCOMES = (ReconfirmationAsked, ProfileHidden, ProfileConfirmed)
 
 
 def reconfirmation_start(now: dt.datetime, programme: Programme) -> dt.datetime | None:

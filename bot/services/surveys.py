@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.core.context import queue_message
+from bot.core.datacopy import row
 from bot.core.errors import Refusal
 from bot.core.notices import (
     Note,
@@ -20,7 +21,8 @@ from bot.core.notices import (
     unanswered_for,
     users_by_id,
 )
-from bot.core.registry import sweep
+from bot.core.outcomes import Outcome
+from bot.core.registry import registry, sweep
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services import ending
@@ -34,7 +36,7 @@ SURVEY_NAME = "end_of_cycle"  # the survey a response belongs to (SurveyResponse
 
 
 @dataclass(frozen=True)
-class CycleComplete:
+class CycleComplete(Outcome):
     """The pair's months are complete: `person` (as `role`) is thanked and offered the survey (notice
     `notice_id`), carrying on or closing, and a student the thank-you note to `other`."""
 
@@ -46,7 +48,7 @@ class CycleComplete:
 
 
 @dataclass(frozen=True)
-class SurveyReminder:
+class SurveyReminder(Outcome):
     """The survey of notice `notice_id` is still unanswered after `survey_reminder_days`."""
 
     notice_id: int
@@ -54,7 +56,7 @@ class SurveyReminder:
 
 
 @dataclass(frozen=True)
-class SurveySent:
+class SurveySent(Outcome):
     """`person` sent the survey (or had already: `already`). While the mentorship is open and undecided they
     are asked to carry on or close it (`decide`); a student who hasn't thanked `mentor` yet may do so."""
 
@@ -67,7 +69,7 @@ class SurveySent:
 
 
 @dataclass(frozen=True)
-class CarryingOn:
+class CarryingOn(Outcome):
     """`person` and `other` carry on informally after the cycle (`already` if that was decided before)."""
 
     other: User
@@ -75,21 +77,18 @@ class CarryingOn:
 
 
 @dataclass(frozen=True)
-class CarryingOnTold:
+class CarryingOnTold(Outcome):
     """Told to the other side: `person` would like to carry on informally."""
 
     person: User
 
 
 @dataclass(frozen=True)
-class CloseAfterCycle:
+class CloseAfterCycle(Outcome):
     """Before closing after the cycle: confirm, knowing `other` and the career team are told."""
 
     notice_id: int
     other: User
-
-
-OUTCOMES = (CycleComplete, SurveyReminder, SurveySent, CarryingOn, CarryingOnTold, CloseAfterCycle)
 
 
 @sweep("cycle_end", order=40)
@@ -226,3 +225,11 @@ async def close_after_cycle(
     pair = await open_pair_of(session, notice)
     await ending.end_pair(session, pair, by=user, reason="cycle", note="", now=now, programme=programme)
     return await ending.ended_by(session, pair, user, programme)
+
+
+# --- this capability's part of a person's copy of their data ----------------------------------
+
+
+@registry.export("survey_answers", covers=(SurveyResponse,))
+async def _survey_answers(session: AsyncSession, user: User, now: dt.datetime) -> list[dict[str, Any]]:
+    return [row(s) for s in await session.scalars(select(SurveyResponse).where(SurveyResponse.user_id == user.id))]

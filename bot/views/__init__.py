@@ -98,3 +98,8 @@ def mentor_status(profile: MentorProfile) -> str:
         count=profile.active_mentees,
         capacity=profile.capacity,
     )
+
+
+def pair_names(mentor: User, mentee: User) -> str:
+    """'Aigerim Sadykova (mentor) and Alex Kim (student)', as staff read a pair in a case."""
+    return fmt(_("{mentor} (mentor) and {mentee} (student)"), mentor=mentor.name, mentee=mentee.name)
