@@ -28,9 +28,8 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _console(settings: Settings) -> None:
     from bot.app import create_core
-    from bot.core.clock import OffsetClock
+    from bot.core.clock import OffsetClock, load_clock_offset
     from bot.platforms.console import run_console
-    from scheduler.runner import load_clock_offset
 
     clock = OffsetClock()
     core = await create_core(settings, clock)

@@ -1,4 +1,4 @@
-"""Running the sweeps periodically inside the bot process, and the console's persisted clock offset.
+"""Running the sweeps periodically inside the bot process.
 
 APScheduler only says *when* to look; exactly-once comes from the notices table, so two bot processes
 (each with its own scheduler, never a shared job store) may both sweep and still send each notice once.
@@ -15,10 +15,8 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from scheduler.sweeps import SweepResult, sweep_core
-from storage.models import ClockOffset
 
 log = logging.getLogger(__name__)
 JOB_ID = "sweep"
@@ -74,18 +72,3 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, *, wait_seconds: float = 3
     await asyncio.sleep(0)  # a run handed over a moment ago starts, sees `stopping` and returns
     if runs.running:
         await asyncio.wait(set(runs.running), timeout=wait_seconds)
-
-
-async def load_clock_offset(sessions: async_sessionmaker[AsyncSession]) -> dt.timedelta:
-    async with sessions() as session:
-        row = await session.get(ClockOffset, 1)
-    return dt.timedelta(seconds=row.seconds if row is not None else 0)
-
-
-async def save_clock_offset(sessions: async_sessionmaker[AsyncSession], offset: dt.timedelta) -> None:
-    async with sessions() as session, session.begin():
-        row = await session.get(ClockOffset, 1)
-        if row is None:
-            session.add(ClockOffset(id=1, seconds=int(offset.total_seconds())))
-        else:
-            row.seconds = int(offset.total_seconds())

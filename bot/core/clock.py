@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage.models import ClockOffset
+
 
 class Clock(Protocol):
     def now(self) -> dt.datetime:
@@ -44,3 +48,21 @@ class ManualClock:
 
     def set(self, moment: dt.datetime) -> None:
         self._now = moment
+
+
+# The terminal's `/clock +31d` moves its clock; the offset is kept in the database so a demo resumes there.
+
+
+async def load_clock_offset(sessions: async_sessionmaker[AsyncSession]) -> dt.timedelta:
+    async with sessions() as session:
+        row = await session.get(ClockOffset, 1)
+    return dt.timedelta(seconds=row.seconds if row is not None else 0)
+
+
+async def save_clock_offset(sessions: async_sessionmaker[AsyncSession], offset: dt.timedelta) -> None:
+    async with sessions() as session, session.begin():
+        row = await session.get(ClockOffset, 1)
+        if row is None:
+            session.add(ClockOffset(id=1, seconds=int(offset.total_seconds())))
+        else:
+            row.seconds = int(offset.total_seconds())

@@ -145,7 +145,7 @@ class ConsoleChat:
         import datetime as dt
         import re
 
-        from scheduler.runner import save_clock_offset
+        from bot.core.clock import save_clock_offset
         from scheduler.sweeps import sweep_core
 
         found = re.fullmatch(r"\+(\d{1,4})([mhdw])", how)

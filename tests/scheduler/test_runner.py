@@ -8,7 +8,8 @@ import datetime as dt
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.app import Core
-from scheduler.runner import JOB_ID, load_clock_offset, save_clock_offset, start_scheduler
+from bot.core.clock import load_clock_offset, save_clock_offset
+from scheduler.runner import JOB_ID, start_scheduler
 
 
 async def test_the_sweep_job_is_an_interval_in_utc_that_catches_up(core: Core) -> None:
