@@ -61,6 +61,7 @@ class Delivery:
         self.clock = clock
         self.transports: dict[str, Transport] = {}
         self._kick = asyncio.Event()
+        self._stopping = False
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
@@ -69,14 +70,22 @@ class Delivery:
         self._kick.set()
 
     async def run_forever(self, idle_seconds: float = 5.0) -> None:
-        while True:
+        """Deliver until `stop`: the pass under way finishes first, so no message is cut off half-claimed and
+        no database connection is torn away from under it."""
+        while not self._stopping:
             try:
                 await self.flush()
             except Exception:
                 log.exception("delivery pass failed; trying again shortly")
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._kick.wait(), timeout=idle_seconds)
             self._kick.clear()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._kick.set()
 
     async def flush(self, limit: int = 200) -> int:
         """Send what is due now; return how many messages were delivered."""
