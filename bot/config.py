@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     telegram_staff_chat_id: int | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_port: int = 8443
+    # All interfaces, as the webhook server has always listened: it sits behind the TLS reverse proxy.
+    telegram_webhook_listen: str = "0.0.0.0"  # noqa: S104
     telegram_webhook_secret: SecretStr | None = None
 
     slack_bot_token: SecretStr | None = None

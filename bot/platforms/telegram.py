@@ -294,7 +294,7 @@ class TelegramPlatform:
         self,
         core: Core,
         *,
-        listen: str = "0.0.0.0",  # noqa: S104 - the webhook server sits behind the TLS proxy
+        listen: str | None = None,  # the webhook server's address; TELEGRAM_WEBHOOK_LISTEN by default
         poll_timeout: float = 10.0,
         request_timeout: float = 10.0,
         overall_per_second: float = 30,
@@ -319,7 +319,7 @@ class TelegramPlatform:
                 "Webhook mode needs TELEGRAM_WEBHOOK_SECRET: 1 to 256 letters, digits, '_' or '-', "
                 "so that only Telegram can post updates to the bot."
             )
-        self.listen = listen
+        self.listen = listen if listen is not None else settings.telegram_webhook_listen
         self.poll_timeout = poll_timeout
         self.connect_retry = connect_retry
         self.ready = asyncio.Event()  # set once updates are being received

@@ -199,11 +199,12 @@ async def make_world(
         "telegram_bot_token": TOKEN,
         "telegram_api_base_url": fake.base_url,
         "telegram_staff_chat_id": STAFF_CHAT,
+        "telegram_webhook_listen": "127.0.0.1",
         "_env_file": None,
         **settings,
     }
     core = await create_core(load_settings(**values), clock, migrate=False)
-    platform = TelegramPlatform(core, listen="127.0.0.1", **FAST)
+    platform = TelegramPlatform(core, **FAST)
     return core, TelegramWorld(fake, core, clock, platform)
 
 

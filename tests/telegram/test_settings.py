@@ -16,6 +16,7 @@ def test_env_example_copied_as_is_is_valid_and_leaves_telegram_off(tmp_path: Pat
     settings = load_settings(_env_file=env)
     assert settings.telegram_bot_token is None and not settings.telegram_enabled
     assert settings.telegram_staff_chat_id is None and settings.telegram_webhook_url is None
+    assert settings.telegram_webhook_listen == "0.0.0.0"
 
 
 def test_a_filled_in_telegram_section_is_read(tmp_path: Path) -> None:
@@ -28,3 +29,9 @@ def test_a_filled_in_telegram_section_is_read(tmp_path: Path) -> None:
     assert settings.telegram_enabled and settings.telegram_staff_chat_id == -100123
     assert settings.telegram_webhook_secret is not None
     assert settings.telegram_webhook_secret.get_secret_value() == "abc_DEF-1"
+
+
+def test_the_webhook_listen_address_is_a_setting(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("TELEGRAM_WEBHOOK_LISTEN=127.0.0.1\n")
+    assert load_settings(_env_file=env).telegram_webhook_listen == "127.0.0.1"
