@@ -66,6 +66,21 @@ async def _check_database(settings: Settings) -> None:
         raise CommandFailed(f"can't open the database at DATABASE_URL={where} ({reason}). Check the setting.") from exc
     finally:
         await engine.dispose()
+        await _driver_threads_finished()
+
+
+async def _driver_threads_finished(limit_seconds: float = 2.0) -> None:
+    """aiosqlite answers from a thread of its own, even after a connection failed to open; leaving the event
+    loop before that thread is done makes it print a traceback after our one sentence. Bounded wait."""
+    import threading
+
+    workers = [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
+
+    def join() -> None:
+        for worker in workers:
+            worker.join(timeout=limit_seconds)
+
+    await asyncio.to_thread(join)  # the loop keeps running meanwhile, so the thread can hand its answer over
 
 
 async def _upgrade(settings: Settings) -> None:
