@@ -149,10 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mentorbot: {exc}", file=sys.stderr)
         return 2
     console = command == "console" or (command == "run" and _nothing_configured(settings))
-    logging.basicConfig(
-        level=logging.WARNING if console else getattr(logging, settings.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from bot.logs import configure
+
+    level = logging.WARNING if console else getattr(logging, settings.log_level.upper(), logging.INFO)
+    configure(level, settings.secret_values())
     runners = {"run": _run, "console": _console, "db": _upgrade, "demo": _demo, "sweep": _sweep}
     try:
         asyncio.run(_check_database(settings))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -95,6 +96,13 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    def secret_values(self) -> list[str]:
+        """Every secret the settings hold (tokens, signing and webhook secrets, the database password), for
+        the log formatter that hides them."""
+        values = [value.get_secret_value() for value in self.__dict__.values() if isinstance(value, SecretStr)]
+        password = urlsplit(self.database_url).password
+        return [value for value in [*values, password] if value]
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -341,6 +341,11 @@ class Outbox(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     to_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     platform: Mapped[str | None] = mapped_column(String(16))  # None: every platform the user is on
+    # An answer to the person who acted goes back to the chat their update came from (platform + chat_id),
+    # in its thread or forum topic, replacing the message a pressed button was on when the reply says so.
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    thread: Mapped[str | None] = mapped_column(String(64))
+    message_ref: Mapped[str | None] = mapped_column(String(120))
     reply: Mapped[dict[str, Any]] = mapped_column(JSON)  # a serialised Reply
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -348,6 +353,31 @@ class Outbox(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+
+
+class InboxUpdate(Base):
+    """An update a platform handed us, recorded before the platform is told we have it (Telegram's next
+    getUpdates offset, the webhook's 200, Slack's ack), so a crash at any moment loses nothing: whatever is
+    still pending after a restart is handled then. `not_before` is a lease: the process that recorded or
+    claimed an update handles it; a lease that runs out (its process died) lets another one take it over.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "update_key"),
+        Index("ix_inbox_due", "platform", "status", "not_before"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    update_key: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the update as the platform sent it
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending | handled | failed | poison
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[dt.datetime]
+    handled_at: Mapped[dt.datetime | None]
 
 
 class ProcessedUpdate(Base):

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from bot.core.app import Core
 from bot.core.errors import Refusal
-from bot.core.replies import Attachment, Reply
+from bot.core.replies import MAX_QUEUED_FILE_BYTES, Attachment, Reply
 from bot.services import recognition, reports_export
 from bot.services.certificates import certificate_file
 from storage.models import ContactLog, MentorshipRequest, Notice, Outbox, Pair, SurveyResponse, ThankYouNote
@@ -270,7 +270,7 @@ async def test_queued_file_survives_the_outbox() -> None:
     again = Reply.from_dict(reply.to_dict())
     assert again.attachment == reply.attachment and again.text == reply.text
     with pytest.raises(ValueError, match="too large"):
-        Reply(attachment=Attachment("big.bin", b"x" * (600 * 1024))).to_dict()
+        Reply(attachment=Attachment("big.bin", b"x" * (MAX_QUEUED_FILE_BYTES + 1))).to_dict()
 
 
 # --- /export ----------------------------------------------------------------------------------------

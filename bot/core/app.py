@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -14,10 +15,11 @@ from sqlalchemy.orm import selectinload
 from bot.config import Settings
 from bot.core import forms
 from bot.core.clock import Clock, SystemClock
-from bot.core.context import Context, bind_sessions
+from bot.core.context import Context, bind_sessions, queue_answers
 from bot.core.delivery import Delivery
 from bot.core.errors import Refusal
-from bot.core.events import Actor, Event
+from bot.core.events import Actor, Event, Origin
+from bot.core.intake import Inbox, mark_handled
 from bot.core.markup import fmt
 from bot.core.registry import ActionSpec, CommandSpec, Registry, RenderEnv, registry
 from bot.core.replies import Reply
@@ -38,6 +40,7 @@ class Core:
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     delivery: Delivery
+    inbox: Inbox
     registry: Registry = field(default_factory=lambda: registry)
 
     @classmethod
@@ -57,7 +60,8 @@ class Core:
         sessions = make_sessionmaker(engine)
         bind_sessions(sessions, RenderEnv(programme, settings, using))
         clock = clock or SystemClock()
-        return cls(settings, programme, engine, sessions, clock, Delivery(sessions, clock), using)
+        delivery, inbox = Delivery(sessions, clock), Inbox(sessions, clock)
+        return cls(settings, programme, engine, sessions, clock, delivery, inbox, using)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -65,27 +69,99 @@ class Core:
     # --- the one entry point ------------------------------------------------------------------------
 
     async def handle(self, event: Event) -> list[Reply]:
-        """Handle one event in one transaction. A refusal or a failure changes nothing."""
+        """Handle one event in one transaction and return the answers. A refusal or a failure changes
+        nothing. (The terminal and tests; a chat platform uses `answer`.)"""
+        replies, _ids = await self._handle(event, queue=False)
+        return replies
+
+    async def answer(self, event: Event) -> list[int]:
+        """Handle an event from a chat (`event.origin`): its answers are written into the outbox, addressed to
+        that chat, in the same transaction as the change they report (and the inbox row, if any, is marked
+        handled there too), so a crash after the commit still delivers them. Returns the outbox ids, in
+        order, for the platform to send at once (Delivery.send_answers)."""
+        if event.origin is None:
+            raise ValueError("Core.answer needs the event's origin")
+        _replies, ids = await self._handle(event, queue=True)
+        return ids
+
+    async def say(self, origin: Origin, replies: list[Reply], *, update_key: str | None = None) -> list[int]:
+        """Answer an update the core has nothing to do with (a sticker, a photo) through the outbox as well,
+        marking it handled. Returns the outbox ids to send at once; none when the database is unavailable
+        (the update stays pending and is handled again later)."""
         now = self.clock.now()
         try:
             async with self.sessions() as session, session.begin():
+                ids = await queue_answers(session, origin, replies, now)
+                if update_key:
+                    await mark_handled(session, origin.platform, update_key, now)
+        except Exception:
+            log.exception("could not record the answer to %s chat %s", origin.platform, origin.chat_id)
+            return []
+        self.delivery.kick()
+        return ids
+
+    async def _handle(self, event: Event, *, queue: bool) -> tuple[list[Reply], list[int]]:
+        now = self.clock.now()
+        origin = event.origin if queue else None
+        error = ""
+        try:
+            async with self.sessions() as session, session.begin():
                 if event.update_key and not await self._first_delivery(session, event, now):
-                    return []
-                user = await identify(session, event.actor, self.settings, now)
-                ctx = Context(event=event, session=session, user=user, core=self, now=now)
-                replies = await self._route(ctx)
-                replies = [*replies, *ctx.extra_replies]
+                    if origin is not None:
+                        await mark_handled(session, origin.platform, event.update_key, now)
+                    return [], []
+                user, identity = await identify(session, event.actor, self.settings, now)
+                place = where_to_answer(event, self.registry)
+                private = private_origin(origin, identity)
+                if place == "elsewhere" or (place == "private" and private is None):
+                    place, replies = "here", [not_here(origin)]  # not run: it would answer where others read
+                else:
+                    ctx = Context(event=event, session=session, user=user, core=self, now=now)
+                    replies = await self._route(ctx)
+                    replies = [*replies, *ctx.extra_replies]
+                    in_public = origin is not None and origin.kind != "private"
+                    if place == "here" and in_public and any(asks(reply) for reply in replies):
+                        # A form asks its questions in private; without a private chat it waits for /start.
+                        if private is not None:
+                            place = "private"
+                        else:
+                            replies = [not_here(origin)]
+                ids: list[int] = []
+                if origin is not None:
+                    if place == "private" and private is not None:
+                        ids = await queue_answers(session, private, replies, now)
+                        if event.kind == "command":  # a button press moves on without a word in the group
+                            ids += await queue_answers(session, origin, [answered_in_private()], now)
+                    else:
+                        ids = await queue_answers(session, origin, replies, now)
+                    if event.update_key:
+                        await mark_handled(session, origin.platform, event.update_key, now)
+            self.delivery.kick()
+            return replies, ids
         except Refusal as refusal:
             replies = [refusal.reply()]
-        except Exception:
+        except Exception as exc:
             log.exception("handling %s %s failed", event.kind, event.command or event.action)
+            error = repr(exc)
             replies = [
                 Reply(
                     _("Sorry, something went wrong on our side and nothing was changed. Please try again in a moment.")
                 )
             ]
-        self.delivery.kick()
-        return replies
+        if origin is None:
+            return replies, []
+        # Nothing of the event was kept; the refusal or the apology is recorded on its own.
+        try:
+            async with self.sessions() as session, session.begin():
+                ids = await queue_answers(session, origin, replies, now)
+                if event.update_key:
+                    await mark_handled(session, origin.platform, event.update_key, now, error)
+        except Exception:
+            # The database itself is failing: the update stays pending in the inbox and is handled again
+            # once its lease runs out, so the person is answered then.
+            log.exception("could not record the answer to %s %s", event.kind, event.command or event.action)
+            return replies, []
+        return replies, ids
 
     async def _first_delivery(self, session: AsyncSession, event: Event, now) -> bool:  # type: ignore[no-untyped-def]
         values = {"platform": event.actor.platform, "update_key": event.update_key, "created_at": now}
@@ -126,6 +202,61 @@ class Core:
         return [spec for spec in self.registry.commands.values() if user is None or allowed(spec, user)]
 
 
+# --- privacy in groups -------------------------------------------------------------------------------
+
+# "here": answered in the chat; "private": run, and answered in the person's private chat; "elsewhere":
+# not taken here at all (what someone types in a group is never an answer to a form).
+Place = Literal["here", "private", "elsewhere"]
+
+
+def where_to_answer(event: Event, registry: Registry) -> Place:
+    """The one rule for groups: in a chat others read, the bot answers only what shows nothing about the
+    person (/help, /privacy), and the career team's own commands and buttons in the staff chat; everything
+    else (a profile, requests, a form, a data copy) is answered in the person's private chat."""
+    origin = event.origin
+    if origin is None or origin.kind == "private":
+        return "here"
+    spec: CommandSpec | ActionSpec | None = None
+    if event.kind == "command":
+        spec = registry.commands.get(event.command)
+        if spec is None:
+            return "here"  # "I don't know /x" says nothing about anyone
+    elif event.kind == "action":
+        spec = registry.actions.get(event.action)
+    if spec is None:
+        return "elsewhere" if event.kind in ("text", "form_submit") else "private"
+    if spec.public:
+        return "here"
+    return "here" if origin.kind == "staff" and spec.roles == {"staff"} else "private"
+
+
+def private_origin(origin: Origin | None, identity: Identity) -> Origin | None:
+    """The person's private chat with the bot on this platform, when they have one."""
+    if origin is None or not identity.chat_id:
+        return None
+    return Origin(origin.platform, identity.chat_id, "private")
+
+
+def asks(reply: Reply) -> bool:
+    return reply.expects_text or reply.form is not None
+
+
+def not_here(origin: Origin | None) -> Reply:
+    link = origin.private_link if origin is not None else None
+    if link:
+        return Reply(
+            fmt(
+                _("Let's talk in private, where only you can see what I show you: open {link} and press Start."),
+                link=link,
+            )
+        )
+    return Reply(_("Let's talk in private, where only you can see what I show you: write to me directly."))
+
+
+def answered_in_private() -> Reply:
+    return Reply(_("I've answered you in our private chat."))
+
+
 def allowed(spec: CommandSpec | ActionSpec, user: User) -> bool:
     if "any" in spec.roles:
         return True
@@ -152,9 +283,9 @@ def authorise(spec: CommandSpec | ActionSpec, user: User) -> None:
     raise Refusal(_("That isn't available to you. /help lists what you can do."))
 
 
-async def identify(session: AsyncSession, actor: Actor, settings: Settings, now) -> User:  # type: ignore[no-untyped-def]
-    """The person behind a platform identity, created on first contact; staff status from the database,
-    granted by STAFF_IDS."""
+async def identify(session: AsyncSession, actor: Actor, settings: Settings, now) -> tuple[User, Identity]:  # type: ignore[no-untyped-def]
+    """The person behind a platform identity and that identity, created on first contact; staff status from the
+    database, granted by STAFF_IDS."""
     identity = await session.scalar(
         select(Identity)
         .where(Identity.platform == actor.platform, Identity.external_id == actor.external_id)
@@ -183,7 +314,7 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
         user.blocked_bot_at = None  # they wrote to us, so they can hear us again
     if (actor.platform, actor.external_id) in settings.staff_identities and not user.is_staff:
         user.is_staff = True
-    return user
+    return user, identity
 
 
 def _as_list(result: Reply | list[Reply] | None) -> list[Reply]:

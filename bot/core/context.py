@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.daytime import zone_for
-from bot.core.events import Event
+from bot.core.events import Event, Origin
 from bot.core.replies import Reply
 from storage.models import Outbox, User
 
@@ -60,6 +60,39 @@ def queue_message(
     )
     session.add(row)
     return row
+
+
+# An answer is written already claimed by the process that handles the update, which sends it at once
+# (Delivery.send_answers); the delivery worker takes it only when this lease has run out: that process died.
+ANSWER_LEASE = dt.timedelta(seconds=30)
+
+
+async def queue_answers(session: AsyncSession, origin: Origin, replies: list[Reply], now: dt.datetime) -> list[int]:
+    """The answers to the person who acted, addressed to the chat they acted in, inside the caller's
+    transaction; returns their outbox ids in order. (They name a chat, not a person: /forget deletes the
+    person in the transaction that answers them.)"""
+    rows = []
+    edit_ref = origin.message_ref
+    for reply in replies:
+        if not (reply.text or reply.buttons or reply.attachment or reply.form):
+            continue
+        rows.append(
+            Outbox(
+                platform=origin.platform,
+                chat_id=origin.chat_id,
+                thread=origin.thread,
+                message_ref=edit_ref if reply.edit else None,
+                reply=reply.to_dict(),
+                attempts=1,
+                not_before=now + ANSWER_LEASE,
+                created_at=now,
+            )
+        )
+        if reply.edit:
+            edit_ref = None  # one message shows one thing: a second edit becomes a new message
+    session.add_all(rows)
+    await session.flush()
+    return [row.id for row in rows]
 
 
 @dataclass

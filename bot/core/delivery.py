@@ -11,13 +11,15 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
-from bot.core.context import queue_message
+from bot.core.context import ANSWER_LEASE, queue_message
+from bot.core.events import Origin
 from bot.core.markup import fmt
 from bot.core.replies import Reply
 from bot.i18n import _
@@ -41,6 +43,10 @@ class Unreachable(Exception):
     """The person cannot be written to (blocked the bot, left the workspace)."""
 
 
+class Undeliverable(Exception):
+    """This message can never be sent as it is (the platform refused its content): failed, not retried."""
+
+
 class Transport(Protocol):
     platform: str
 
@@ -49,6 +55,13 @@ class Transport(Protocol):
     async def send_to_staff(self, reply: Reply) -> bool:
         """Post to this platform's staff chat; False when none is configured here."""
         ...
+
+    async def send_answer(self, origin: Origin, reply: Reply) -> None:
+        """Answer in the chat an update came from (the platform tells a group from a private chat by its id)."""
+        ...
+
+
+SendAnswer = Callable[[Origin, Reply], Awaitable[None]]
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -121,9 +134,15 @@ class Delivery:
         row = await self._claim(message_id)
         if row is None:
             return False
+        return await self._send_row(row)
+
+    async def _send_row(self, row: Outbox, send: SendAnswer | None = None) -> bool:
+        """Send one claimed message and record how it went; True when it was delivered."""
         reply = Reply.from_dict(row.reply)
         try:
-            if row.to_staff:
+            if row.chat_id is not None:
+                await self._send_answer(row, reply, send)
+            elif row.to_staff:
                 await self._send_staff(reply)
             else:
                 await self._send_user(row.user_id, reply)
@@ -132,6 +151,10 @@ class Delivery:
             return False
         except Unreachable as gone:
             await self._unreachable(row, str(gone))
+            return False
+        except Undeliverable as refused:
+            log.error("message %s can never be delivered: %s", row.id, refused)
+            await self._reschedule(row, dt.timedelta(0), str(refused), give_up=True)
             return False
         except Exception as exc:  # a network error, a timeout, a 5xx: try again with back-off
             log.warning("delivery of message %s failed: %r", row.id, exc)
@@ -142,6 +165,49 @@ class Delivery:
                 update(Outbox).where(Outbox.id == row.id).values(status="sent", sent_at=self.clock.now())
             )
         return True
+
+    async def send_answers(self, ids: list[int], send: SendAnswer | None = None) -> int:
+        """Send answers Core.answer just wrote (already claimed for ANSWER_LEASE), in order, through `send`
+        (the platform's own, when it holds something only good for a moment, like Slack's trigger_id) or
+        the platform's `send_answer`. What cannot go now (the platform said wait, the lease is nearly out)
+        is left to the delivery worker, which keeps the order. Returns how many were delivered."""
+        if not ids:
+            return 0
+        deadline = self.clock.now() + ANSWER_LEASE / 2
+        async with self.sessions() as session:
+            rows = list(await session.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)))
+        sent = 0
+        for index, row in enumerate(rows):
+            if row.status != "pending" or self.clock.now() > deadline:
+                break
+            if await self._send_row(row, send):
+                sent += 1
+                continue
+            if index + 1 < len(rows):
+                await self._after(row.id, [r.id for r in rows[index + 1 :]])
+            break
+        return sent
+
+    async def _after(self, first: int, rest: list[int]) -> None:
+        """Answers behind one that has to wait wait with it, so they still arrive in order."""
+        async with self.sessions() as session, session.begin():
+            head = await session.get(Outbox, first)
+            if head is None:
+                return
+            when = head.not_before if head.status == "pending" else self.clock.now()
+            await session.execute(
+                update(Outbox).where(Outbox.id.in_(rest), Outbox.status == "pending").values(not_before=when)
+            )
+
+    async def _send_answer(self, row: Outbox, reply: Reply, send: SendAnswer | None) -> None:
+        origin = Origin(str(row.platform), str(row.chat_id), thread=row.thread, message_ref=row.message_ref)
+        if send is not None:
+            await send(origin, reply)
+            return
+        transport = self.transports.get(str(row.platform))
+        if transport is None:
+            raise RetryLater(3600, f"{row.platform} is not running here")
+        await transport.send_answer(origin, reply)
 
     async def _send_user(self, user_id: int | None, reply: Reply) -> None:
         async with self.sessions() as session:
@@ -168,8 +234,8 @@ class Delivery:
         for user_id in staff:
             await self._send_user(user_id, reply)
 
-    async def _reschedule(self, row: Outbox, delay: dt.timedelta, error: str) -> None:
-        failed = row.attempts >= MAX_ATTEMPTS
+    async def _reschedule(self, row: Outbox, delay: dt.timedelta, error: str, *, give_up: bool = False) -> None:
+        failed = give_up or row.attempts >= MAX_ATTEMPTS
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(Outbox)
@@ -188,6 +254,12 @@ class Delivery:
                 update(Outbox).where(Outbox.id == row.id).values(status="failed", last_error=error[:500])
             )
             user = await session.get(User, row.user_id) if row.user_id else None
+            if user is None and row.chat_id is not None:  # an answer: whoever that private chat is with
+                user = await session.scalar(
+                    select(User)
+                    .join(Identity, Identity.user_id == User.id)
+                    .where(Identity.platform == row.platform, Identity.chat_id == row.chat_id)
+                )
             if user is not None and user.blocked_bot_at is None:
                 user.blocked_bot_at = now
                 queue_message(

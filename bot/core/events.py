@@ -9,6 +9,9 @@ from typing import Any, Literal
 # nothing a redelivery could repeat, and every opening must show the overview as it is then.
 EventKind = Literal["command", "text", "action", "form_submit", "home"]
 
+# What a chat is to the bot: a person's own chat with it, a group others read too, or the staff chat.
+ChatKind = Literal["private", "group", "staff"]
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -19,6 +22,20 @@ class Actor:
     chat_id: str | None = None
     display_name: str = ""
     username: str | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The chat an update came from: where the answer to the person who acted goes."""
+
+    platform: str
+    chat_id: str
+    kind: ChatKind = "private"
+    thread: str | None = None  # a Telegram forum topic, a Slack thread: answers stay in it
+    message_ref: str | None = None  # the message a pressed button was on (a reply marked `edit` replaces it)
+    # Where a person in a group can start a private chat with the bot (a Telegram deep link), when the
+    # platform cannot open one itself.
+    private_link: str | None = None
 
 
 @dataclass
@@ -37,6 +54,8 @@ class Event:
     # form_submit from a form shown in pages (long Slack modals): "page" validates and saves the given
     # fields without finishing; "last" finishes, fields left out keeping the answers their page saved.
     form_page: Literal["", "page", "last"] = ""
+    # Where it came from; with it, Core.answer writes the answers into the outbox addressed there.
+    origin: Origin | None = None
 
     @classmethod
     def command_from_text(cls, actor: Actor, text: str, **extra: Any) -> Event:

@@ -44,6 +44,8 @@ class CommandSpec:
     help: str = ""  # a catalogue msgid, shown by /help to those allowed to run it
     roles: frozenset[str] = frozenset({"any"})
     menu: bool = True  # listed in the platform's command menu
+    # Safe to answer where others read it (a group): it shows nothing about the person, asks nothing.
+    public: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class ActionSpec:
     name: str
     handler: Handler
     roles: frozenset[str] = frozenset({"any"})
+    public: bool = False  # as CommandSpec.public
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,13 @@ class Registry:
     discovered: set[str] = field(default_factory=set)
 
     def command(
-        self, name: str, *, help: str = "", roles: tuple[str, ...] = ("any",), menu: bool = True
+        self,
+        name: str,
+        *,
+        help: str = "",
+        roles: tuple[str, ...] = ("any",),
+        menu: bool = True,
+        public: bool = False,
     ) -> Callable[[H], H]:
         unknown = set(roles) - ROLES
         if unknown:
@@ -105,12 +114,12 @@ class Registry:
         def register(handler: H) -> H:
             if name in self.commands:
                 raise ValueError(f"command /{name} registered twice")
-            self.commands[name] = CommandSpec(name, handler, help, frozenset(roles), menu)
+            self.commands[name] = CommandSpec(name, handler, help, frozenset(roles), menu, public)
             return handler
 
         return register
 
-    def action(self, name: str, *, roles: tuple[str, ...] = ("any",)) -> Callable[[H], H]:
+    def action(self, name: str, *, roles: tuple[str, ...] = ("any",), public: bool = False) -> Callable[[H], H]:
         unknown = set(roles) - ROLES
         if unknown:
             raise ValueError(f"unknown roles {unknown}")
@@ -120,7 +129,7 @@ class Registry:
         def register(handler: H) -> H:
             if name in self.actions:
                 raise ValueError(f"action {name} registered twice")
-            self.actions[name] = ActionSpec(name, handler, frozenset(roles))
+            self.actions[name] = ActionSpec(name, handler, frozenset(roles), public)
             return handler
 
         return register

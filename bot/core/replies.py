@@ -75,11 +75,17 @@ class Reply:
     expects_text: bool = False  # the next message the person types is the answer (a form's text question)
 
     def to_dict(self) -> dict[str, Any]:
-        """For the outbox: text, buttons and a small file travel (forms are never queued)."""
+        """For the outbox: everything but a refused submission's errors, which only ever answer at once."""
         data: dict[str, Any] = {
             "text": self.text,
             "buttons": [[asdict(button) for button in row] for row in self.buttons],
         }
+        if self.edit:
+            data["edit"] = True
+        if self.expects_text:
+            data["expects_text"] = True
+        if self.form is not None:
+            data["form"] = asdict(self.form)
         if self.attachment is not None:
             data["attachment"] = _attachment_to_dict(self.attachment)
         return data
@@ -87,15 +93,28 @@ class Reply:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:
         file = data.get("attachment")
+        form = data.get("form")
         return cls(
             text=data.get("text", ""),
             buttons=[[Button(**button) for button in row] for row in data.get("buttons", [])],
+            edit=bool(data.get("edit")),
+            expects_text=bool(data.get("expects_text")),
+            form=_form_from_dict(form) if form else None,
             attachment=_attachment_from_dict(file) if file else None,
         )
 
 
-# A queued file lives in the outbox row as base64 JSON: fine for a certificate, not for a photo album.
-MAX_QUEUED_FILE_BYTES = 512 * 1024
+def _form_from_dict(data: dict[str, Any]) -> FormView:
+    fields = [
+        FormFieldView(**{**field, "choices": [tuple(choice) for choice in field.get("choices", [])]})
+        for field in data.get("fields", [])
+    ]
+    return FormView(data["form"], data["title"], fields, data.get("submit_label", "Save"))
+
+
+# A queued file lives in the outbox row as base64 JSON: fine for a certificate or a staff export (every
+# answer travels through the outbox), not for a photo album. Telegram takes documents up to 50 MB.
+MAX_QUEUED_FILE_BYTES = 20 * 1024 * 1024
 
 
 def _attachment_to_dict(attachment: Attachment) -> dict[str, str]:

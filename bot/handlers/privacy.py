@@ -11,7 +11,7 @@ from bot.services import privacy
 from bot.views.pair_choice import pair_options
 
 
-@command("privacy", help=N_("what we show to whom, and how to delete your data"), roles=("any",))
+@command("privacy", help=N_("what we show to whom, and how to delete your data"), roles=("any",), public=True)
 async def privacy_command(ctx: Context) -> Reply:
     office = ctx.programme.office
     office = office[:1].upper() + office[1:]  # it starts a bullet here ('the career team' mid-sentence)

@@ -84,7 +84,7 @@ async def choose_role(ctx: Context) -> Reply:
     return await forms.start_form(ctx, form)
 
 
-@command("help", help=N_("what you can do here"))
+@command("help", help=N_("what you can do here"), public=True)
 async def help_command(ctx: Context) -> Reply:
     """The commands this person may run, grouped by who they are for (checked from the database)."""
     groups: dict[str, list[str]] = {key: [] for key, _title in HELP_GROUPS}
@@ -125,7 +125,7 @@ def _help_group(roles: frozenset[str]) -> str:
     return "mentorship"  # both sides of a mentorship (students and mentors, or any member)
 
 
-@action("help.show")
+@action("help.show", public=True)
 async def help_button(ctx: Context) -> Reply:
     return await help_command(ctx)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+from bot.core.events import ChatKind, Origin
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -18,8 +20,7 @@ if TYPE_CHECKING:
     from bot.core.replies import Reply
     from storage.models import Identity
 
-# What a chat is to the bot: a person's own chat with it, a group others read too, or the staff chat.
-ChatKind = Literal["private", "group", "staff"]
+__all__ = ["ChatKind", "Platform", "Platforms", "platforms", "register"]
 
 
 class Platform(Protocol):
@@ -34,6 +35,8 @@ class Platform(Protocol):
     - `send_to_user(identity, reply)`: deliver a Reply to a person; the platform's refusals become
       RetryLater (wait and retry) or Unreachable (blocked, gone).
     - `send_to_staff(reply)`: post a Reply to its staff chat; False when it has none.
+    - `send_answer(origin, reply)`: deliver an answer to the chat an update came from (Core.answer queued
+      it there), in its thread, editing `origin.message_ref` when the reply says `edit`.
     - `chat_kind(chat_id)`: whether a chat is a person's private chat, a group, or the staff chat.
     """
 
@@ -51,6 +54,8 @@ class Platform(Protocol):
     async def send_to_user(self, identity: Identity, reply: Reply) -> None: ...
 
     async def send_to_staff(self, reply: Reply) -> bool: ...
+
+    async def send_answer(self, origin: Origin, reply: Reply) -> None: ...
 
     def chat_kind(self, chat_id: str) -> ChatKind: ...
 

@@ -12,7 +12,7 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.core.app import Core
-from bot.core.events import Actor, Event
+from bot.core.events import Actor, Event, Origin
 from bot.core.replies import Button, Reply
 from bot.i18n import _
 from bot.platforms.base import ChatKind, register
@@ -58,6 +58,10 @@ class ConsoleChat:
 
     async def send_to_staff(self, reply: Reply) -> bool:
         return False  # no staff chat in a terminal: each staff member gets the message as a person
+
+    async def send_answer(self, origin: Origin, reply: Reply) -> None:
+        # The terminal answers at once (Core.handle), so this only ever sees an answer queued elsewhere.
+        self._show(reply, heading=f"[bot → {origin.chat_id}]", person=origin.chat_id)
 
     def chat_kind(self, chat_id: str) -> ChatKind:
         return "private"  # each person typing here is alone with the bot

@@ -13,19 +13,23 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import hmac
+import json
 import logging
 import re
+import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from aiolimiter import AsyncLimiter
-from sqlalchemy import select
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -33,6 +37,7 @@ from telegram import (
     Message,
     Update,
 )
+from telegram import User as TelegramUser
 from telegram.constants import ChatType, ParseMode
 from telegram.error import (
     BadRequest,
@@ -47,20 +52,19 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     BaseUpdateProcessor,
-    CallbackQueryHandler,
     ContextTypes,
-    MessageHandler,
-    filters,
+    ExtBot,
+    TypeHandler,
 )
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError, Settings
 from bot.core.app import Core
-from bot.core.context import queue_message
-from bot.core.delivery import RetryLater, Unreachable
-from bot.core.events import Actor, Event
-from bot.core.markup import esc, shorten
+from bot.core.delivery import RetryLater, Undeliverable, Unreachable
+from bot.core.events import Actor, Event, Origin
+from bot.core.intake import Recorded
+from bot.core.markup import shorten
 from bot.core.registry import CommandSpec
 from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import _
@@ -130,6 +134,22 @@ class ChatPacedRateLimiter(AIORateLimiter):
                 return await super().process_request(callback, args, kwargs, endpoint, data, None)
         return await super().process_request(callback, args, kwargs, endpoint, data, None)
         return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+
+# --- updates as they come ----------------------------------------------------------------------------
+
+
+class RawUpdatesBot(ExtBot[int]):
+    """PTB's bot, plus getUpdates answered as raw JSON: its own get_updates parses the whole batch at once,
+    so one update it cannot read would fail every batch for good (and log the batch each time)."""
+
+    async def get_raw_updates(self, offset: int | None, wait_seconds: float, read_timeout: float) -> list[Any]:
+        """One long poll: Telegram holds it open up to `wait_seconds` when there is nothing new."""
+        data: dict[str, Any] = {"timeout": int(wait_seconds), "allowed_updates": ALLOWED_UPDATES}
+        if offset is not None:
+            data["offset"] = offset
+        result = await self._post("getUpdates", data, read_timeout=read_timeout)
+        return list(result) if isinstance(result, list) else []
 
 
 # --- updates side by side, each chat in order -----------------------------------------------------
@@ -282,7 +302,14 @@ def _bad_markup(exc: BadRequest) -> bool:
 
 @register
 class TelegramPlatform:
-    """The bot on Telegram; also the outbox's Transport for Telegram identities and the staff chat."""
+    """The bot on Telegram; also the outbox's Transport for Telegram identities and the staff chat.
+
+    Nothing Telegram hands us is lost to a crash: each batch of updates is written to the inbox before the
+    next getUpdates confirms it (or before the webhook answers 200), then handled; handling writes the
+    answers into the outbox in its own transaction, and they are sent from there. After a restart, what is
+    still pending in the inbox is handled and what is still pending in the outbox is sent. An update the
+    library cannot read is set aside (logged once, with its id) and polling moves past it.
+    """
 
     platform = PLATFORM
 
@@ -302,6 +329,7 @@ class TelegramPlatform:
         per_chat_per_second: float = 1.0,
         chat_burst: int = 3,
         connect_retry: float = 1.0,
+        replay_every: float = 15.0,
     ) -> None:
         settings = core.settings
         if settings.telegram_bot_token is None:
@@ -321,36 +349,42 @@ class TelegramPlatform:
             )
         self.listen = listen if listen is not None else settings.telegram_webhook_listen
         self.poll_timeout = poll_timeout
+        self.request_timeout = request_timeout
         self.connect_retry = connect_retry
+        self.replay_every = replay_every
         self.ready = asyncio.Event()  # set once updates are being received
+        self.port: int | None = None  # the webhook server's port once it listens
         self._partial: dict[tuple[int, str], int] = {}  # long messages cut short mid-way: parts already sent
+        self._webhook: web.AppRunner | None = None
         limiter = ChatPacedRateLimiter(
             overall_per_second=overall_per_second,
             group_per_minute=group_per_minute,
             per_chat_per_second=per_chat_per_second,
             chat_burst=chat_burst,
         )
+        bot = RawUpdatesBot(
+            settings.telegram_bot_token.get_secret_value(),
+            base_url=settings.telegram_api_base_url,
+            base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot"),
+            request=HTTPXRequest(
+                connect_timeout=request_timeout,
+                read_timeout=request_timeout,
+                write_timeout=request_timeout,
+                media_write_timeout=request_timeout,
+            ),
+            get_updates_request=HTTPXRequest(connect_timeout=request_timeout, read_timeout=request_timeout),
+            rate_limiter=limiter,
+        )
+        self.bot = bot
         self.app: Application[Any, Any, Any, Any, Any, Any] = (
             Application.builder()
-            .token(settings.telegram_bot_token.get_secret_value())
-            .base_url(settings.telegram_api_base_url)
-            .base_file_url(settings.telegram_api_base_url.replace("/bot", "/file/bot"))
-            .request(
-                HTTPXRequest(
-                    connect_timeout=request_timeout,
-                    read_timeout=request_timeout,
-                    write_timeout=request_timeout,
-                    media_write_timeout=request_timeout,
-                )
-            )
-            .get_updates_request(HTTPXRequest(connect_timeout=request_timeout, read_timeout=request_timeout))
-            .rate_limiter(limiter)
+            .bot(bot)
             .job_queue(None)  # our scheduler runs the timed work
+            .updater(None)  # we fetch updates ourselves, so that none is confirmed before it is recorded
             .concurrent_updates(ChatOrderedUpdates())
             .build()
         )
-        self.app.add_handler(CallbackQueryHandler(self._on_button))
-        self.app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self._on_message))
+        self.app.add_handler(TypeHandler(Update, self._on_update))
         self.app.add_error_handler(self._on_error)
 
     # --- running -----------------------------------------------------------------------------------
@@ -362,36 +396,33 @@ class TelegramPlatform:
         async with app:  # already initialised: this only shuts it down at the end
             await self._publish_commands()
             await app.start()
-            updater = app.updater
-            assert updater is not None
-            if self.webhook_url:
-                url = urlsplit(self.webhook_url)
-                await updater.start_webhook(
-                    listen=self.listen,
-                    port=self.core.settings.telegram_webhook_port,
-                    url_path=url.path.lstrip("/"),
-                    webhook_url=self.webhook_url,
-                    secret_token=self.webhook_secret,
-                    allowed_updates=ALLOWED_UPDATES,
-                )
-            else:
-                await updater.start_polling(
-                    timeout=dt.timedelta(seconds=self.poll_timeout), allowed_updates=ALLOWED_UPDATES
-                )
-            self.ready.set()
+            await self._replay(everything=True)  # what a previous run recorded and did not finish
+            replaying = asyncio.create_task(self._replay_forever(), name="telegram-replay")
+            receiving: asyncio.Task[None] | None = None
             try:
-                await asyncio.Event().wait()
+                if self.webhook_url:
+                    await self._serve_webhook()
+                    self.ready.set()
+                    await asyncio.Event().wait()
+                else:
+                    receiving = asyncio.create_task(self._poll(), name="telegram-poll")
+                    self.ready.set()
+                    await receiving
             finally:
                 self.ready.clear()
+                for task in (receiving, replaying):
+                    if task is not None:
+                        task.cancel()
+                await asyncio.gather(*(t for t in (receiving, replaying) if t is not None), return_exceptions=True)
                 await self.stop()
 
     async def stop(self) -> None:
         """Stop receiving updates (`run` does it when cancelled; a second call finds nothing running)."""
-        updater = self.app.updater
-        if updater is not None and updater.running:
-            await updater.stop()
+        if self._webhook is not None:
+            await self._webhook.cleanup()
+            self._webhook = None
         if self.app.running:
-            await self.app.stop()
+            await self.app.stop()  # handles what is already queued first
 
     def chat_kind(self, chat_id: str) -> ChatKind:
         """Telegram gives groups negative ids, and a private chat the id of the person in it."""
@@ -429,46 +460,204 @@ class TelegramPlatform:
         except TelegramError as exc:  # a menu is a convenience: run without it rather than not at all
             log.warning("could not publish the command menu: %s", exc)
 
+    # --- receiving: record first, confirm after -----------------------------------------------------
+
+    async def _poll(self, longest_wait: float = 30.0) -> None:
+        """Long polling. The offset that confirms a batch is sent only after the batch is recorded, so a
+        crash between fetching and handling leaves every update either in Telegram's queue or in ours.
+        Failures are waited out with growing pauses and logged when they start and when they end, never
+        once per attempt."""
+        offset: int | None = None
+        wait = self.connect_retry
+        trouble = _Trouble()
+        while True:
+            try:
+                batch = await self._get_updates(offset)
+                if batch:
+                    fresh = await self._record(batch)
+            except asyncio.CancelledError:
+                raise
+            except RetryAfter as exc:
+                await asyncio.sleep(retry_seconds(exc))
+                continue
+            except InvalidToken:
+                log.error("Telegram no longer accepts TELEGRAM_BOT_TOKEN; no updates are received")
+                raise
+            except Exception as exc:  # Telegram unreachable, another poller (409), the database down
+                trouble.started(exc)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, longest_wait)
+                continue
+            trouble.ended()
+            wait = self.connect_retry
+            ids = [raw["update_id"] for raw in batch if _is_update(raw)]
+            if not ids:
+                if batch:  # nothing in it we could ever confirm: do not ask again at once
+                    log.warning("Telegram sent %d entries without an update id; ignored", len(batch))
+                    await asyncio.sleep(wait)
+                continue
+            offset = max(ids) + 1
+            for raw in batch:
+                if _is_update(raw) and str(raw["update_id"]) in fresh:
+                    await self._dispatch(raw)
+
+    async def _get_updates(self, offset: int | None) -> list[Any]:
+        return await self.bot.get_raw_updates(offset, self.poll_timeout, self.poll_timeout + self.request_timeout)
+
+    async def _record(self, batch: list[Any]) -> set[str]:
+        """Write the batch into the inbox (committed on return); the keys recorded now, not seen before."""
+        items = [Recorded(str(raw["update_id"]), raw) for raw in batch if _is_update(raw)]
+        return set(await self.core.inbox.record(PLATFORM, items))
+
+    async def _dispatch(self, raw: dict[str, Any]) -> None:
+        """Hand a recorded update to the application (which keeps each chat's updates in order); one the
+        library cannot read is set aside, logged once by its id, and never tried again."""
+        key = str(raw["update_id"])
+        try:
+            update = Update.de_json(raw, self.app.bot)
+        except Exception as exc:
+            log.error("telegram update %s cannot be read and is skipped: %s", key, _first_line(exc))
+            await self.core.inbox.set_aside(PLATFORM, key, "poison", repr(exc))
+            return
+        await self.app.update_queue.put(update)
+
+    async def _replay(self, *, everything: bool = False) -> int:
+        due = await self.core.inbox.claim_due(PLATFORM, everything=everything)
+        for row in due:
+            await self._dispatch(row.payload)
+        return len(due)
+
+    async def _replay_forever(self) -> None:
+        """Updates whose handling did not finish (the database failed meanwhile) are handled again once
+        their lease runs out; handled ones are forgotten after a while."""
+        rounds = 0
+        while True:
+            await asyncio.sleep(self.replay_every)
+            try:
+                await self._replay()
+                rounds += 1
+                if rounds % 240 == 0:
+                    await self.core.inbox.forget_old()
+            except Exception as exc:  # the database is down: the next round tries again
+                log.warning("could not look for unfinished updates: %s", _first_line(exc))
+
+    async def _serve_webhook(self) -> None:
+        """Telegram posts each update to us; it gets its 200 only once the update is recorded (a 5xx makes
+        it post the update again), and a wrong secret gets 403."""
+        server = web.Application(client_max_size=4 * 1024 * 1024)
+        path = "/" + urlsplit(self.webhook_url or "").path.lstrip("/")
+        server.router.add_post(path, self._on_webhook)
+        runner = web.AppRunner(server, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.listen, self.core.settings.telegram_webhook_port)
+        await site.start()
+        self._webhook = runner
+        self.port = int(runner.addresses[0][1])
+        await self.app.bot.set_webhook(
+            url=self.webhook_url or "", secret_token=self.webhook_secret, allowed_updates=ALLOWED_UPDATES
+        )
+        log.info("Telegram: webhook listening on %s:%s%s", self.listen, self.port, path)
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        secret = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(secret.encode(), self.webhook_secret.encode()):
+            return web.Response(status=403)
+        try:
+            raw = json.loads(await request.read())
+        except ValueError:
+            return web.Response(status=400, text="not JSON")
+        if not _is_update(raw):
+            return web.Response(status=400, text="not an update")
+        try:
+            fresh = await self._record([raw])
+        except Exception as exc:
+            log.warning("could not record telegram update %s: %s", raw["update_id"], _first_line(exc))
+            return web.Response(status=503)  # Telegram posts it again
+        if fresh:
+            await self._dispatch(raw)
+        return web.Response(status=200)
+
     # --- updates in --------------------------------------------------------------------------------
 
-    async def _on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, user, chat = update.message, update.effective_user, update.effective_chat
-        if message is None or user is None or chat is None or user.is_bot:
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        key = str(update.update_id)
+        if update.callback_query is not None:
+            await self._on_button(update, key)
+        elif update.message is not None:
+            await self._on_message(update.message, key)
+        else:  # an update kind we did not ask for: nothing to do
+            await self.core.inbox.done(PLATFORM, key)
+
+    async def _on_message(self, message: Message, key: str) -> None:
+        chat, user, text = message.chat, message.from_user, message.text
+        origin = self._origin(message)
+        if message.sender_chat is not None:  # written as a chat: an anonymous admin, or a linked channel
+            if message.sender_chat.id == chat.id and text is not None and self._meant_for_us(message, text):
+                anonymous = _(
+                    "You're writing as the group, so I can't tell who you are. Please turn off "
+                    "\"Remain anonymous\" in your admin rights, or write to me as yourself."
+                )
+                await self._say(origin, [Reply(anonymous)], key)
+            else:
+                await self.core.inbox.done(PLATFORM, key)
+            return
+        if user is None or user.is_bot or chat.type == ChatType.CHANNEL:
+            await self.core.inbox.done(PLATFORM, key)
             return
         private = chat.type == ChatType.PRIVATE
-        text = message.text
         if text is None:
             if private:  # a photo, a sticker, a voice note: say what works instead
-                await self._answer(chat.id, [Reply(_("I can only read text messages. /help lists what you can do."))])
+                await self._say(origin, [Reply(_("I can only read text messages. /help lists what you can do."))], key)
+            else:
+                await self.core.inbox.done(PLATFORM, key)
             return
         if not private and not self._meant_for_us(message, text):
-            return  # group chatter that isn't a command to us or a reply to the bot
-        actor = self._actor(update, private)
-        event = Event.command_from_text(actor, text, update_key=str(update.update_id))
-        await self._answer(chat.id, await self.core.handle(event))
-
-    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        if query is None:
+            await self.core.inbox.done(PLATFORM, key)  # group chatter that isn't a command to us
             return
+        event = Event.command_from_text(self._actor(user, chat, private), text, update_key=key, origin=origin)
+        await self.core.delivery.send_answers(await self.core.answer(event))
+
+    async def _on_button(self, update: Update, key: str) -> None:
+        query = update.callback_query
+        assert query is not None
         with contextlib.suppress(TelegramError):  # stop the spinner at once; an old query may refuse
             await query.answer()
-        if not query.data:
-            return
         message = query.message
-        chat_id = message.chat.id if message is not None else query.from_user.id
-        private = message is None or message.chat.type == ChatType.PRIVATE
+        if not query.data or message is None:
+            await self.core.inbox.done(PLATFORM, key)
+            return
+        chat = message.chat
+        origin = dataclasses.replace(self._origin(message), message_ref=f"{chat.id}:{message.message_id}")
         action, payload = Button.parse(query.data)
         event = Event(
-            actor=self._actor(update, private),
+            actor=self._actor(query.from_user, chat, chat.type == ChatType.PRIVATE),
             kind="action",
             action=action,
             payload=payload,
-            update_key=str(update.update_id),
-            message_ref=f"{message.chat.id}:{message.message_id}" if message is not None else None,
+            update_key=key,
+            message_ref=origin.message_ref,
+            origin=origin,
         )
-        pressed = (message.chat.id, message.message_id) if message is not None else None
-        await self._answer(chat_id, await self.core.handle(event), pressed=pressed)
+        await self.core.delivery.send_answers(await self.core.answer(event))
+
+    async def _say(self, origin: Origin, replies: list[Reply], key: str) -> None:
+        await self.core.delivery.send_answers(await self.core.say(origin, replies, update_key=key))
+
+    def _origin(self, message: Message | Any) -> Origin:
+        chat = message.chat
+        kind: ChatKind = "private" if chat.type == ChatType.PRIVATE else "group"
+        if self.staff_chat_id is not None and chat.id == self.staff_chat_id:
+            kind = "staff"
+        # In a forum, a reply without the topic's id lands in General.
+        topic = getattr(message, "message_thread_id", None) if getattr(message, "is_topic_message", False) else None
+        username = self.app.bot.username  # known since getMe, before any update is handled
+        return Origin(
+            PLATFORM,
+            str(chat.id),
+            kind,
+            thread=str(topic) if topic else None,
+            private_link=f"https://t.me/{username}" if username else None,
+        )
 
     def _meant_for_us(self, message: Message, text: str) -> bool:
         username = (self.app.bot.username or "").lower()
@@ -479,61 +668,39 @@ class TelegramPlatform:
         return replied is not None and replied.from_user is not None and replied.from_user.id == self.app.bot.id
 
     @staticmethod
-    def _actor(update: Update, private: bool) -> Actor:
-        user = update.effective_user
-        assert user is not None
+    def _actor(user: TelegramUser, chat: Chat, private: bool) -> Actor:
         # Only a private chat is where we write to the person; a group press must not move their DMs.
         return Actor(
             platform=PLATFORM,
             external_id=str(user.id),
-            chat_id=str(update.effective_chat.id) if private and update.effective_chat else None,
+            chat_id=str(chat.id) if private else None,
             display_name=user.full_name,
             username=user.username,
         )
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # A failure outside the core (the core answers its own): the update stays pending in the inbox
+        # and is tried again once its lease runs out, a few times at most.
         log.error("telegram update %s failed", getattr(update, "update_id", "?"), exc_info=context.error)
 
-    # --- answering the person who acted -------------------------------------------------------------
+    # --- Transport: answers and messages from the outbox ----------------------------------------------
 
-    async def _answer(self, chat_id: int, replies: list[Reply], *, pressed: tuple[int, int] | None = None) -> None:
-        """Send the replies to the chat the update came from. If Telegram says "later" or the network
-        fails, the rest goes through the outbox so nothing is lost."""
-        for index, reply in enumerate(replies):
-            if reply.expects_text and self.chat_kind(str(chat_id)) != "private":
-                reply = _with_group_hint(reply)
-            try:
-                await self._send(chat_id, reply, pressed=pressed if reply.edit else None)
-                if reply.edit:
-                    pressed = None  # one message can show one thing: a second edit becomes a new message
-            except BadRequest as exc:  # (a NetworkError in PTB) this message can never be sent as it is
-                log.error("reply to chat %s refused: %s", chat_id, exc)
-            except (RetryAfter, NetworkError) as exc:
-                delay = retry_seconds(exc) if isinstance(exc, RetryAfter) else 5.0
-                log.warning("reply to chat %s deferred to the outbox: %s", chat_id, exc)
-                await self._defer(chat_id, replies[index:], delay)
-                return
-            except TelegramError as exc:
-                log.warning("reply to chat %s not delivered: %s", chat_id, exc)
-
-    async def _defer(self, chat_id: int, replies: list[Reply], delay: float) -> None:
-        core = self.core
-        now = core.clock.now()
-        later = now + dt.timedelta(seconds=delay)
-        async with core.sessions() as session, session.begin():
-            user_id = None
-            if self.chat_kind(str(chat_id)) != "staff":
-                user_id = await session.scalar(
-                    select(Identity.user_id).where(Identity.platform == PLATFORM, Identity.chat_id == str(chat_id))
-                )
-                if user_id is None:
-                    log.error("no person has chat %s; %d replies dropped", chat_id, len(replies))
-                    return
-            for reply in replies:
-                queue_message(session, now, reply, user_id=user_id, to_staff=user_id is None, not_before=later)
-        core.delivery.kick()
-
-    # --- Transport: messages from the outbox --------------------------------------------------------
+    async def send_answer(self, origin: Origin, reply: Reply) -> None:
+        chat_id = _int_or_none(origin.chat_id)
+        if chat_id is None:
+            raise Undeliverable(f"telegram chat {origin.chat_id!r} is not a chat id")
+        private = self.chat_kind(origin.chat_id) == "private"
+        pressed = _message_ref(origin.message_ref) if reply.edit else None
+        try:
+            await self._send(chat_id, reply, pressed=pressed, thread=_int_or_none(origin.thread))
+        except RetryAfter as exc:
+            raise RetryLater(retry_seconds(exc), str(exc)) from exc
+        except Forbidden as exc:  # blocked the bot; in a group: the bot was removed
+            raise (Unreachable(str(exc)) if private else Undeliverable(str(exc))) from exc
+        except BadRequest as exc:  # (a NetworkError in PTB) this message can never be sent as it is
+            if private and "chat not found" in exc.message.lower():
+                raise Unreachable(str(exc)) from exc
+            raise Undeliverable(str(exc)) from exc
 
     async def send_to_user(self, identity: Identity, reply: Reply) -> None:
         chat_id = _int_or_none(identity.chat_id) or _int_or_none(identity.external_id)
@@ -569,17 +736,25 @@ class TelegramPlatform:
     # --- rendering ---------------------------------------------------------------------------------
 
     async def _send(
-        self, chat_id: int, reply: Reply, *, pressed: tuple[int, int] | None = None, queued: bool = False
+        self,
+        chat_id: int,
+        reply: Reply,
+        *,
+        pressed: tuple[int, int] | None = None,
+        queued: bool = False,
+        thread: int | None = None,
     ) -> None:
         """One Reply as Telegram messages: an edit of the pressed message when it asks for one and fits,
         otherwise its text in parts under the limit, then its file; the buttons go on the last one.
-        `queued`: it comes from the outbox, so it is paced per chat."""
-        pace = {"rate_limit_args": QUEUED} if queued else {}
+        `queued`: a notice from the outbox, paced per chat. `thread`: the forum topic to stay in."""
+        pace: dict[str, Any] = {"rate_limit_args": QUEUED} if queued else {}
         markup = keyboard(reply.buttons)
         chunks = split_html(to_telegram_html(reply.text))
         editable = len(chunks) == 1 and reply.attachment is None
         if pressed is not None and editable and await self._edit(pressed, chunks[0], markup, pace):
             return
+        if thread is not None:
+            pace["message_thread_id"] = thread
         parts: list[str | Attachment] = [*chunks, *([reply.attachment] if reply.attachment else [])]
         # A retry of a long message resumes after the parts already delivered instead of repeating them.
         key = (chat_id, _digest(reply))
@@ -594,7 +769,7 @@ class TelegramPlatform:
         self._partial.pop(key, None)
 
     async def _send_text(
-        self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None, pace: dict[str, int]
+        self, chat_id: int, html: str, markup: InlineKeyboardMarkup | None, pace: dict[str, Any]
     ) -> None:
         bot = self.app.bot
         no_preview = LinkPreviewOptions(is_disabled=True)
@@ -612,12 +787,12 @@ class TelegramPlatform:
             )
 
     async def _send_file(
-        self, chat_id: int, filename: str, content: bytes, markup: InlineKeyboardMarkup | None, pace: dict[str, int]
+        self, chat_id: int, filename: str, content: bytes, markup: InlineKeyboardMarkup | None, pace: dict[str, Any]
     ) -> None:
         await self.app.bot.send_document(chat_id, InputFile(content, filename=filename), reply_markup=markup, **pace)
 
     async def _edit(
-        self, pressed: tuple[int, int], html: str, markup: InlineKeyboardMarkup | None, pace: dict[str, int]
+        self, pressed: tuple[int, int], html: str, markup: InlineKeyboardMarkup | None, pace: dict[str, Any]
     ) -> bool:
         """Replace the pressed message; False when it can't be edited (too old, deleted) so we send anew."""
         chat_id, message_id = pressed
@@ -642,10 +817,42 @@ class TelegramPlatform:
         return True
 
 
-def _with_group_hint(reply: Reply) -> Reply:
-    """In a group the bot reads only commands and replies to itself (privacy mode), so say how to answer."""
-    hint = _("In this group, reply to this message so I can read your answer.")
-    return dataclasses.replace(reply, text=f"{reply.text}\n\n<i>{esc(hint)}</i>")
+class _Trouble:
+    """Logs a run of failures once when it starts and once when it ends, however many attempts it takes."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+        self.attempts = 0
+
+    def started(self, exc: BaseException) -> None:
+        self.attempts += 1
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning("cannot receive Telegram updates (%s); retrying quietly until it works", _first_line(exc))
+
+    def ended(self) -> None:
+        if self.since is not None:
+            log.warning(
+                "receiving Telegram updates again after %.0f s (%d attempts)",
+                time.monotonic() - self.since,
+                self.attempts,
+            )
+        self.since, self.attempts = None, 0
+
+
+def _is_update(raw: object) -> bool:
+    return isinstance(raw, dict) and type(raw.get("update_id")) is int
+
+
+def _message_ref(ref: str | None) -> tuple[int, int] | None:
+    chat, _sep, message = (ref or "").partition(":")
+    chat_id, message_id = _int_or_none(chat), _int_or_none(message)
+    return (chat_id, message_id) if chat_id is not None and message_id is not None else None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
 
 
 def _bot_command(spec: CommandSpec) -> BotCommand:

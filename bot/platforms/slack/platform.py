@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.core.app import Core
 from bot.core.context import queue_message
 from bot.core.delivery import RetryLater
-from bot.core.events import Actor, Event
+from bot.core.events import Actor, Event, Origin
 from bot.core.replies import Button, FormView, Reply
 from bot.i18n import _
 from bot.platforms.base import ChatKind, register
@@ -445,6 +445,12 @@ class SlackPlatform:
     async def send_to_user(self, identity: Identity, reply: Reply) -> None:
         try:
             await self._post(await self._dm_channel(identity.external_id), reply)
+        except SlackApiError as error:
+            raise translate(error) from error
+
+    async def send_answer(self, origin: Origin, reply: Reply) -> None:
+        try:
+            await self._post(origin.chat_id, reply)
         except SlackApiError as error:
             raise translate(error) from error
 
