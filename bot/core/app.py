@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Literal
@@ -59,6 +60,11 @@ class Core:
                 raise
         sessions = make_sessionmaker(engine)
         bind_sessions(sessions, RenderEnv(programme, settings, using))
+        try:
+            await revoke_former_staff(sessions, settings)
+        except BaseException:
+            await engine.dispose()
+            raise
         clock = clock or SystemClock()
         delivery, inbox = Delivery(sessions, clock), Inbox(sessions, clock)
         return cls(settings, programme, engine, sessions, clock, delivery, inbox, using)
@@ -103,6 +109,7 @@ class Core:
     async def _handle(self, event: Event, *, queue: bool) -> tuple[list[Reply], list[int]]:
         now = self.clock.now()
         origin = event.origin if queue else None
+        private: Origin | None = None  # where the answers go instead, when not in the chat itself
         error = ""
         try:
             async with self.sessions() as session, session.begin():
@@ -112,30 +119,21 @@ class Core:
                     return [], []
                 user, identity = await identify(session, event.actor, self.settings, now)
                 place = where_to_answer(event, self.registry)
-                private = private_origin(origin, identity)
-                if place == "elsewhere" or (place == "private" and private is None):
-                    place, replies = "here", [not_here(origin)]  # not run: it would answer where others read
+                reachable = private_origin(origin, identity)
+                if place == "elsewhere" or (place == "private" and reachable is None):
+                    replies = [not_here(origin)]  # not run: it would answer where others read it
                 else:
+                    private = reachable if place == "private" else None
                     ctx = Context(event=event, session=session, user=user, core=self, now=now)
                     replies = await self._route(ctx)
                     replies = [*replies, *ctx.extra_replies]
                     in_public = origin is not None and origin.kind != "private"
-                    if place == "here" and in_public and any(asks(reply) for reply in replies):
+                    if private is None and in_public and any(asks(reply) for reply in replies):
                         # A form asks its questions in private; without a private chat it waits for /start.
-                        if private is not None:
-                            place = "private"
-                        else:
+                        private = reachable
+                        if private is None:
                             replies = [not_here(origin)]
-                ids: list[int] = []
-                if origin is not None:
-                    if place == "private" and private is not None:
-                        ids = await queue_answers(session, private, replies, now)
-                        if event.kind == "command":  # a button press moves on without a word in the group
-                            ids += await queue_answers(session, origin, [answered_in_private()], now)
-                    else:
-                        ids = await queue_answers(session, origin, replies, now)
-                    if event.update_key:
-                        await mark_handled(session, origin.platform, event.update_key, now)
+                ids = await self._queue(session, event, origin, private, replies, now) if origin else []
             self.delivery.kick()
             return replies, ids
         except Refusal as refusal:
@@ -150,18 +148,38 @@ class Core:
             ]
         if origin is None:
             return replies, []
-        # Nothing of the event was kept; the refusal or the apology is recorded on its own.
+        # Nothing of the event was kept; the refusal or the apology is recorded on its own (in private, too,
+        # when the answer would have been: "you have no mentor yet" is nobody else's business).
         try:
             async with self.sessions() as session, session.begin():
-                ids = await queue_answers(session, origin, replies, now)
-                if event.update_key:
-                    await mark_handled(session, origin.platform, event.update_key, now, error)
+                ids = await self._queue(session, event, origin, private, replies, now, error)
         except Exception:
             # The database itself is failing: the update stays pending in the inbox and is handled again
             # once its lease runs out, so the person is answered then.
             log.exception("could not record the answer to %s %s", event.kind, event.command or event.action)
             return replies, []
         return replies, ids
+
+    @staticmethod
+    async def _queue(
+        session: AsyncSession,
+        event: Event,
+        origin: Origin,
+        private: Origin | None,
+        replies: list[Reply],
+        now: dt.datetime,
+        error: str = "",
+    ) -> list[int]:
+        """The answers into the outbox (to the private chat instead, when `private`), and the update done."""
+        if private is not None:
+            ids = await queue_answers(session, private, replies, now)
+            if event.kind == "command":  # a button press moves on without a word in the group
+                ids += await queue_answers(session, origin, [answered_in_private()], now)
+        else:
+            ids = await queue_answers(session, origin, replies, now)
+        if event.update_key:
+            await mark_handled(session, origin.platform, event.update_key, now, error)
+        return ids
 
     async def _first_delivery(self, session: AsyncSession, event: Event, now) -> bool:  # type: ignore[no-untyped-def]
         values = {"platform": event.actor.platform, "update_key": event.update_key, "created_at": now}
@@ -315,6 +333,29 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
     if (actor.platform, actor.external_id) in settings.staff_identities and not user.is_staff:
         user.is_staff = True
     return user, identity
+
+
+# The terminal has no sign-in (whoever types is whoever /as names), so its demo career team is not STAFF_IDS'.
+UNAUTHENTICATED_PLATFORMS = frozenset({"console"})
+
+
+async def revoke_former_staff(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:
+    """STAFF_IDS says who the career team is. At start, anyone marked staff whom it no longer names (on a
+    platform people sign in to) stops being staff; whom it names become staff on their next message
+    (`identify`). Returns how many lost staff rights."""
+    async with sessions() as session, session.begin():
+        staff = list(
+            await session.scalars(select(User).where(User.is_staff.is_(True)).options(selectinload(User.identities)))
+        )
+        revoked = 0
+        for user in staff:
+            signed_in = [i for i in user.identities if i.platform not in UNAUTHENTICATED_PLATFORMS]
+            named = any((i.platform, i.external_id) in settings.staff_identities for i in user.identities)
+            if signed_in and not named:
+                user.is_staff = False
+                revoked += 1
+                log.warning("user %s is no longer in STAFF_IDS: their career-team rights are withdrawn", user.id)
+    return revoked
 
 
 def _as_list(result: Reply | list[Reply] | None) -> list[Reply]:

@@ -64,7 +64,7 @@ def queue_message(
 
 # An answer is written already claimed by the process that handles the update, which sends it at once
 # (Delivery.send_answers); the delivery worker takes it only when this lease has run out: that process died.
-ANSWER_LEASE = dt.timedelta(seconds=30)
+ANSWER_LEASE = dt.timedelta(seconds=10)
 
 
 async def queue_answers(session: AsyncSession, origin: Origin, replies: list[Reply], now: dt.datetime) -> list[int]:
