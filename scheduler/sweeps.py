@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.core.context import RENDER_ENV, bind_sessions
+from bot.core.errors import database_unavailable
 from bot.core.notices import post_notes
 from bot.core.registry import RenderEnv, Sweep, SweepSpec, registry
 from bot.programme import Programme
@@ -57,8 +58,11 @@ async def run_sweeps(
         started = time.perf_counter()
         try:
             result.notes[name] = await _run_one(sessions, sweep, now, programme, settings)
-        except Exception:
-            log.exception("sweep %s failed; it runs again next time", name)
+        except Exception as exc:
+            if database_unavailable(exc):
+                log.warning("sweep %s waits for the database: %s", name, exc)
+            else:
+                log.exception("sweep %s failed; it runs again next time", name)
             result.failed.append(name)
         result.seconds[name] = time.perf_counter() - started
     return result

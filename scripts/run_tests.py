@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import shutil
 import socket
@@ -91,6 +92,13 @@ class Postgres:
         )
         return f"postgresql+asyncpg://mentorbot@127.0.0.1:{self.port}/postgres"
 
+    def restart_command(self) -> list[str]:
+        """How a test restarts the server under the running bot (tests/reliability): a fast shutdown that
+        drops every connection, then a start on the same port."""
+        pg_ctl = str(self.bindir / "pg_ctl")
+        log = str(self.tmp / "server.log")
+        return [*self.as_user, pg_ctl, "-D", str(self.data), "-l", log, "-m", "fast", "-w", "restart"]
+
     def stop(self) -> None:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
             self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop", timeout=30)
@@ -113,7 +121,8 @@ def main(args: list[str]) -> int:
         server.stop()
         return sqlite_code or (1 if required else 0)
     try:
-        pg_code = run_pytest(f"PostgreSQL (127.0.0.1:{server.port})", {"MENTORBOT_TEST_DATABASE_URL": url}, args)
+        env = {"MENTORBOT_TEST_DATABASE_URL": url, "MENTORBOT_TEST_PG_RESTART": json.dumps(server.restart_command())}
+        pg_code = run_pytest(f"PostgreSQL (127.0.0.1:{server.port})", env, args)
     finally:
         server.stop()
     print(

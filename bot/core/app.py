@@ -18,7 +18,7 @@ from bot.core import forms
 from bot.core.clock import Clock, SystemClock
 from bot.core.context import Context, bind_sessions, queue_answers
 from bot.core.delivery import Delivery
-from bot.core.errors import Refusal
+from bot.core.errors import Refusal, database_unavailable
 from bot.core.events import Actor, Event, Origin
 from bot.core.intake import Inbox, mark_handled
 from bot.core.markup import fmt
@@ -100,8 +100,8 @@ class Core:
                 ids = await queue_answers(session, origin, replies, now)
                 if update_key:
                     await mark_handled(session, origin.platform, update_key, now)
-        except Exception:
-            log.exception("could not record the answer to %s chat %s", origin.platform, origin.chat_id)
+        except Exception as exc:
+            log.warning("could not record the answer to %s chat %s: %s", origin.platform, origin.chat_id, exc)
             return []
         self.delivery.kick()
         return ids
@@ -139,6 +139,11 @@ class Core:
         except Refusal as refusal:
             replies = [refusal.reply()]
         except Exception as exc:
+            if origin is not None and event.update_key and database_unavailable(exc):
+                # Not the update's fault: it stays pending in the inbox and is handled once the database
+                # is back (the person's answer comes then), instead of "sorry, try again".
+                log.warning("database unavailable for %s update %s: %s", origin.platform, event.update_key, exc)
+                return [], []
             log.exception("handling %s %s failed", event.kind, event.command or event.action)
             error = repr(exc)
             replies = [
@@ -153,10 +158,10 @@ class Core:
         try:
             async with self.sessions() as session, session.begin():
                 ids = await self._queue(session, event, origin, private, replies, now, error)
-        except Exception:
+        except Exception as exc:
             # The database itself is failing: the update stays pending in the inbox and is handled again
             # once its lease runs out, so the person is answered then.
-            log.exception("could not record the answer to %s %s", event.kind, event.command or event.action)
+            log.warning("could not record the answer to %s %s: %s", event.kind, event.command or event.action, exc)
             return replies, []
         return replies, ids
 

@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.context import ANSWER_LEASE, queue_message
+from bot.core.errors import database_unavailable
 from bot.core.events import Origin
 from bot.core.markup import fmt
+from bot.core.outage import Outage
 from bot.core.replies import Reply
 from bot.i18n import _
 from storage.models import Identity, Outbox, User
@@ -75,6 +77,7 @@ class Delivery:
         self.transports: dict[str, Transport] = {}
         self._kick = asyncio.Event()
         self._stopping = False
+        self._sent_unmarked: set[int] = set()  # delivered while the database was away, not marked sent yet
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
@@ -85,11 +88,16 @@ class Delivery:
     async def run_forever(self, idle_seconds: float = 5.0) -> None:
         """Deliver until `stop`: the pass under way finishes first, so no message is cut off half-claimed and
         no database connection is torn away from under it."""
+        outage = Outage(log, "delivery waits for the database")
         while not self._stopping:
             try:
                 await self.flush()
-            except Exception:
-                log.exception("delivery pass failed; trying again shortly")
+                outage.recovered()
+            except Exception as exc:
+                if database_unavailable(exc):
+                    outage.failed(exc)
+                else:
+                    log.exception("delivery pass failed; trying again shortly")
             if self._stopping:
                 break
             with contextlib.suppress(TimeoutError):
@@ -102,6 +110,9 @@ class Delivery:
 
     async def flush(self, limit: int = 200) -> int:
         """Send what is due now; return how many messages were delivered."""
+        if self._sent_unmarked:
+            await self._mark_sent(sorted(self._sent_unmarked))
+            self._sent_unmarked.clear()
         now = self.clock.now()
         async with self.sessions() as session:
             ids = list(
@@ -131,6 +142,10 @@ class Delivery:
             return await session.get(Outbox, message_id)
 
     async def _deliver_one(self, message_id: int) -> bool:
+        if message_id in self._sent_unmarked:
+            await self._mark_sent([message_id])
+            self._sent_unmarked.discard(message_id)
+            return False
         row = await self._claim(message_id)
         if row is None:
             return False
@@ -160,11 +175,22 @@ class Delivery:
             log.warning("delivery of message %s failed: %r", row.id, exc)
             await self._reschedule(row, _backoff(row.attempts), repr(exc))
             return False
+        try:
+            await self._mark_sent([row.id])
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            # Sent, but the database cannot hear it now: remembered here, so this process does not send it
+            # again once the database is back (only a crash on top of the outage can repeat it).
+            self._sent_unmarked.add(row.id)
+            raise
+        return True
+
+    async def _mark_sent(self, ids: list[int]) -> None:
         async with self.sessions() as session, session.begin():
             await session.execute(
-                update(Outbox).where(Outbox.id == row.id).values(status="sent", sent_at=self.clock.now())
+                update(Outbox).where(Outbox.id.in_(ids)).values(status="sent", sent_at=self.clock.now())
             )
-        return True
 
     async def send_answers(self, ids: list[int], send: SendAnswer | None = None) -> int:
         """Send answers Core.answer just wrote (already claimed for ANSWER_LEASE), in order, through `send`
@@ -174,18 +200,25 @@ class Delivery:
         if not ids:
             return 0
         deadline = self.clock.now() + ANSWER_LEASE / 2
-        async with self.sessions() as session:
-            rows = list(await session.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)))
         sent = 0
-        for index, row in enumerate(rows):
-            if row.status != "pending" or self.clock.now() > deadline:
+        try:
+            async with self.sessions() as session:
+                rows = list(await session.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)))
+            for index, row in enumerate(rows):
+                if row.status != "pending" or self.clock.now() > deadline:
+                    break
+                if await self._send_row(row, send):
+                    sent += 1
+                    continue
+                if index + 1 < len(rows):
+                    await self._after(row.id, [r.id for r in rows[index + 1 :]])
                 break
-            if await self._send_row(row, send):
-                sent += 1
-                continue
-            if index + 1 < len(rows):
-                await self._after(row.id, [r.id for r in rows[index + 1 :]])
-            break
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            # What is not marked sent yet goes once the database is back (the worker, after the lease): an
+            # answer sent just before the outage may then arrive twice.
+            log.warning("answers wait for the database: %s", exc)
         return sent
 
     async def _after(self, first: int, rest: list[int]) -> None:

@@ -17,7 +17,6 @@ import hmac
 import json
 import logging
 import re
-import time
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
@@ -65,6 +64,7 @@ from bot.core.delivery import RetryLater, Undeliverable, Unreachable
 from bot.core.events import Actor, Event, Origin
 from bot.core.intake import Recorded
 from bot.core.markup import shorten
+from bot.core.outage import Outage, first_line
 from bot.core.registry import CommandSpec
 from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import _
@@ -469,7 +469,7 @@ class TelegramPlatform:
         once per attempt."""
         offset: int | None = None
         wait = self.connect_retry
-        trouble = _Trouble()
+        trouble = Outage(log, "cannot receive Telegram updates")
         while True:
             try:
                 batch = await self._get_updates(offset)
@@ -484,11 +484,11 @@ class TelegramPlatform:
                 log.error("Telegram no longer accepts TELEGRAM_BOT_TOKEN; no updates are received")
                 raise
             except Exception as exc:  # Telegram unreachable, another poller (409), the database down
-                trouble.started(exc)
+                trouble.failed(exc)
                 await asyncio.sleep(wait)
                 wait = min(wait * 2, longest_wait)
                 continue
-            trouble.ended()
+            trouble.recovered()
             wait = self.connect_retry
             ids = [raw["update_id"] for raw in batch if _is_update(raw)]
             if not ids:
@@ -516,7 +516,7 @@ class TelegramPlatform:
         try:
             update = Update.de_json(raw, self.app.bot)
         except Exception as exc:
-            log.error("telegram update %s cannot be read and is skipped: %s", key, _first_line(exc))
+            log.error("telegram update %s cannot be read and is skipped: %s", key, first_line(exc))
             await self.core.inbox.set_aside(PLATFORM, key, "poison", repr(exc))
             return
         await self.app.update_queue.put(update)
@@ -531,6 +531,7 @@ class TelegramPlatform:
         """Updates whose handling did not finish (the database failed meanwhile) are handled again once
         their lease runs out; handled ones are forgotten after a while."""
         rounds = 0
+        trouble = Outage(log, "cannot look for unfinished Telegram updates")
         while True:
             await asyncio.sleep(self.replay_every)
             try:
@@ -539,7 +540,9 @@ class TelegramPlatform:
                 if rounds % 240 == 0:
                     await self.core.inbox.forget_old()
             except Exception as exc:  # the database is down: the next round tries again
-                log.warning("could not look for unfinished updates: %s", _first_line(exc))
+                trouble.failed(exc)
+            else:
+                trouble.recovered()
 
     async def _serve_webhook(self) -> None:
         """Telegram posts each update to us; it gets its 200 only once the update is recorded (a 5xx makes
@@ -571,7 +574,7 @@ class TelegramPlatform:
         try:
             fresh = await self._record([raw])
         except Exception as exc:
-            log.warning("could not record telegram update %s: %s", raw["update_id"], _first_line(exc))
+            log.warning("could not record telegram update %s: %s", raw["update_id"], first_line(exc))
             return web.Response(status=503)  # Telegram posts it again
         if fresh:
             await self._dispatch(raw)
@@ -817,29 +820,6 @@ class TelegramPlatform:
         return True
 
 
-class _Trouble:
-    """Logs a run of failures once when it starts and once when it ends, however many attempts it takes."""
-
-    def __init__(self) -> None:
-        self.since: float | None = None
-        self.attempts = 0
-
-    def started(self, exc: BaseException) -> None:
-        self.attempts += 1
-        if self.since is None:
-            self.since = time.monotonic()
-            log.warning("cannot receive Telegram updates (%s); retrying quietly until it works", _first_line(exc))
-
-    def ended(self) -> None:
-        if self.since is not None:
-            log.warning(
-                "receiving Telegram updates again after %.0f s (%d attempts)",
-                time.monotonic() - self.since,
-                self.attempts,
-            )
-        self.since, self.attempts = None, 0
-
-
 def _is_update(raw: object) -> bool:
     return isinstance(raw, dict) and type(raw.get("update_id")) is int
 
@@ -848,11 +828,6 @@ def _message_ref(ref: str | None) -> tuple[int, int] | None:
     chat, _sep, message = (ref or "").partition(":")
     chat_id, message_id = _int_or_none(chat), _int_or_none(message)
     return (chat_id, message_id) if chat_id is not None and message_id is not None else None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
 
 
 def _bot_command(spec: CommandSpec) -> BotCommand:
