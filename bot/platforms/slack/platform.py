@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
@@ -31,7 +33,7 @@ from bot.core.events import Actor, Event, Origin
 from bot.core.replies import Button, FormView, Reply
 from bot.i18n import _
 from bot.platforms.base import ChatKind, register
-from bot.platforms.slack import blocks
+from bot.platforms.slack import blocks, endpoint
 from bot.platforms.slack.client import Sleep, error_code, make_client, translate
 from bot.platforms.slack.commands import SLASH, command_in_dm, resolve
 from storage.models import Identity
@@ -98,7 +100,10 @@ class SlackPlatform:
 
     async def start_http(self, host: str, port: int) -> int:
         """Serve Slack's requests at /slack/events; returns the port (useful when 0 asked for any)."""
-        self._runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH, port=port))
+        secret = self.settings.slack_signing_secret
+        assert secret is not None  # checked when the platform was made
+        front = endpoint.handler(secret.get_secret_value(), self.app.async_dispatch)
+        self._runner = web.AppRunner(endpoint.application(EVENTS_PATH, front), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -182,8 +187,19 @@ class SlackPlatform:
             self._after_ack(self._direct_message(event, body))
 
         @app.error
-        async def on_error(error: Exception, body: dict[str, Any]) -> None:
+        async def on_error(
+            error: Exception, request: AsyncBoltRequest, response: BoltResponse | None
+        ) -> BoltResponse | None:
             log.error("Slack: a listener failed: %r", error, exc_info=error)
+            if response is None:
+                return None
+            # A 2xx all the same (Slack counts failures; the person hears what happened by message): the
+            # acknowledgement already given if there was one, else an empty one.
+            ack = request.context.ack
+            given = ack.response if ack is not None else None
+            if given is not None and given.status < 500:
+                return given
+            return BoltResponse(status=200, body="")
 
     # --- from Slack to the core --------------------------------------------------------------------
 
