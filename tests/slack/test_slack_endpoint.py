@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import time
 
 import pytest
@@ -74,3 +75,69 @@ async def test_a_signed_body_that_is_not_utf8_is_a_400(slack: Workspace) -> None
     signature = "v0=" + hmac.new(SECRET.encode(), base, hashlib.sha256).hexdigest()
     headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": str(stamp), "X-Slack-Signature": signature}
     assert await _raw(slack, body, headers) == 400
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "event_callback", "event": "a string"},
+        {"type": "event_callback", "event": {"type": "message", "channel_type": "im", "user": ["UAL"]}},
+        {"type": "event_callback", "event": {"type": "message", "channel_type": "im", "user": "UAL"}},
+        {"type": "event_callback", "event": {"type": "app_home_opened"}},
+        {"type": "event_callback", "event_id": 7, "event": {"type": "app_home_opened", "user": {"id": "U"}}},
+        {"type": "something_new"},
+        {},
+    ],
+)
+async def test_strange_signed_events_never_get_a_500(slack: Workspace, payload: dict[str, object]) -> None:
+    response = await slack.post(json.dumps(payload), "application/json")
+    assert 200 <= response.status < 500
+    assert slack.fake.called("chat.postMessage") == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"type": "block_actions"},
+        {"type": "block_actions", "user": "UAL", "actions": [{"action_id": "mb.0.0", "value": "help.show|"}]},
+        {"type": "block_actions", "user": {"id": "UAL"}, "actions": "mb.0.0"},
+        {"type": "block_actions", "user": {"id": "UAL"}, "actions": [{"action_id": "mb.0.0", "value": ["x"]}]},
+        {"type": "block_actions", "user": {"id": "UAL"}, "actions": [{"action_id": "mb-open-form"}], "container": 5},
+        {"type": "view_submission", "user": {"id": "UAL"}, "view": {"callback_id": "mb.form"}},
+        {"type": "view_submission", "user": {"id": "UAL"}, "view": {"callback_id": "mb.form", "state": 3}},
+        {"type": "shortcut", "callback_id": "x"},
+    ],
+)
+async def test_strange_signed_interactions_never_get_a_500(slack: Workspace, payload: dict[str, object]) -> None:
+    response = await slack.post_payload(payload)
+    assert 200 <= response.status < 500
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"command": "/mentor"},
+        {"command": "/mentor", "user_id": "", "text": "help"},
+        {"command": "/other", "user_id": "UAL"},
+    ],
+)
+async def test_strange_signed_slash_commands_never_get_a_500(slack: Workspace, fields: dict[str, str]) -> None:
+    response = await slack.post_form(fields)
+    assert 200 <= response.status < 500
+    assert slack.fake.called("chat.postMessage") == []
+
+
+async def test_a_listener_that_fails_still_answers_slack_with_a_2xx(
+    slack: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(body: object) -> None:
+        raise RuntimeError("a bug in the adapter")
+
+    monkeypatch.setattr(slack.platform, "_read", broken)
+    alex = slack.user("UAL", "Alex Kim")
+    assert (await alex.slash("help")).status == 200
+    assert (await alex.dm("help")).status == 200
+    # The person hears it, each time, rather than nothing at all.
+    assert [m["text"] for m in alex.messages] == [
+        "Sorry, something went wrong on our side. Please try again in a moment."
+    ] * 2
