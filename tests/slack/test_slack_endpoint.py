@@ -26,8 +26,8 @@ async def _raw(slack: Workspace, body: bytes, headers: dict[str, str]) -> int:
 
 
 async def _count(slack: Workspace, model) -> int:  # type: ignore[no-untyped-def]
-    async with slack.core.sessions() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+    async with slack.core.sessions() as db:
+        return int(await db.scalar(select(func.count()).select_from(model)) or 0)
 
 
 @pytest.mark.parametrize("stamp", ["", "soon", "12.5", "-1", "1e9", " 1700000000", "9" * 40])

@@ -34,8 +34,8 @@ async def _down(*args: Any, **kwargs: Any) -> NoReturn:
 
 
 async def _inbox(ws: Workspace) -> list[tuple[str, str]]:
-    async with ws.core.sessions() as session:
-        rows = await session.scalars(select(InboxUpdate).order_by(InboxUpdate.id))
+    async with ws.core.sessions() as db:
+        rows = await db.scalars(select(InboxUpdate).order_by(InboxUpdate.id))
         return [(row.update_key, row.status) for row in rows]
 
 
@@ -56,8 +56,8 @@ async def test_every_kind_of_request_is_in_the_inbox_and_marked_handled(slack: W
     rows = await _inbox(slack)
     assert [key.split(":")[0] for key, _status in rows] == ["cmd", "ev", "ev", "cmd", "act"]
     assert {status for _key, status in rows} == {"handled"}
-    async with slack.core.sessions() as session:
-        first = await session.scalar(select(InboxUpdate).order_by(InboxUpdate.id))
+    async with slack.core.sessions() as db:
+        first = await db.scalar(select(InboxUpdate).order_by(InboxUpdate.id))
     assert first.payload["command"] == "/mentor" and first.payload["text"] == "help"  # the request as Slack sent it
     assert alex.modal is not None
 
@@ -291,3 +291,39 @@ async def test_a_reply_in_a_thread_is_answered_in_that_thread(slack: Workspace) 
     slack.fake.fail("views.open", "expired_trigger_id")
     await alex.press("student")
     assert alex.messages[-1].get("thread_ts") == top["ts"] and "Open the form" in str(alex.messages[-1]["blocks"])
+
+
+# --- modal submissions: answered in the ack, their messages through the outbox ---------------------------
+
+
+async def test_what_a_finished_form_says_goes_through_the_outbox_to_the_dm(slack: Workspace) -> None:
+    from storage.models import Outbox
+    from tests.slack.journeys import mentor_profile_by_modal
+
+    zhanna = slack.user("UZH", "Zhanna Abenova")
+    await mentor_profile_by_modal(zhanna)
+    assert "Your mentor profile is saved" in zhanna.text(last=1)
+    async with slack.core.sessions() as db:
+        rows = list(await db.scalars(select(Outbox).where(Outbox.chat_id == zhanna.channel)))
+    saved = [row for row in rows if "Your mentor profile is saved" in row.reply["text"]]
+    assert len(saved) == 1 and saved[0].status == "sent" and saved[0].platform == "slack"
+
+
+async def test_a_finished_form_still_says_so_when_the_database_fails_right_after(
+    slack: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.slack.journeys import MENTOR_PAGE_1, MENTOR_PAGE_2
+
+    zhanna = slack.user("UZH", "Zhanna Abenova")
+    await zhanna.slash("start")
+    await zhanna.press("alumn")
+    await zhanna.submit(MENTOR_PAGE_1)
+    await zhanna.submit(MENTOR_PAGE_2)
+
+    async def unrecorded(*args: Any, **kwargs: Any) -> list[int]:
+        return []  # what Core.say answers when the database cannot take the answer
+
+    monkeypatch.setattr(slack.core, "say", unrecorded)
+    response = await zhanna.submit({"topics": ["CV review"]})
+    assert response.json() == {"response_action": "clear"}
+    assert "Your mentor profile is saved" in zhanna.text(last=1)  # sent straight to the DM instead
