@@ -260,8 +260,10 @@ class SlackPlatform:
         deduplicate on (Slack always sends one) is handled unrecorded."""
         if incoming.key is None:
             return FRESH
+        # Kept as Slack sent it, less the legacy verification token Slack still puts in some bodies.
+        payload = {name: value for name, value in body.items() if name != "token"}
         try:
-            fresh = await self.core.inbox.record(PLATFORM, [Recorded(incoming.key, body)])
+            fresh = await self.core.inbox.record(PLATFORM, [Recorded(incoming.key, payload)])
         except Exception as exc:
             log.warning("Slack: could not record %s %s: %r", incoming.kind, incoming.key, exc)
             return FAILED
@@ -578,8 +580,10 @@ class SlackPlatform:
             return
         # The database failed just after the submission was saved: straight to the DM, best we can do.
         for reply in replies:
-            with contextlib.suppress(Exception):
+            try:
                 await self.send_answer(origin, reply)
+            except Exception as exc:
+                log.error("Slack: the answer to %s's submission is lost: %r", user, exc)
 
     async def _post_to(self, user: str, reply: Reply) -> None:
         """Straight to the person's DM, not through the outbox: for when the database is what failed."""
