@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
 
 from bot.app import create_core
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.core.clock import ManualClock
 from bot.platforms.slack import SlackPlatform
 from tests.slack.driver import SECRET, Workspace
@@ -32,29 +34,44 @@ def waits() -> list[float]:
     return []
 
 
-@pytest.fixture
-async def slack(
-    database_url: str, clock: ManualClock, fake_slack: FakeSlackApi, waits: list[float]
-) -> AsyncIterator[Workspace]:
-    settings = load_settings(
+def slack_settings(database_url: str, fake: FakeSlackApi) -> Settings:
+    return load_settings(
         database_url=database_url,
         staff_ids=f"slack:{STAFF_ID}",
         slack_bot_token="xoxb-test",
         slack_signing_secret=SECRET,
-        slack_api_url=fake_slack.base_url,
+        slack_api_url=fake.base_url,
         slack_staff_channel=STAFF_CHANNEL,
         slack_app_token=None,
         _env_file=None,
     )
-    core = await create_core(settings, clock, migrate=False)
+
+
+@contextlib.asynccontextmanager
+async def slack_running(
+    database_url: str, clock: ManualClock, fake: FakeSlackApi, waits: list[float], **options: Any
+) -> AsyncIterator[Workspace]:
+    """One run of the bot's Slack side: a core and a platform serving HTTP. A second one on the same database
+    is the bot after a restart."""
+    core = await create_core(slack_settings(database_url, fake), clock, migrate=False)
 
     async def no_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    platform = SlackPlatform(core, sleep=no_sleep)
+    platform = SlackPlatform(core, sleep=no_sleep, **options)
     core.delivery.add_transport(platform)
-    port = await platform.start_http("127.0.0.1", 0)
-    async with aiohttp.ClientSession() as http:
-        yield Workspace(platform, fake_slack, f"http://127.0.0.1:{port}/slack/events", core, http)
-    await platform.stop()
-    await core.close()
+    try:
+        port = await platform.start_http("127.0.0.1", 0)
+        async with aiohttp.ClientSession() as http:
+            yield Workspace(platform, fake, f"http://127.0.0.1:{port}/slack/events", core, http)
+    finally:
+        await platform.stop()
+        await core.close()
+
+
+@pytest.fixture
+async def slack(
+    database_url: str, clock: ManualClock, fake_slack: FakeSlackApi, waits: list[float]
+) -> AsyncIterator[Workspace]:
+    async with slack_running(database_url, clock, fake_slack, waits) as workspace:
+        yield workspace

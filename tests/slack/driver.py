@@ -189,21 +189,32 @@ class SlackUser:
         self._pick_up_modal()
         return response
 
-    async def dm(self, text: str, *, event_id: str | None = None, retry: int = 0) -> Response:
+    async def dm(
+        self,
+        text: str,
+        *,
+        event_id: str | None = None,
+        retry: int = 0,
+        thread: str | None = None,
+        files: list[dict[str, Any]] | None = None,
+    ) -> Response:
+        """Write to the bot in the DM with it: in a thread when `thread` (a message's ts), with files."""
         headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-        return await self.ws.post_event(
-            {
-                "type": "message",
-                "channel": self.channel,
-                "channel_type": "im",
-                "user": self.id,
-                "text": text,
-                "ts": f"{time.time():.6f}",
-                "client_msg_id": f"m{next(_counter)}",
-            },
-            event_id=event_id,
-            headers=headers,
-        )
+        self.ws.fake.open_dm(self.id)  # writing there, the person is in their DM with the bot
+        event: dict[str, Any] = {
+            "type": "message",
+            "channel": self.channel,
+            "channel_type": "im",
+            "user": self.id,
+            "text": text,
+            "ts": f"{time.time():.6f}",
+            "client_msg_id": f"m{next(_counter)}",
+        }
+        if thread is not None:
+            event["thread_ts"] = thread
+        if files is not None:
+            event.update(subtype="file_share", files=files)
+        return await self.ws.post_event(event, event_id=event_id, headers=headers)
 
     async def open_home(self) -> Response:
         return await self.ws.post_event(
@@ -262,6 +273,9 @@ class SlackUser:
             }
             payload["channel"] = {"id": channel, "name": "directmessage" if channel.startswith("D") else "staff"}
             payload["message"] = {"ts": message["ts"], "text": message["text"], "blocks": message["blocks"]}
+            if message.get("thread_ts"):  # a message in a thread
+                payload["container"]["thread_ts"] = message["thread_ts"]
+                payload["message"]["thread_ts"] = message["thread_ts"]
         else:
             payload["container"] = {"type": "view", "view_id": "VHOME"}
             payload["view"] = {"id": "VHOME", "type": "home", **self.home}

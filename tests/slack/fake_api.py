@@ -1,5 +1,8 @@
 """A fake Slack Web API on 127.0.0.1: answers the methods the bot calls, records every call, keeps the
-messages of each channel (so edits can be checked) and can answer with 429 + Retry-After or an error."""
+messages of each channel (so edits can be checked) and can answer with 429 + Retry-After or an error.
+
+Like Slack, it refuses (channel_not_found) a post to a DM the bot is not in: the bot is in a person's DM
+once conversations.open opened it or the person wrote to the bot there, never in a DM between two people."""
 
 from __future__ import annotations
 
@@ -19,6 +22,14 @@ class Call:
     token: str = ""  # the bearer token the call was made with
 
 
+class ApiError(Exception):
+    """Answered as Slack does: HTTP 200 with ok false and the error code."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
 @dataclass
 class Failure:
     error: str
@@ -36,6 +47,7 @@ class FakeSlackApi:
     opened: dict[str, str] = field(default_factory=dict)  # trigger_id -> the id of the modal it opened
     home: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> published Home view
     uploads: dict[str, bytes] = field(default_factory=dict)
+    dms: set[str] = field(default_factory=set)  # the DM channels the bot is in
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     base_url: str = ""
     socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
@@ -100,7 +112,10 @@ class FakeSlackApi:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response({"ok": True, **handler(args)})
+        try:
+            return web.json_response({"ok": True, **handler(args)})
+        except ApiError as refused:
+            return web.json_response({"ok": False, "error": refused.error})
 
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()
@@ -138,13 +153,26 @@ class FakeSlackApi:
         name = self.users.get(uid, "")
         return {"user": {"id": uid, "name": name.split()[0].lower() if name else uid, "profile": {"real_name": name}}}
 
+    def open_dm(self, user_id: str) -> str:
+        """The DM between the bot and this person exists (they wrote to the bot, or the bot opened it)."""
+        channel = "D" + user_id
+        self.dms.add(channel)
+        return channel
+
+    def _check_channel(self, channel: str) -> None:
+        if channel.startswith("D") and channel not in self.dms:
+            raise ApiError("channel_not_found")
+
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"channel": {"id": "D" + str(args.get("users"))}}
+        return {"channel": {"id": self.open_dm(str(args.get("users")))}}
 
     def _chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args["channel"])
+        self._check_channel(channel)
         ts = f"1700000000.{next(self._ts):06d}"
         message = {"ts": ts, "text": args.get("text", ""), "blocks": args.get("blocks") or []}
+        if args.get("thread_ts"):
+            message["thread_ts"] = str(args["thread_ts"])
         self.messages.setdefault(channel, []).append(message)
         return {"channel": channel, "ts": ts, "message": message}
 
@@ -183,5 +211,6 @@ class FakeSlackApi:
         return {"upload_url": self.base_url.replace("/api/", f"/upload/{file_id}"), "file_id": file_id}
 
     def _files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._check_channel(str(args.get("channel_id", "")))
         files = json.loads(args["files"]) if isinstance(args.get("files"), str) else args.get("files")
         return {"files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}

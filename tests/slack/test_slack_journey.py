@@ -54,11 +54,14 @@ async def test_the_whole_lifecycle_through_slack(slack: Workspace) -> None:
     # Profile: the mentor's form in a modal; the career team hears of it in its channel and approves.
     await mentor_profile_by_modal(zhanna)
     assert "waiting for approval: Zhanna Abenova" in slack.staff_text()
+    # The career team's own buttons in its channel are answered there, for the whole team to see.
     await sam.press("See mentors waiting", channel="CSTAFF")
-    await sam.press("Approve")
-    assert "Did Zhanna Abenova attend the orientation?" in sam.text(last=1)
-    await sam.press("Yes — approve")
-    assert sam.messages[-1].get("edited") and "Approved: Zhanna Abenova" in sam.text(last=1)
+    await sam.press("Approve", channel="CSTAFF")
+    assert "Did Zhanna Abenova attend the orientation?" in slack.staff_text()
+    await sam.press("Yes — approve", channel="CSTAFF")
+    decided = slack.fake.messages["CSTAFF"][-1]
+    assert decided.get("edited") and "Approved: Zhanna Abenova" in block_text_of(decided)
+    assert sam.messages == []  # nothing of it in Sam's own DM
     assert "approved your mentor profile" in zhanna.text(last=1)
 
     # Browse and Interested: the student's message goes in a modal, the mentor gets it as a DM.

@@ -81,3 +81,30 @@ def test_errors_for_an_earlier_page_are_shown_on_this_one_naming_the_question() 
         {"name": "This one is needed.", "age": "Please write a whole number."}, ["age"], {"name": "Your name"}
     )
     assert shown == {"age": "Please write a whole number. Your name: This one is needed."}
+
+
+def test_slacks_refusals_become_what_the_outbox_understands() -> None:
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.slack_response import SlackResponse
+
+    from bot.core.delivery import RetryLater, Undeliverable, Unreachable
+    from bot.platforms.slack.client import translate
+
+    def refused(code: str, status: int = 200, headers: dict[str, str] | None = None) -> SlackApiError:
+        response = SlackResponse(
+            client=None,
+            http_verb="POST",
+            api_url="https://slack.invalid/api/chat.postMessage",
+            req_args={},
+            data={"ok": False, "error": code},
+            headers=headers or {},
+            status_code=status,
+        )
+        return SlackApiError("refused", response)
+
+    wait = translate(refused("ratelimited", 429, {"Retry-After": "7"}))
+    assert isinstance(wait, RetryLater) and wait.seconds == 7
+    assert isinstance(translate(refused("account_inactive")), Unreachable)
+    assert isinstance(translate(refused("channel_not_found")), Undeliverable)  # a DM the bot is not in
+    assert isinstance(translate(refused("invalid_blocks")), Undeliverable)
+    assert isinstance(translate(refused("internal_error", 500)), SlackApiError)  # backed off and retried

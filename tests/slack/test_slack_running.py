@@ -75,6 +75,7 @@ async def test_http_mode_listens_on_slack_port(database_url: str, clock: ManualC
 async def test_socket_mode_when_an_app_token_is_set(
     database_url: str, clock: ManualClock, fake_slack: FakeSlackApi
 ) -> None:
+    fake_slack.open_dm("UAL")  # Alex writes to the bot in their DM with it
     async with running(database_url, clock, fake_slack, slack_app_token="xapp-test") as (_core, platform):
         event = {
             "token": "legacy",

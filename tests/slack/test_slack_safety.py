@@ -136,3 +136,15 @@ async def test_a_broken_submission_still_gets_a_2xx_and_a_kind_word(slack: Works
     response = await alex.submit({"name": "Alex Kim"})
     assert response.status == 200 and response.json() == {"response_action": "clear"}
     assert "something went wrong on our side" in alex.text(last=1)
+
+
+async def test_a_staff_channel_the_bot_was_removed_from_falls_back_to_the_staff_dms(slack: Workspace) -> None:
+    sam = slack.user("USTAFF", "Sam Career")
+    await sam.slash("help")  # Sam is known to the bot as staff
+    now = slack.core.clock.now()
+    async with slack.core.sessions() as db, db.begin():
+        queue_message(db, now, Reply("A report is waiting"), to_staff=True)
+    slack.fake.fail("chat.postMessage", "not_in_channel")
+    await slack.settle()
+    assert slack.fake.called("chat.postMessage")[-2]["channel"] == "CSTAFF"  # tried, refused
+    assert "A report is waiting" in sam.text(last=1)

@@ -52,4 +52,6 @@ async def test_an_escalation_reaches_the_staff_channel_and_is_taken_there(slack:
     assert escalation.get("edited") and "Taken by Sam Career" in block_text(escalation["blocks"])
     olly = slack.user("UOLLY", "Olly Outsider")
     await olly.press("Close the pair", channel="CSTAFF")
-    assert "career team only" in olly.text(last=1)
+    # The core answers a refusal where the button was pressed: in the staff channel, nothing changed.
+    assert "career team only" in block_text(slack.fake.messages["CSTAFF"][-1]["blocks"])
+    assert olly.messages == [] and "Taken by Sam Career" in block_text(escalation["blocks"])

@@ -19,7 +19,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.core.delivery import RetryLater, Unreachable
+from bot.core.delivery import RetryLater, Undeliverable, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,19 @@ Sleep = Callable[[float], Awaitable[None]]
 # The person is gone or can't be written to: the outbox records it and tells staff once.
 UNREACHABLE_ERRORS = frozenset(
     {"account_inactive", "user_not_found", "cannot_dm_bot", "user_disabled", "user_not_visible", "is_archived"}
+)
+# This message can never be sent as it is: to a channel the bot is not in (a DM between two people), or
+# with content Slack refuses. Failed at once instead of retried ten times.
+UNDELIVERABLE_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "invalid_arguments",
+    }
 )
 # Waiting longer than this inside a request would hold up everyone else: hand the message back to the
 # outbox instead, which retries it after the time Slack asked for.
@@ -121,7 +134,8 @@ def error_code(error: SlackApiError) -> str:
 
 
 def translate(error: SlackApiError) -> Exception:
-    """A Slack API failure as the delivery worker's exceptions; other failures pass through for back-off."""
+    """A Slack API failure as the delivery worker's exceptions (wait, the person is gone, never as it is);
+    other failures pass through for back-off."""
     response = error.response
     code = error_code(error)
     status = getattr(response, "status_code", 0)
@@ -129,4 +143,6 @@ def translate(error: SlackApiError) -> Exception:
         return RetryLater(retry_after(getattr(response, "headers", {})) or DEFAULT_RETRY_AFTER, "slack: ratelimited")
     if code in UNREACHABLE_ERRORS:
         return Unreachable(f"slack: {code}")
+    if code in UNDELIVERABLE_ERRORS:
+        return Undeliverable(f"slack: {code}")
     return error
