@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_staff_channel: str | None = None
     slack_port: int = 3000
+    slack_listen: str = "0.0.0.0"  # noqa: S104 - HTTP mode: where Slack's requests arrive (behind TLS)
 
     sweep_interval_minutes: int = Field(default=60, ge=1)
 

@@ -143,7 +143,7 @@ class SlackPlatform:
                 await handler.close_async()
                 await self.stop()
             return
-        await self.start_http("0.0.0.0", self.settings.slack_port)  # noqa: S104 - Slack must reach it
+        await self.start_http(self.settings.slack_listen, self.settings.slack_port)
         log.info("Slack: listening on port %s at %s", self.settings.slack_port, EVENTS_PATH)
         try:
             await asyncio.Event().wait()
