@@ -64,7 +64,8 @@ def queue_message(
 
 # An answer is written already claimed by the process that handles the update, which sends it at once
 # (Delivery.send_answers); the delivery worker takes it only when this lease has run out: that process died.
-ANSWER_LEASE = dt.timedelta(seconds=10)
+# Three times the platforms' request timeout, so a slow send is never overtaken by the worker's copy.
+ANSWER_LEASE = dt.timedelta(seconds=30)
 
 
 async def queue_answers(session: AsyncSession, origin: Origin, replies: list[Reply], now: dt.datetime) -> list[int]:
