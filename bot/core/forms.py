@@ -17,6 +17,7 @@ from bot.core.context import Context
 from bot.core.dates import parse_past_date
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
+from bot.core.payloads import index_in
 from bot.core.replies import Button, FormFieldView, FormView, Reply, rows
 from bot.i18n import _
 from storage.models import FormProgress
@@ -175,7 +176,8 @@ async def on_action(ctx: Context) -> list[Reply]:
     form = FORMS[progress.form]
     fld = form.fields[progress.step]
     env = FormEnv(ctx, dict(progress.answers), dict(progress.context))
-    index = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else -1
+    found = index_in(parts[2]) if len(parts) > 2 else None
+    index = -1 if found is None else found
 
     if verb == "cancel":
         await ctx.session.delete(progress)
