@@ -24,7 +24,7 @@ from bot.core.events import Event
 from bot.core.payloads import MAX_ID, id_in, index_in
 from bot.core.registry import registry
 from bot.core.replies import Reply
-from storage.models import Base
+from storage.models import Base, User
 from tests.lifecycle_support import add_person, zhanna_and_alex
 from tests.support import Harness, Person
 
@@ -167,6 +167,64 @@ def command(person: Person, name: str, args: str) -> Event:
 
 def press(person: Person, action: str, payload: str) -> Event:
     return Event(actor=person.actor, kind="action", action=action, payload=payload)
+
+
+# --- 1. time zones ------------------------------------------------------------------------------------
+
+BAD_ZONES = [
+    "Europe",  # a folder of zone files: IsADirectoryError
+    "x" * 5000,  # File name too long
+    "../../etc/passwd",
+    "UTC/../x",
+    "/etc/localtime",
+    "Europe/",
+    "Europe/\x00Berlin",
+    "\x00",
+    "😀",
+    "Nowhere/Atlantis",
+    "<b>Berlin</b>",
+    "   ",
+]
+
+
+@pytest.mark.parametrize("who", ["guest", "alex"])
+async def test_a_bad_time_zone_name_is_refused_kindly_and_changes_nothing(
+    harness: Harness, refusals: Refusals, caplog: pytest.LogCaptureFixture, who: str
+) -> None:
+    await zhanna_and_alex(harness.core)
+    person = harness.person(who)
+    await person.say("/start")
+    for name in BAD_ZONES:
+        replies = await send_checked(person, command(person, "timezone", name), refusals, caplog, refused=True)
+        assert "I don't know the time zone" in replies[0].text
+        assert "Try a city like /timezone Almaty" in replies[0].text
+        assert len(replies[0].text) < 300  # 5,000 characters are not read back
+        assert "\x00" not in replies[0].text
+
+
+async def test_an_empty_time_zone_shows_the_current_one(harness: Harness, refusals: Refusals, caplog) -> None:  # type: ignore[no-untyped-def]
+    guest = harness.person("guest")
+    replies = await send_checked(guest, command(guest, "timezone", ""), refusals, caplog, refused=False)
+    assert "Your time zone is UTC" in replies[0].text
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("  Almaty ", "Asia/Almaty"),
+        ("UTC", "UTC"),
+        ("buenos aires", "America/Argentina/Buenos_Aires"),
+        ("Etc/GMT+5", "Etc/GMT+5"),
+    ],
+)
+async def test_good_time_zone_names_still_work(harness: Harness, typed: str, zone: str) -> None:
+    guest = harness.person("guest")
+    assert f"your time zone is now {zone}" in await guest.say(f"/timezone {typed}")
+    async with harness.core.sessions() as session:
+        user = await session.scalar(select(User).where(User.name == "Guest"))
+        assert user is not None and user.timezone == zone
 
 
 # --- 2. ids in payloads and arguments --------------------------------------------------------------------

@@ -1,14 +1,17 @@
-"""Reading what people send: the ids in button payloads and command arguments.
+"""Reading what people send: the ids in button payloads and command arguments, and typed text.
 
-A payload proves nothing and may be forged: whatever reaches us is read here, once, with one rule, before
-any database sees it. The services still check that the record an id names is the person's to act on.
+A payload proves nothing and may be forged, and typed text may hold anything a keyboard or a script can
+produce: whatever reaches us is read here, once, with one rule each, before any database sees it. The
+services still check that the record an id names is the person's to act on.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TypeGuard
 
 from bot.core.errors import Refusal
+from bot.core.markup import shorten
 from bot.i18n import _
 
 # The largest id a database's BIGINT holds; anything above it is no record of ours.
@@ -49,3 +52,19 @@ def index_in(text: str, count: int | None = None) -> int | None:
         return None
     number = int(text)
     return number if count is None or number < count else None
+
+
+# Line breaks and tabs are part of what people write; other control characters (a NUL byte above all,
+# which PostgreSQL cannot store) and lone surrogates (which no database encoding holds) are not.
+_KEPT_CONTROLS = frozenset("\n\r\t")
+
+
+def _unwritable(char: str) -> bool:
+    return char not in _KEPT_CONTROLS and unicodedata.category(char) in ("Cc", "Cs")
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """Typed text to quote back to its writer ("I don't know 'blursday'"): on one line, without invisible
+    characters, cut to `limit`. Plain text: escape it with esc/fmt as any typed text."""
+    visible = "".join(" " if _unwritable(char) or char in _KEPT_CONTROLS else char for char in text)
+    return shorten(" ".join(visible.split()), limit)
