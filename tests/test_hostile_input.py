@@ -24,7 +24,7 @@ from bot.core.events import Event
 from bot.core.payloads import MAX_ID, id_in, index_in
 from bot.core.registry import registry
 from bot.core.replies import Reply
-from storage.models import Base, User
+from storage.models import Base, FormProgress, User
 from tests.lifecycle_support import add_person, zhanna_and_alex
 from tests.support import Harness, Person
 
@@ -323,3 +323,84 @@ async def test_browsing_with_a_huge_card_number_shows_the_first_cards(harness: H
     for payload in ("1" * 5000, "99999999999999999999.1" + "9" * 30, "٣.٣.٣"):
         text = await lena.press_data("browse.pg", payload)
         assert CRASH not in text and "Mentor 1 of" in text
+
+
+# --- typed answers and commands -------------------------------------------------------------------------
+
+
+async def _progress(harness: Harness) -> FormProgress:
+    async with harness.core.sessions() as session:
+        return (await session.scalars(select(FormProgress))).one()
+
+
+async def _student_form_at_year(harness: Harness) -> Person:
+    guest = harness.person("guest")
+    await guest.say("/start")
+    await guest.press("student")
+    await guest.say("Guest Student")
+    await guest.say("BSc Physics")
+    return guest
+
+
+async def test_a_superscript_digit_answer_to_a_choice_is_asked_again(harness: Harness, caplog) -> None:  # type: ignore[no-untyped-def]
+    """'²' to a choice question: str.isdigit() said yes, int() raised ValueError."""
+    await zhanna_and_alex(harness.core)
+    guest = await _student_form_at_year(harness)
+    await guest.say("3")  # the year of study
+    await guest.say("Find an internship")  # the goals; the areas come next (a multiple choice)
+    with caplog.at_level(logging.ERROR, logger="bot.core.app"):
+        text = await guest.say("²")
+    assert not failures(caplog)
+    assert "I don't know '²'" in text
+
+
+async def test_another_scripts_digits_pick_an_option(harness: Harness) -> None:
+    await zhanna_and_alex(harness.core)
+    guest = await _student_form_at_year(harness)
+    await guest.say("3")
+    await guest.say("Find an internship")
+    text = await guest.say("١")  # Arabic-Indic one: the first area
+    assert CRASH not in text
+    assert (await _progress(harness)).answers["areas"] == [harness.core.programme.areas[0].key]
+
+
+@pytest.mark.parametrize("answer", ["Guest\x00Student", "Guest\x1bStudent", "Guest\ud800"])
+async def test_an_invisible_control_character_in_an_answer_is_refused(harness: Harness, answer: str) -> None:
+    """A NUL byte cannot be stored by PostgreSQL, a lone surrogate by any database."""
+    guest = harness.person("guest")
+    await guest.say("/start")
+    await guest.press("student")
+    text = await guest.say(answer)
+    assert "invisible control character" in text and CRASH not in text
+    async with harness.core.sessions() as session:
+        progress = (await session.scalars(select(FormProgress))).one()
+        assert progress.answers == {} and progress.step == 0
+
+
+async def test_line_breaks_and_emoji_are_kept(harness: Harness) -> None:
+    guest = harness.person("guest")
+    await guest.say("/start")
+    await guest.press("student")
+    await guest.say("Guest 🌟 Student\twith a tab")
+    async with harness.core.sessions() as session:
+        progress = (await session.scalars(select(FormProgress))).one()
+        assert progress.answers["name"] == "Guest 🌟 Student\twith a tab"
+
+
+@pytest.mark.parametrize("values", [{"name": 5}, {"name": ["x"]}, {"name": {"a": 1}}, {"year_of_study": [3]}])
+async def test_a_forged_form_submission_is_answered_field_by_field(harness: Harness, values: dict[str, Any]) -> None:
+    guest = harness.person("guest")
+    await guest.say("/start")
+    replies = await guest.submit("mentee", values)
+    assert replies and replies[0].errors and CRASH not in replies[0].text
+
+
+@pytest.mark.parametrize(("name", "args"), [("log", "met \x00 yesterday"), ("report", "help\x00"), ("match", "a\x00")])
+async def test_control_characters_in_command_words_are_refused(
+    harness: Harness, refusals: Refusals, caplog: pytest.LogCaptureFixture, name: str, args: str
+) -> None:
+    await zhanna_and_alex(harness.core)
+    person = harness.person("sam" if name == "match" else "alex")
+    await person.say("/start")
+    replies = await send_checked(person, command(person, name, args), refusals, caplog, refused=True)
+    assert "invisible control character" in replies[0].text

@@ -17,7 +17,7 @@ from bot.core.context import Context
 from bot.core.dates import parse_past_date
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
-from bot.core.payloads import index_in
+from bot.core.payloads import index_in, quoted, storable
 from bot.core.replies import Button, FormFieldView, FormView, Reply, rows
 from bot.i18n import _
 from storage.models import FormProgress
@@ -377,7 +377,10 @@ def _parse_text(fld: Field, text: str, env: FormEnv) -> Any:
             found = _match_choice(part, choices)
             if found is None:
                 raise Refusal(
-                    fmt(_("I don't know '{part}'. Tap the options, then Done, or type numbers like 1, 3."), part=part)
+                    fmt(
+                        _("I don't know '{part}'. Tap the options, then Done, or type numbers like 1, 3."),
+                        part=quoted(part),
+                    )
                 )
             if found.value not in picked:
                 picked.append(found.value)
@@ -397,7 +400,11 @@ def _parse_submitted(fld: Field, raw: Any, env: FormEnv) -> Any:
         return picked
     if fld.kind in ("choice", "yes_no") and not isinstance(raw, str | bool):
         raw = None
-    text = raw.strip() if isinstance(raw, str) else raw
+    if fld.kind in ("text", "date") and raw is not None and not isinstance(raw, str):
+        raw = None  # a forged submission's number or list is no answer to a question of words
+    if fld.kind == "number" and raw is not None and not isinstance(raw, str | int):
+        raw = None
+    text = storable(raw).strip() if isinstance(raw, str) else raw
     if text in (None, ""):
         if fld.required:
             raise Refusal(_("This one is needed. Please write a short answer."))
@@ -446,6 +453,11 @@ def _parse_submitted(fld: Field, raw: Any, env: FormEnv) -> Any:
     return value
 
 
+def _typed_number(text: str) -> int | None:
+    """'3' (or '٣', typed in another script's digits) picks the third option; anything else is no number."""
+    return int(text) if text.isdecimal() and len(text) <= 4 else None
+
+
 def _check_multi(fld: Field, picked: list[str], env: FormEnv) -> None:
     if fld.required and not picked:
         raise Refusal(_("Please choose at least one option, then tap Done."))
@@ -457,8 +469,9 @@ def _check_multi(fld: Field, picked: list[str], env: FormEnv) -> None:
 
 def _match_choice(text: str, choices: list[Choice]) -> Choice | None:
     wanted = text.strip().lower()
-    if wanted.isdigit() and 1 <= int(wanted) <= len(choices):
-        return choices[int(wanted) - 1]
+    number = _typed_number(wanted)
+    if number is not None and 1 <= number <= len(choices):
+        return choices[number - 1]
     synonyms = {"y": "yes", "yeah": "yes", "yep": "yes", "n": "no", "nope": "no"}
     wanted = synonyms.get(wanted, wanted)
     for choice in choices:

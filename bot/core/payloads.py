@@ -63,6 +63,18 @@ def _unwritable(char: str) -> bool:
     return char not in _KEPT_CONTROLS and unicodedata.category(char) in ("Cc", "Cs")
 
 
+def storable(text: str) -> str:
+    """`text` as typed, if every character of it can be kept; else a refusal that says what to do."""
+    if any(_unwritable(char) for char in text):
+        raise Refusal(
+            _(
+                "That has an invisible control character in it, which I can't keep. Please type it again: "
+                "letters, digits, emoji and line breaks are all fine."
+            )
+        )
+    return text
+
+
 def quoted(text: str, limit: int = 40) -> str:
     """Typed text to quote back to its writer ("I don't know 'blursday'"): on one line, without invisible
     characters, cut to `limit`. Plain text: escape it with esc/fmt as any typed text."""

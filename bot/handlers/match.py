@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt, shorten
-from bot.core.payloads import id_in
+from bot.core.payloads import id_in, storable
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
@@ -26,7 +26,7 @@ MENTORS_SHOWN = 6
 
 @command("match", help=N_("match a student with a mentor yourself"), roles=("staff",))
 async def match(ctx: Context) -> Reply:
-    search = ctx.event.args.strip()
+    search = storable(ctx.event.args).strip()
     students = await _unmatched_students(ctx, search)
     if not students:
         if search:
