@@ -24,7 +24,7 @@ from bot.core.events import Event
 from bot.core.payloads import MAX_ID, id_in, index_in
 from bot.core.registry import registry
 from bot.core.replies import Reply
-from storage.models import Base, FormProgress, User
+from storage.models import Base, FormProgress, MentorProfile, MentorshipRequest, User
 from tests.lifecycle_support import add_person, zhanna_and_alex
 from tests.support import Harness, Person
 
@@ -404,3 +404,55 @@ async def test_control_characters_in_command_words_are_refused(
     await person.say("/start")
     replies = await send_checked(person, command(person, name, args), refusals, caplog, refused=True)
     assert "invisible control character" in replies[0].text
+
+
+# --- 3. stale buttons never drop answers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stale", ["I'm a student", "alumnus"])
+async def test_a_stale_role_button_mid_profile_carries_on_with_the_answers(harness: Harness, stale: str) -> None:
+    guest = harness.person("guest")
+    await guest.say("/start")
+    welcome = list(guest.last)
+    await guest.press("student")
+    await guest.say("Guest Student")
+    await guest.say("BSc Physics")
+    text = await guest.press(stale, among=welcome)
+    assert "let's carry on where you left off" in text and "your answers so far are kept" in text
+    assert "Which year of study are you in?" in text and "3 of" in text
+    progress = await _progress(harness)
+    assert progress.form == "mentee"
+    assert progress.answers == {"name": "Guest Student", "programme_of_study": "BSc Physics"}
+    await guest.say("2")  # and the form goes on from there
+    assert (await _progress(harness)).answers["year_of_study"] == 2
+
+
+async def test_the_other_role_can_still_be_chosen_before_any_answer(harness: Harness) -> None:
+    guest = harness.person("guest")
+    await guest.say("/start")
+    welcome = list(guest.last)
+    await guest.press("student")
+    await guest.press("alumnus", among=welcome)  # a slip, noticed at once: nothing is lost by switching
+    assert (await _progress(harness)).form == "mentor"
+
+
+async def test_a_stale_edit_button_mid_edit_keeps_the_changes(harness: Harness) -> None:
+    await add_person(harness.core, "lena", "Lena Petrova", "student")
+    lena = harness.person("lena")
+    await lena.say("/profile")
+    card = list(lena.last)
+    await lena.press("Edit", among=card)
+    await lena.say("Lena P.")
+    text = await lena.press("Edit", among=card)
+    assert "let's carry on where you left off" in text
+    assert (await _progress(harness)).answers["name"] == "Lena P."
+
+
+async def test_a_stale_role_button_after_the_profile_is_refused(harness: Harness, refusals, caplog) -> None:  # type: ignore[no-untyped-def]
+    await add_person(harness.core, "lena", "Lena Petrova", "student")
+    lena = harness.person("lena")
+    replies = await send_checked(lena, press(lena, "start.role", "alumnus"), refusals, caplog, refused=True)
+    assert "You already have a profile" in replies[0].text
+    async with harness.core.sessions() as session:
+        assert await session.get(MentorProfile, 1) is None
+        assert not list(await session.scalars(select(MentorshipRequest)))

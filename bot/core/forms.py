@@ -114,11 +114,21 @@ def register_form(form: Form) -> Form:
 async def start_form(
     ctx: Context, name: str, context: dict[str, Any] | None = None, answers: dict[str, Any] | None = None
 ) -> Reply:
-    """Begin (or restart) a form for the acting person and return its first question."""
+    """Begin a form for the acting person and return its first question.
+
+    The same form about the same thing already under way, with answers given (the button that opened it
+    pressed again, on a stale copy or twice), carries on where the person is: restarting would drop them."""
     form = FORMS[name]
     answers = dict(answers or {})
     step = _next_step(form, answers, -1)
     progress = await ctx.session.get(FormProgress, ctx.user.id)
+    if (
+        progress is not None
+        and progress.form == name
+        and dict(progress.context or {}) == dict(context or {})
+        and _answered(progress)
+    ):
+        return _carrying_on(ctx, form, progress)
     if progress is None:
         progress = FormProgress(user_id=ctx.user.id, form=name, updated_at=ctx.now)
         ctx.session.add(progress)
@@ -139,6 +149,29 @@ async def current_progress(ctx: Context) -> FormProgress | None:
         await ctx.session.delete(progress)
         return None
     return progress
+
+
+async def carry_on(ctx: Context) -> Reply | None:
+    """If the person is part-way through a form (an answer given), the question they are at, saying so:
+    for buttons that would start something else, so a stale one never drops answers."""
+    progress = await current_progress(ctx)
+    if progress is None or not _answered(progress):
+        return None
+    return _carrying_on(ctx, FORMS[progress.form], progress)
+
+
+def _answered(progress: FormProgress) -> bool:
+    return bool(progress.answers) and progress.step < len(FORMS[progress.form].fields)
+
+
+def _carrying_on(ctx: Context, form: Form, progress: FormProgress) -> Reply:
+    reply = _question(ctx, form, progress, intro=False)
+    reply.text = (
+        _("You're part-way through this, so let's carry on where you left off: your answers so far are kept.")
+        + "\n\n"
+        + reply.text
+    )
+    return reply
 
 
 async def resume(ctx: Context) -> Reply | None:
