@@ -387,7 +387,20 @@ async def test_line_breaks_and_emoji_are_kept(harness: Harness) -> None:
         assert progress.answers["name"] == "Guest 🌟 Student\twith a tab"
 
 
-@pytest.mark.parametrize("values", [{"name": 5}, {"name": ["x"]}, {"name": {"a": 1}}, {"year_of_study": [3]}])
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"name": 5},
+        {"name": ["x"]},
+        {"name": {"a": 1}},
+        {"year_of_study": [3]},
+        {"areas": True},  # found by tests/test_fuzz.py: TypeError, a bool is not a list of options
+        {"areas": 1},
+        {"areas": {"jobs": 1}},
+        {"areas": [None, 3]},
+        {"topics": "-0"},
+    ],
+)
 async def test_a_forged_form_submission_is_answered_field_by_field(harness: Harness, values: dict[str, Any]) -> None:
     guest = harness.person("guest")
     await guest.say("/start")

@@ -425,7 +425,11 @@ def _parse_text(fld: Field, text: str, env: FormEnv) -> Any:
 def _parse_submitted(fld: Field, raw: Any, env: FormEnv) -> Any:
     """Validate one raw value (typed text, or a modal's value) into what the form stores."""
     if fld.kind == "multi":
-        picked = [str(v) for v in (raw or [])]
+        if isinstance(raw, str):
+            raw = [raw]  # one option given on its own
+        if raw is not None and not isinstance(raw, list | tuple):
+            raw = [raw]  # a forged value (True, 1): no option of ours, refused below
+        picked = [v if isinstance(v, str) else repr(v) for v in (raw or [])]
         allowed = {c.value for c in fld.choice_list(env)}
         if any(v not in allowed for v in picked):
             raise Refusal(_("One of those options is not offered any more; please choose again."))
