@@ -419,6 +419,14 @@ async def test_control_characters_in_command_words_are_refused(
     assert "invisible control character" in replies[0].text
 
 
+async def test_a_long_search_is_not_read_back_whole(harness: Harness) -> None:
+    await zhanna_and_alex(harness.core)
+    sam = harness.person("sam")
+    await sam.say("/start")
+    text = await sam.say("/match " + "x" * 5000)
+    assert "No student without a mentor is called 'xxx" in text and len(text) < 300
+
+
 # --- 3. stale buttons never drop answers ------------------------------------------------------------------
 
 

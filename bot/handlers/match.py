@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt, shorten
-from bot.core.payloads import id_in, storable
+from bot.core.payloads import id_in, quoted, storable
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
@@ -30,7 +30,9 @@ async def match(ctx: Context) -> Reply:
     students = await _unmatched_students(ctx, search)
     if not students:
         if search:
-            return Reply(fmt(_("No student without a mentor is called '{name}'. Try part of the name."), name=search))
+            return Reply(
+                fmt(_("No student without a mentor is called '{name}'. Try part of the name."), name=quoted(search))
+            )
         return Reply(_("Every student with a profile has a mentor right now."))
     lines = [_("<b>Match a student with a mentor.</b> Who is the student?")]
     if not search:
