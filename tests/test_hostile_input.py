@@ -439,7 +439,7 @@ async def test_a_stale_role_button_mid_profile_carries_on_with_the_answers(harne
     await guest.say("Guest Student")
     await guest.say("BSc Physics")
     text = await guest.press(stale, among=welcome)
-    assert "let's carry on where you left off" in text and "your answers so far are kept" in text
+    assert "your answers so far are kept" in text
     assert "Which year of study are you in?" in text and "3 of" in text
     progress = await _progress(harness)
     assert progress.form == "mentee"
@@ -477,3 +477,30 @@ async def test_a_stale_role_button_after_the_profile_is_refused(harness: Harness
     async with harness.core.sessions() as session:
         assert await session.get(MentorProfile, 1) is None
         assert not list(await session.scalars(select(MentorshipRequest)))
+
+
+async def test_a_button_of_something_else_mid_form_keeps_the_form(harness: Harness) -> None:
+    """Alex, part-way through a new goal, presses an old 'Log a contact' button and an old 'Edit my profile':
+    the goal's answers stay, and he is told how to leave the form instead."""
+    ids = await zhanna_and_alex(harness.core)
+    alex = harness.person("alex")
+    await alex.say("/goals")
+    await alex.press("Add a goal")
+    await alex.press("short")
+    before = await _progress(harness)
+    assert before.form == "goal" and before.answers
+    for action, payload in (("log.new", str(ids.pair)), ("profile.edit", "")):
+        text = await alex.press_data(action, payload)
+        assert "part-way through something else" in text and "/cancel" in text, action
+        after = await _progress(harness)
+        assert (after.form, after.step, after.answers) == (before.form, before.step, before.answers)
+
+
+async def test_a_command_typed_on_purpose_still_starts_another_form(harness: Harness) -> None:
+    await zhanna_and_alex(harness.core)
+    alex = harness.person("alex")
+    await alex.say("/goals")
+    await alex.press("Add a goal")
+    await alex.press("short")
+    await alex.say("/report")
+    assert (await _progress(harness)).form == "report"

@@ -116,19 +116,18 @@ async def start_form(
 ) -> Reply:
     """Begin a form for the acting person and return its first question.
 
-    The same form about the same thing already under way, with answers given (the button that opened it
-    pressed again, on a stale copy or twice), carries on where the person is: restarting would drop them."""
+    A form already under way with answers given is never dropped by a button: the same form about the
+    same thing (its button pressed again, on a stale copy or twice) carries on where the person is, and
+    so does another one when a button would start something else; only a command typed on purpose (or
+    /cancel) replaces it."""
     form = FORMS[name]
     answers = dict(answers or {})
     step = _next_step(form, answers, -1)
-    progress = await ctx.session.get(FormProgress, ctx.user.id)
-    if (
-        progress is not None
-        and progress.form == name
-        and dict(progress.context or {}) == dict(context or {})
-        and _answered(progress)
-    ):
-        return _carrying_on(ctx, form, progress)
+    progress = await current_progress(ctx)
+    if progress is not None and _answered(progress):
+        same = progress.form == name and dict(progress.context or {}) == dict(context or {})
+        if same or ctx.event.kind == "action":
+            return _carrying_on(ctx, FORMS[progress.form], progress, other=not same)
     if progress is None:
         progress = FormProgress(user_id=ctx.user.id, form=name, updated_at=ctx.now)
         ctx.session.add(progress)
@@ -151,26 +150,21 @@ async def current_progress(ctx: Context) -> FormProgress | None:
     return progress
 
 
-async def carry_on(ctx: Context) -> Reply | None:
-    """If the person is part-way through a form (an answer given), the question they are at, saying so:
-    for buttons that would start something else, so a stale one never drops answers."""
-    progress = await current_progress(ctx)
-    if progress is None or not _answered(progress):
-        return None
-    return _carrying_on(ctx, FORMS[progress.form], progress)
-
-
 def _answered(progress: FormProgress) -> bool:
     return bool(progress.answers) and progress.step < len(FORMS[progress.form].fields)
 
 
-def _carrying_on(ctx: Context, form: Form, progress: FormProgress) -> Reply:
+def _carrying_on(ctx: Context, form: Form, progress: FormProgress, *, other: bool) -> Reply:
     reply = _question(ctx, form, progress, intro=False)
-    reply.text = (
-        _("You're part-way through this, so let's carry on where you left off: your answers so far are kept.")
-        + "\n\n"
-        + reply.text
+    said = (
+        _(
+            "You're part-way through something else, so let's finish it first: your answers so far are kept. "
+            "(To leave it, send /cancel, then press that button again.)"
+        )
+        if other
+        else _("You're part-way through this, so let's carry on where you left off: your answers so far are kept.")
     )
+    reply.text = said + "\n\n" + reply.text
     return reply
 
 

@@ -80,10 +80,6 @@ async def choose_role(ctx: Context) -> Reply:
         raise Refusal(_("You already have a profile. /profile shows and edits it."))
     if ctx.event.payload not in ("student", "alumnus"):
         raise Refusal(_("That button no longer works. Send /start to begin again."))
-    # A stale "I'm a student" pressed part-way through the profile (or another form) must not start it over.
-    carrying_on = await forms.carry_on(ctx)
-    if carrying_on is not None:
-        return carrying_on
     form = "mentee" if ctx.event.payload == "student" else "mentor"
     return await forms.start_form(ctx, form)
 
