@@ -294,7 +294,7 @@ async def _save_page(
     if progress is None:
         progress = FormProgress(user_id=ctx.user.id, updated_at=ctx.now)
         ctx.session.add(progress)
-    if progress.form != form.name:  # a new form replaces another one left half-filled, as start_form does
+    if progress.form != form.name:  # a modal opened on purpose replaces a form left half-filled, as a command does
         progress.form = form.name
         progress.step = _next_step(form, {}, -1)
         progress.context = context
