@@ -427,6 +427,17 @@ async def test_a_long_search_is_not_read_back_whole(harness: Harness) -> None:
     assert "No student without a mentor is called 'xxx" in text and len(text) < 300
 
 
+async def test_notes_after_log_keep_the_form_s_length_limit(
+    harness: Harness, refusals: Refusals, caplog: pytest.LogCaptureFixture
+) -> None:
+    """'/log met yesterday on zoom, <3,000 characters>' saved notes the form would have refused."""
+    await zhanna_and_alex(harness.core)
+    alex = harness.person("alex")
+    event = command(alex, "log", "met yesterday on zoom, " + "we talked " * 300)
+    replies = await send_checked(alex, event, refusals, caplog, refused=True)
+    assert "please keep it under 2000 characters" in replies[0].text
+
+
 # --- 3. stale buttons never drop answers ------------------------------------------------------------------
 
 
