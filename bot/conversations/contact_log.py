@@ -21,6 +21,9 @@ from bot.views.pair_choice import other_of
 
 FORM = "contact"
 
+# The longest notes kept with a contact, typed in the form or after /log.
+NOTES_MAX = 2000
+
 
 def _pairs(env: FormEnv) -> list[Choice]:
     return [Choice(str(pid), name) for pid, name in env.context.get("pairs", [])]
@@ -149,7 +152,7 @@ CONTACT_FORM = register_form(
                 help=N_("Your match can read these, unless you keep them private in the next step."),
                 required=False,
                 multiline=True,
-                max_length=2000,
+                max_length=NOTES_MAX,
                 when=_asked("notes"),
             ),
             Field(

@@ -17,6 +17,7 @@ from bot.core.context import Context
 from bot.core.dates import parse_past_date
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
+from bot.core.payloads import index_in, quoted, storable
 from bot.core.replies import Button, FormFieldView, FormView, Reply, rows
 from bot.i18n import _
 from storage.models import FormProgress
@@ -113,11 +114,20 @@ def register_form(form: Form) -> Form:
 async def start_form(
     ctx: Context, name: str, context: dict[str, Any] | None = None, answers: dict[str, Any] | None = None
 ) -> Reply:
-    """Begin (or restart) a form for the acting person and return its first question."""
+    """Begin a form for the acting person and return its first question.
+
+    A form already under way with answers given is never dropped by a button: the same form about the
+    same thing (its button pressed again, on a stale copy or twice) carries on where the person is, and
+    so does another one when a button would start something else; only a command typed on purpose (or
+    /cancel) replaces it."""
     form = FORMS[name]
     answers = dict(answers or {})
     step = _next_step(form, answers, -1)
-    progress = await ctx.session.get(FormProgress, ctx.user.id)
+    progress = await current_progress(ctx)
+    if progress is not None and _answered(progress):
+        same = progress.form == name and dict(progress.context or {}) == dict(context or {})
+        if same or ctx.event.kind == "action":
+            return _carrying_on(ctx, FORMS[progress.form], progress, other=not same)
     if progress is None:
         progress = FormProgress(user_id=ctx.user.id, form=name, updated_at=ctx.now)
         ctx.session.add(progress)
@@ -138,6 +148,24 @@ async def current_progress(ctx: Context) -> FormProgress | None:
         await ctx.session.delete(progress)
         return None
     return progress
+
+
+def _answered(progress: FormProgress) -> bool:
+    return bool(progress.answers) and progress.step < len(FORMS[progress.form].fields)
+
+
+def _carrying_on(ctx: Context, form: Form, progress: FormProgress, *, other: bool) -> Reply:
+    reply = _question(ctx, form, progress, intro=False)
+    said = (
+        _(
+            "You're part-way through something else, so let's finish it first: your answers so far are kept. "
+            "(To leave it, send /cancel, then press that button again.)"
+        )
+        if other
+        else _("You're part-way through this, so let's carry on where you left off: your answers so far are kept.")
+    )
+    reply.text = said + "\n\n" + reply.text
+    return reply
 
 
 async def resume(ctx: Context) -> Reply | None:
@@ -175,7 +203,8 @@ async def on_action(ctx: Context) -> list[Reply]:
     form = FORMS[progress.form]
     fld = form.fields[progress.step]
     env = FormEnv(ctx, dict(progress.answers), dict(progress.context))
-    index = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else -1
+    found = index_in(parts[2]) if len(parts) > 2 else None
+    index = -1 if found is None else found
 
     if verb == "cancel":
         await ctx.session.delete(progress)
@@ -265,7 +294,7 @@ async def _save_page(
     if progress is None:
         progress = FormProgress(user_id=ctx.user.id, updated_at=ctx.now)
         ctx.session.add(progress)
-    if progress.form != form.name:  # a new form replaces another one left half-filled, as start_form does
+    if progress.form != form.name:  # a modal opened on purpose replaces a form left half-filled, as a command does
         progress.form = form.name
         progress.step = _next_step(form, {}, -1)
         progress.context = context
@@ -375,7 +404,10 @@ def _parse_text(fld: Field, text: str, env: FormEnv) -> Any:
             found = _match_choice(part, choices)
             if found is None:
                 raise Refusal(
-                    fmt(_("I don't know '{part}'. Tap the options, then Done, or type numbers like 1, 3."), part=part)
+                    fmt(
+                        _("I don't know '{part}'. Tap the options, then Done, or type numbers like 1, 3."),
+                        part=quoted(part),
+                    )
                 )
             if found.value not in picked:
                 picked.append(found.value)
@@ -387,7 +419,11 @@ def _parse_text(fld: Field, text: str, env: FormEnv) -> Any:
 def _parse_submitted(fld: Field, raw: Any, env: FormEnv) -> Any:
     """Validate one raw value (typed text, or a modal's value) into what the form stores."""
     if fld.kind == "multi":
-        picked = [str(v) for v in (raw or [])]
+        if isinstance(raw, str):
+            raw = [raw]  # one option given on its own
+        if raw is not None and not isinstance(raw, list | tuple):
+            raw = [raw]  # a forged value (True, 1): no option of ours, refused below
+        picked = [v if isinstance(v, str) else repr(v) for v in (raw or [])]
         allowed = {c.value for c in fld.choice_list(env)}
         if any(v not in allowed for v in picked):
             raise Refusal(_("One of those options is not offered any more; please choose again."))
@@ -395,7 +431,11 @@ def _parse_submitted(fld: Field, raw: Any, env: FormEnv) -> Any:
         return picked
     if fld.kind in ("choice", "yes_no") and not isinstance(raw, str | bool):
         raw = None
-    text = raw.strip() if isinstance(raw, str) else raw
+    if fld.kind in ("text", "date") and raw is not None and not isinstance(raw, str):
+        raw = None  # a forged submission's number or list is no answer to a question of words
+    if fld.kind == "number" and raw is not None and not isinstance(raw, str | int):
+        raw = None
+    text = storable(raw).strip() if isinstance(raw, str) else raw
     if text in (None, ""):
         if fld.required:
             raise Refusal(_("This one is needed. Please write a short answer."))
@@ -444,6 +484,11 @@ def _parse_submitted(fld: Field, raw: Any, env: FormEnv) -> Any:
     return value
 
 
+def _typed_number(text: str) -> int | None:
+    """'3' (or '٣', typed in another script's digits) picks the third option; anything else is no number."""
+    return int(text) if text.isdecimal() and len(text) <= 4 else None
+
+
 def _check_multi(fld: Field, picked: list[str], env: FormEnv) -> None:
     if fld.required and not picked:
         raise Refusal(_("Please choose at least one option, then tap Done."))
@@ -455,8 +500,9 @@ def _check_multi(fld: Field, picked: list[str], env: FormEnv) -> None:
 
 def _match_choice(text: str, choices: list[Choice]) -> Choice | None:
     wanted = text.strip().lower()
-    if wanted.isdigit() and 1 <= int(wanted) <= len(choices):
-        return choices[int(wanted) - 1]
+    number = _typed_number(wanted)
+    if number is not None and 1 <= number <= len(choices):
+        return choices[number - 1]
     synonyms = {"y": "yes", "yeah": "yes", "yep": "yes", "n": "no", "nope": "no"}
     wanted = synonyms.get(wanted, wanted)
     for choice in choices:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot.core.context import Context
 from bot.core.markup import esc, fmt
+from bot.core.payloads import index_in
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply, rows
 from bot.i18n import N_, _
@@ -36,13 +37,7 @@ class Place:
         parts = (payload or "").split(".")
         parts += ["-"] * (3 - len(parts))
 
-        def number(text: str, upper: int | None) -> int | None:
-            if not text.isdigit():
-                return None
-            value = int(text)
-            return value if upper is None or value < upper else None
-
-        return cls(number(parts[0], None) or 0, number(parts[1], areas), number(parts[2], industries))
+        return cls(index_in(parts[0]) or 0, index_in(parts[1], areas), index_in(parts[2], industries))
 
 
 @command("mentors", help=N_("browse mentors, best matches first"), roles=("student",))

@@ -13,6 +13,7 @@ from bot.core import forms
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
+from bot.core.payloads import storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
@@ -38,7 +39,7 @@ async def report_command(ctx: Context) -> Reply:
     if not options:
         answers["_has_about"] = True
     if ctx.event.args.strip():
-        context["text"], answers["_has_text"] = ctx.event.args.strip(), True
+        context["text"], answers["_has_text"] = storable(ctx.event.args).strip(), True
         if not options:
             return await file_report(ctx, None, ctx.event.args)
     return await forms.start_form(ctx, "report", context=context, answers=answers)

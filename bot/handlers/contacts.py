@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.conversations.contact_log import save_logged_contact, too_early
+from bot.conversations.contact_log import NOTES_MAX, save_logged_contact, too_early
 from bot.core import forms
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
+from bot.core.payloads import storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
@@ -34,7 +35,9 @@ async def log_contact(ctx: Context) -> Reply | list[Reply]:
     if len(options) == 1:
         context["pair"], answers["_has_pair"] = options[0][0].id, True
     if ctx.event.args:
-        said = contacts.read_plain_log(ctx.event.args, ctx.zone, ctx.now)
+        said = contacts.read_plain_log(storable(ctx.event.args), ctx.zone, ctx.now)
+        if len(said.notes) > NOTES_MAX:
+            raise Refusal(fmt(_("That's a bit long: please keep it under {n} characters."), n=NOTES_MAX))
         named = _named_pair(ctx.event.args, options)
         if named is not None:
             context["pair"], answers["_has_pair"] = named.id, True

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt, shorten
+from bot.core.payloads import id_in, quoted, storable
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
@@ -25,11 +26,13 @@ MENTORS_SHOWN = 6
 
 @command("match", help=N_("match a student with a mentor yourself"), roles=("staff",))
 async def match(ctx: Context) -> Reply:
-    search = ctx.event.args.strip()
+    search = storable(ctx.event.args).strip()
     students = await _unmatched_students(ctx, search)
     if not students:
         if search:
-            return Reply(fmt(_("No student without a mentor is called '{name}'. Try part of the name."), name=search))
+            return Reply(
+                fmt(_("No student without a mentor is called '{name}'. Try part of the name."), name=quoted(search))
+            )
         return Reply(_("Every student with a profile has a mentor right now."))
     lines = [_("<b>Match a student with a mentor.</b> Who is the student?")]
     if not search:
@@ -133,20 +136,22 @@ async def cancel_match(ctx: Context) -> Reply:
 
 
 async def _student(ctx: Context, payload: str) -> tuple[User, MenteeProfile]:
-    student = await ctx.session.get(User, requests.parse_id(payload))
+    not_found = _("I couldn't find that student. /match lists students without a mentor.")
+    student = await ctx.session.get(User, id_in(payload, not_found))
     profile = await ctx.session.get(MenteeProfile, student.id) if student else None
     if student is None or profile is None or student.role != "student":
-        raise Refusal(_("I couldn't find that student. /match lists students without a mentor."))
+        raise Refusal(not_found)
     return student, profile
 
 
 async def _both(ctx: Context) -> tuple[User, User, MentorProfile]:
     student_id, _sep, mentor_id = ctx.event.payload.partition(".")
     student, _mentee = await _student(ctx, student_id)
-    mentor = await ctx.session.get(User, requests.parse_id(mentor_id))
+    not_found = _("I couldn't find that mentor. /match starts again.")
+    mentor = await ctx.session.get(User, id_in(mentor_id, not_found))
     profile = await ctx.session.get(MentorProfile, mentor.id, populate_existing=True) if mentor else None
     if mentor is None or profile is None or mentor.role != "alumnus":
-        raise Refusal(_("I couldn't find that mentor. /match starts again."))
+        raise Refusal(not_found)
     if profile.status != "approved":
         raise Refusal(fmt(_("{name} isn't approved yet, so they can't be matched."), name=mentor.name))
     if not profile.active:  # they said "no new mentees for now"; a list shown before that is no consent

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from functools import cache
+from zoneinfo import available_timezones
 
 from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
+from bot.core.payloads import quoted
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
@@ -40,18 +42,29 @@ async def unquiet_button(ctx: Context) -> Reply:
 # --- time zone ------------------------------------------------------------------------------------
 
 
+# The longest IANA name is about 30 characters; anything much longer is no time zone.
+LONGEST_ZONE_NAME = 64
+
+
+@cache
+def _zones_by_lower_name() -> dict[str, str]:
+    """Every IANA name the system knows, by its lower-case spelling."""
+    return {name.lower(): name for name in available_timezones()}
+
+
 def _find_zone(text: str) -> str | None:
-    """'Europe/Berlin', 'europe/berlin' or just 'Berlin' -> the IANA name."""
-    wanted = text.strip().replace(" ", "_")
-    if not wanted:
+    """'Europe/Berlin', 'europe/berlin' or just 'Berlin' -> the IANA name.
+
+    Only names from the list of known zones are accepted: the text is never handed to ZoneInfo as a path
+    ('Europe' is a folder of zone files, '../x' is outside them, a NUL byte or 5,000 characters break the
+    lookup), so anything else is simply not found."""
+    wanted = text.strip().replace(" ", "_").lower()
+    if not wanted or len(wanted) > LONGEST_ZONE_NAME:
         return None
-    try:
-        ZoneInfo(wanted)
-        return wanted
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    lowered = wanted.lower()
-    matches = sorted(z for z in available_timezones() if z.lower() == lowered or z.lower().endswith("/" + lowered))
+    zones = _zones_by_lower_name()
+    if wanted in zones:
+        return zones[wanted]
+    matches = sorted(name for lowered, name in zones.items() if lowered.endswith("/" + wanted))
     return matches[0] if matches else None
 
 
@@ -76,7 +89,7 @@ async def timezone(ctx: Context) -> Reply:
                     "I don't know the time zone '{text}'. Try a city like /timezone Almaty or /timezone London, "
                     "or a full name like Europe/Berlin."
                 ),
-                text=ctx.event.args,
+                text=quoted(ctx.event.args),
             )
         )
     ctx.user.timezone = zone

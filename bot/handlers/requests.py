@@ -13,6 +13,7 @@ from bot.core.context import Context
 from bot.core.dates import day_text
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt, shorten
+from bot.core.payloads import id_in
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
@@ -25,7 +26,6 @@ from bot.services.requests import (
     RequestReminder,
     RequestSent,
     RequestWithdrawn,
-    parse_id,
 )
 from bot.views import mentee_card
 from storage.models import User
@@ -37,7 +37,7 @@ from storage.models import User
 async def interested(ctx: Context) -> Reply:
     """Interested on a mentor's card: check first (so nobody writes a message for nothing), then ask."""
     mentor = await requests.check_can_request(
-        ctx.session, ctx.user, parse_id(ctx.event.payload), ctx.programme, ctx.now
+        ctx.session, ctx.user, id_in(ctx.event.payload), ctx.programme, ctx.now
     )
     question = await forms.start_form(ctx, "request", context={"mentor": mentor.id})
     intro = fmt(
@@ -57,7 +57,7 @@ async def interested(ctx: Context) -> Reply:
 
 @action("req.wd", roles=("student",))
 async def withdraw(ctx: Context) -> Reply:
-    mentor = await requests.withdraw_request(ctx.session, ctx.user, parse_id(ctx.event.payload), ctx.now)
+    mentor = await requests.withdraw_request(ctx.session, ctx.user, ctx.event.payload, ctx.now)
     return Reply(
         fmt(_("Withdrawn. We've let {name} know there's nothing to answer."), name=mentor.first_name),
         buttons=[[Button(_("Browse mentors"), "browse.open"), Button(_("My requests"), "req.list")]],
@@ -127,7 +127,7 @@ async def _requests_for_mentor(ctx: Context) -> list[Reply]:
 
 @action("req.acc", roles=("alumnus",))
 async def accept(ctx: Context) -> list[Reply]:
-    outcome = await requests.accept_request(ctx.session, ctx.user, parse_id(ctx.event.payload), ctx.now, ctx.programme)
+    outcome = await requests.accept_request(ctx.session, ctx.user, ctx.event.payload, ctx.now, ctx.programme)
     pair = outcome.pair
     mentee = await ctx.session.get(User, pair.mentee_id)
     assert mentee is not None
@@ -174,7 +174,7 @@ async def accept(ctx: Context) -> list[Reply]:
 
 @action("req.dec", roles=("alumnus",))
 async def decline(ctx: Context) -> Reply:
-    request = await requests.request_for_mentor(ctx.session, ctx.user, parse_id(ctx.event.payload))
+    request = await requests.request_for_mentor(ctx.session, ctx.user, ctx.event.payload)
     if request.status != "pending":
         raise Refusal(_("That request was already answered or withdrawn, so nothing was changed."))
     return await forms.start_form(ctx, "decline", context={"request": request.id})

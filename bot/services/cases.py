@@ -20,6 +20,7 @@ from bot.core.datacopy import row
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.outcomes import Outcome
+from bot.core.payloads import id_in
 from bot.core.registry import registry
 from bot.i18n import N_, _
 from storage.models import Pair, Report, User
@@ -101,9 +102,10 @@ async def case_for_staff(session: AsyncSession, staff: User, case_id: str) -> Re
     """The case a staff button names; staff only (the handler's role check, again from the database)."""
     if not staff.is_staff:
         raise Refusal(_("That command is for the career team only."))
-    report = await session.get(Report, int(case_id)) if case_id.isdigit() and len(case_id) < 19 else None
+    not_found = _("I couldn't find that report. Nothing was changed.")
+    report = await session.get(Report, id_in(case_id, not_found))
     if report is None:
-        raise Refusal(_("I couldn't find that report. Nothing was changed."))
+        raise Refusal(not_found)
     return report
 
 

@@ -18,6 +18,7 @@ from bot.core.datacopy import row
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.outcomes import Outcome
+from bot.core.payloads import id_in
 from bot.core.registry import registry
 from bot.i18n import N_, _
 from bot.services.pairs import other_side, pair_for
@@ -76,10 +77,10 @@ async def notes_of(session: AsyncSession, goal: Goal) -> list[GoalNote]:
 
 async def goal_for(session: AsyncSession, user: User, goal_id: str | int) -> tuple[Goal, Pair]:
     """The goal, only if the person is one side of its mentorship."""
-    wanted = int(goal_id) if str(goal_id).isdigit() else 0
-    goal = await session.get(Goal, wanted) if wanted else None
+    not_found = _("I couldn't find that goal. /goals shows yours.")
+    goal = await session.get(Goal, id_in(goal_id, not_found))
     if goal is None:
-        raise Refusal(_("I couldn't find that goal. /goals shows yours."))
+        raise Refusal(not_found)
     try:
         pair = await pair_for(session, user, goal.pair_id)
     except Refusal:

@@ -30,6 +30,7 @@ from bot.core.notices import (
     users_by_id,
 )
 from bot.core.outcomes import Outcome
+from bot.core.payloads import id_in
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import sweep
 from bot.i18n import _
@@ -112,15 +113,9 @@ class ProblemNoted(Outcome):
 # --- the notice a one-tap answer belongs to -------------------------------------------------------------
 
 
-def _notice_id(payload: str) -> int:
-    if not payload.isdigit():
-        raise Refusal(_("That button no longer works. /help shows what you can do now."))
-    return int(payload)
-
-
 async def notice_for(session: AsyncSession, user: User, payload: str, *kinds: str) -> Notice:
     """The notice a button's payload names, if it is of one of these kinds and was sent to this person."""
-    notice = await session.get(Notice, _notice_id(payload))
+    notice = await session.get(Notice, id_in(payload))
     if notice is None or notice.kind not in kinds or notice.user_id != user.id:
         raise Refusal(_("That button isn't for you, so nothing was changed. /help shows what you can do."))
     return notice

@@ -32,6 +32,7 @@ from bot.core.notices import (
     users_by_id,
 )
 from bot.core.outcomes import Outcome
+from bot.core.payloads import id_in, is_id
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import registry, sweep
 from bot.i18n import _
@@ -143,13 +144,10 @@ async def open_pairs_of(session: AsyncSession, user: User) -> list[Pair]:
 
 async def pair_for(session: AsyncSession, user: User, pair_id: int | str) -> Pair:
     """The pair with this id, only if the person is one side of it (a payload id proves nothing)."""
-    try:
-        wanted = int(pair_id)
-    except (TypeError, ValueError):
-        wanted = 0
-    pair = await session.get(Pair, wanted) if wanted > 0 else None
+    not_yours = _("I couldn't find that mentorship among yours. /help lists what you can do.")
+    pair = await session.get(Pair, id_in(pair_id, not_yours))
     if pair is None or user.id not in (pair.mentor_id, pair.mentee_id):
-        raise Refusal(_("I couldn't find that mentorship among yours. /help lists what you can do."))
+        raise Refusal(not_yours)
     return pair
 
 
@@ -166,8 +164,8 @@ async def close_forms_about(
     for progress in rows:
         about = (progress.context or {}).get("pair") or (progress.answers or {}).get("pair")
         goal_id = (progress.context or {}).get("goal")
-        if goal_id is not None and str(goal_id).isdigit():
-            goal = await session.get(Goal, int(goal_id))
+        if is_id(goal_id):
+            goal = await session.get(Goal, id_in(goal_id))
             about = goal.pair_id if goal is not None else None
         if str(about) == str(pair.id):
             await session.delete(progress)

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.daytime import add_months
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
+from bot.core.payloads import id_in
 from bot.i18n import _, ngettext
 from bot.programme import Programme
 from storage.models import (
@@ -283,11 +284,12 @@ async def certificates_sent(session: AsyncSession, period_key: str) -> dict[int,
 
 async def certificate_mentor(session: AsyncSession, payload: str) -> tuple[User, MentorProfile]:
     """The mentor a "Send certificate" button names, re-checked: an approved mentor who has mentored."""
-    wanted = int(payload) if payload.isdigit() else 0
-    user = await session.get(User, wanted) if wanted else None
+    not_found = _("I couldn't find that mentor among the approved ones. /top shows the current list.")
+    wanted = id_in(payload, not_found)
+    user = await session.get(User, wanted)
     profile = await session.get(MentorProfile, wanted) if user is not None else None
     if user is None or profile is None or profile.status != "approved":
-        raise Refusal(_("I couldn't find that mentor among the approved ones. /top shows the current list."))
+        raise Refusal(not_found)
     mentored = await session.scalar(select(Pair.id).where(Pair.mentor_id == user.id).limit(1))
     if mentored is None:
         raise Refusal(

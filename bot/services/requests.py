@@ -42,6 +42,7 @@ from bot.core.notices import (
     users_by_id,
 )
 from bot.core.outcomes import Outcome
+from bot.core.payloads import id_in
 from bot.core.policy import Decision
 from bot.core.registry import registry, sweep
 from bot.i18n import _
@@ -100,26 +101,20 @@ class RequestDeclined(Outcome):
 # --- looking things up -----------------------------------------------------------------------------
 
 
-def parse_id(payload: str) -> int:
-    """A button's id payload; 0 (found nowhere) when it isn't a number."""
-    try:
-        return int(payload)
-    except (TypeError, ValueError):
-        return 0
-
-
-async def request_for_mentor(session: AsyncSession, mentor: User, request_id: int) -> MentorshipRequest:
+async def request_for_mentor(session: AsyncSession, mentor: User, request_id: int | str) -> MentorshipRequest:
     """A request addressed to this mentor, or a refusal (a forged or someone else's id)."""
-    request = await session.get(MentorshipRequest, request_id, populate_existing=True) if request_id > 0 else None
+    not_yours = _("That request isn't addressed to you, so nothing was changed. /requests shows yours.")
+    request = await session.get(MentorshipRequest, id_in(request_id, not_yours), populate_existing=True)
     if request is None or request.mentor_id != mentor.id:
-        raise Refusal(_("That request isn't addressed to you, so nothing was changed. /requests shows yours."))
+        raise Refusal(not_yours)
     return request
 
 
-async def request_of_mentee(session: AsyncSession, mentee: User, request_id: int) -> MentorshipRequest:
-    request = await session.get(MentorshipRequest, request_id, populate_existing=True) if request_id > 0 else None
+async def request_of_mentee(session: AsyncSession, mentee: User, request_id: int | str) -> MentorshipRequest:
+    not_yours = _("That isn't one of your requests, so nothing was changed. /requests shows yours.")
+    request = await session.get(MentorshipRequest, id_in(request_id, not_yours), populate_existing=True)
     if request is None or request.mentee_id != mentee.id:
-        raise Refusal(_("That isn't one of your requests, so nothing was changed. /requests shows yours."))
+        raise Refusal(not_yours)
     return request
 
 
@@ -306,7 +301,9 @@ async def _set_status(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def withdraw_request(session: AsyncSession, mentee: User, request_id: int, now: dt.datetime) -> User:
+async def withdraw_request(
+    session: AsyncSession, mentee: User, request_id: int | str, now: dt.datetime
+) -> User:
     """The mentee takes a pending request back; the mentor is told nobody is waiting. Returns the mentor."""
     request = await request_of_mentee(session, mentee, request_id)
     if request.status != "pending" or not await _set_status(session, request, "withdrawn", now, "by mentee"):
@@ -321,7 +318,7 @@ async def withdraw_request(session: AsyncSession, mentee: User, request_id: int,
 
 
 async def accept_request(
-    session: AsyncSession, mentor: User, request_id: int, now: dt.datetime, programme: Programme
+    session: AsyncSession, mentor: User, request_id: int | str, now: dt.datetime, programme: Programme
 ) -> AcceptOutcome:
     """Accept: the pair is created (capacity claimed) and everyone affected is told."""
     request = await request_for_mentor(session, mentor, request_id)
@@ -390,7 +387,7 @@ async def settle_after_match(session: AsyncSession, pair: Pair, now: dt.datetime
 
 
 async def decline_request(
-    session: AsyncSession, mentor: User, request_id: int, reason: str, now: dt.datetime, programme: Programme
+    session: AsyncSession, mentor: User, request_id: int | str, reason: str, now: dt.datetime, programme: Programme
 ) -> MentorshipRequest:
     """Decline (with an optional reason the student reads); the student sees other mentors at once."""
     request = await request_for_mentor(session, mentor, request_id)

@@ -16,6 +16,7 @@ from bot.core.context import queue_message
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.outcomes import Outcome
+from bot.core.payloads import id_in
 from bot.i18n import _
 from bot.programme import Programme
 from storage.models import ContactLog, MenteeProfile, MentorProfile, Pair, Report, User
@@ -52,11 +53,12 @@ async def pending_mentors(session: AsyncSession) -> list[tuple[User, MentorProfi
 
 async def waiting_profile(session: AsyncSession, mentor_id: str | int) -> tuple[User, MentorProfile]:
     """The mentor named by a button payload, only while their profile still awaits a decision."""
-    wanted = int(mentor_id) if str(mentor_id).isdigit() else 0
-    profile = await session.get(MentorProfile, wanted) if wanted else None
+    not_found = _("I couldn't find that mentor profile. /pending shows who is waiting.")
+    wanted = id_in(mentor_id, not_found)
+    profile = await session.get(MentorProfile, wanted)
     user = await session.get(User, wanted) if profile is not None else None
     if profile is None or user is None:
-        raise Refusal(_("I couldn't find that mentor profile. /pending shows who is waiting."))
+        raise Refusal(not_found)
     if profile.status != "awaiting_approval":
         raise Refusal(
             fmt(_("{name}'s profile has already been decided on. /pending shows who is waiting."), name=user.name)
