@@ -515,3 +515,13 @@ async def test_a_command_typed_on_purpose_still_starts_another_form(harness: Har
     await alex.press("short")
     await alex.say("/report")
     assert (await _progress(harness)).form == "report"
+
+
+async def test_a_display_name_or_command_no_database_can_keep_is_answered(core) -> None:  # type: ignore[no-untyped-def]
+    from bot.core.events import Actor, Event
+
+    odd = Actor("telegram", "4242", "4242", "Ali\x00ce " + "x" * 500)
+    replies = await core.handle(Event(actor=odd, kind="command", command="help"))
+    assert "What you can do" in replies[0].text
+    long = await core.handle(Event(actor=odd, kind="command", command="y" * 5000))
+    assert "I don't know" in long[0].text and len(long[0].text) < 200

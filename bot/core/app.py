@@ -22,6 +22,7 @@ from bot.core.errors import Refusal, database_unavailable
 from bot.core.events import Actor, Event, Origin
 from bot.core.intake import Inbox, mark_handled
 from bot.core.markup import fmt
+from bot.core.payloads import quoted
 from bot.core.registry import ActionSpec, CommandSpec, Registry, RenderEnv, registry
 from bot.core.replies import Reply
 from bot.i18n import _
@@ -197,7 +198,8 @@ class Core:
         if event.kind == "command":
             spec = self.registry.commands.get(event.command)
             if spec is None:
-                raise Refusal(fmt(_("I don't know /{command}. /help lists what you can do."), command=event.command))
+                unknown = _("I don't know /{command}. /help lists what you can do.")
+                raise Refusal(fmt(unknown, command=quoted(event.command)))
             authorise(spec, ctx.user)
             return _as_list(await spec.handler(ctx))
         if event.kind == "action":
@@ -315,7 +317,7 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
         .options(selectinload(Identity.user))
     )
     if identity is None:
-        user = User(name=actor.display_name.strip()[:120], created_at=now)
+        user = User(name=quoted(actor.display_name, 120), created_at=now)  # a name with NUL is storable too
         identity = Identity(
             user=user,
             platform=actor.platform,

@@ -10,6 +10,7 @@ import dateparser
 from bot.config import Settings
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
+from bot.core.payloads import quoted
 from bot.i18n import _
 
 
@@ -34,7 +35,7 @@ def parse_past_date(text: str, zone: ZoneInfo, now: dt.datetime, *, allow_future
         raise Refusal(
             fmt(
                 _("I couldn't read '{text}' as a date. Try 'yesterday', 'last Tuesday', '3 days ago' or '12 March'."),
-                text=cleaned or " ",
+                text=quoted(cleaned) or " ",
             )
         )
     day = parsed.date()

@@ -498,7 +498,9 @@ class TelegramPlatform:
                 continue
             offset = max(ids) + 1
             for raw in batch:
-                if _is_update(raw) and str(raw["update_id"]) in fresh:
+                key = str(raw["update_id"]) if _is_update(raw) else None
+                if key in fresh:
+                    fresh.discard(key)  # the same update twice in one batch is handled once
                     await self._dispatch(raw)
 
     async def _get_updates(self, offset: int | None) -> list[Any]:
