@@ -171,3 +171,26 @@ async def test_a_mentor_is_shown_only_the_requests_still_waiting(harness: Harnes
     reply = await harness.person("aigerim").say("/requests")
     assert "1 request is waiting for your answer" in reply
     assert "Alex" not in reply
+
+
+async def test_the_mentor_reads_the_students_profile_with_the_request(harness: Harness) -> None:
+    core = harness.core
+    mentor = await add_mentor(core, "aigerim")
+    await send(core, await add_student(core, "alex"), mentor)
+    received = harness.person("aigerim").inbox_text()
+    assert "BSc Computer Science year 3" in received
+    assert "Find a first job." in received
+    assert "alex@students.example.org" not in received
+
+
+async def test_a_button_whose_payload_is_not_a_number_finds_no_request(harness: Harness) -> None:
+    # Request ids start at 1 in a new database: a payload that isn't a number must not be read as one.
+    core = harness.core
+    mentor = await add_mentor(core, "aigerim")
+    request = await send(core, await add_student(core, "alex"), mentor)
+    assert request == 1
+    aigerim = harness.person("aigerim")
+    for forged in ("abc", ""):
+        assert "isn't addressed to you" in await aigerim.press_data("req.acc", forged)
+    assert (await statuses(core))[request] == "pending"
+    assert await count(core, Pair) == 0
