@@ -194,3 +194,52 @@ async def test_a_button_whose_payload_is_not_a_number_finds_no_request(harness: 
         assert "isn't addressed to you" in await aigerim.press_data("req.acc", forged)
     assert (await statuses(core))[request] == "pending"
     assert await count(core, Pair) == 0
+
+
+async def test_a_student_with_a_mentor_is_told_who_it_is_and_whom_to_talk_to(harness: Harness) -> None:
+    core = harness.core
+    mentor, other = await add_mentor(core, "aigerim"), await add_mentor(core, "timur")
+    student = await add_student(core, "alex")
+    await accept(core, mentor, await send(core, student, mentor))
+    with pytest.raises(Refusal) as refused:
+        await send(core, student, other)
+    assert refused.value.text == (
+        "You already have a mentor, Aigerim Mentor, so you can't send new requests. If it isn't working out, "
+        "you can end the mentorship kindly with /end, or /report to talk to the career team."
+    )
+
+
+async def decide(harness: Harness, student: int, mentor: int) -> requests.RequestDecision:
+    async with harness.core.sessions() as session:
+        mentee = await session.get(User, student)
+        assert mentee is not None
+        return await requests.may_request(session, mentee, mentor, harness.core.programme, harness.core.clock.now())
+
+
+async def test_the_request_policy_names_the_full_and_said_no_rules_and_refuses_a_student_as_mentor(
+    harness: Harness,
+) -> None:
+    core = harness.core
+    full = await add_mentor(core, "full", capacity=1)
+    declined = await add_mentor(core, "aigerim")
+    student, other = await add_student(core, "alex"), await add_student(core, "bea")
+    await accept(core, full, await send(core, other, full))
+    await decline(harness, declined, await send(core, student, declined), "Travelling")
+
+    assert [(d.allowed, d.rule) for d in [await decide(harness, student, m) for m in (full, declined, other)]] == [
+        (False, "full"),
+        (False, "said_no"),
+        (False, "unavailable"),  # another student's id, as a forged Interested button would carry
+    ]
+
+
+async def test_a_request_message_between_15_and_1000_characters_is_sent(core) -> None:  # type: ignore[no-untyped-def]
+    mentors = [await add_mentor(core, name) for name in ("aigerim", "timur", "saule")]
+    student = await add_student(core, "alex")
+    with pytest.raises(Refusal, match="Please write a sentence or two"):
+        await send(core, student, mentors[0], "x" * 14)
+    with pytest.raises(Refusal, match="please keep it under 1000 characters"):
+        await send(core, student, mentors[0], "x" * 1001)
+    await send(core, student, mentors[0], "x" * 15)
+    await send(core, student, mentors[1], "y" * 1000)
+    assert await count(core, MentorshipRequest) == 2
