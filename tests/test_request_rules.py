@@ -231,6 +231,12 @@ async def test_the_request_policy_names_the_full_and_said_no_rules_and_refuses_a
         (False, "said_no"),
         (False, "unavailable"),  # another student's id, as a forged Interested button would carry
     ]
+    await send(core, student, await add_mentor(core, "timur"))
+    again = await decide(harness, student, await user_id(harness, "Timur Mentor"))
+    assert (again.rule, again.reason) == (
+        "already_sent",
+        "You've already sent Timur a request; they'll answer soon. /requests shows it.",
+    )
 
 
 async def test_a_request_message_between_15_and_1000_characters_is_sent(core) -> None:  # type: ignore[no-untyped-def]
