@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot.core.dates import parse_past_date
 from bot.core.errors import Refusal
 from bot.services import contacts
-from storage.models import ContactLog, MentorProfile, Outbox, Pair
+from storage.models import ContactLog, MentorProfile, Pair
 from tests.lifecycle_support import START, add_pair, add_person, zhanna_and_alex
 from tests.support import Harness
 
@@ -251,6 +251,11 @@ async def test_a_good_fit_is_recorded(harness: Harness, clock) -> None:  # type:
     await zhanna.press("Yes, a good fit", among=zhanna.inbox)
     assert "/goals" in zhanna.text
     async with harness.core.sessions() as session:
-        assert (await session.get(Pair, ids.pair)).fit_confirmed is True
-        assert await session.scalar(select(func.count(Outbox.id))) >= 2
-    assert START < NOW
+        pair = await session.get(Pair, ids.pair)
+    assert pair.fit_confirmed is True
+    # The talk logged as "yesterday" is the pair's latest contact: 13 January, after the mentorship began.
+    assert pair.last_contact_at == dt.datetime(2026, 1, 13, 12, 0, tzinfo=dt.UTC)
+    assert START < pair.last_contact_at < NOW
+    # That first talk asked both sides whether it is a good fit.
+    assert "first conversation with Alex Kim. Is this a good fit for you?" in zhanna.inbox_text()
+    assert "first conversation with Zhanna Abenova. Is this a good fit for you?" in harness.person("alex").inbox_text()

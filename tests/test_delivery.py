@@ -13,7 +13,9 @@ from bot.core.context import queue_message
 from bot.core.delivery import RetryLater, Unreachable
 from bot.core.replies import Reply
 from storage.models import Identity, Outbox, User
+from tests.rollback_support import REFUSAL, Seen, write_then_stop_core
 from tests.support import Harness
+from tests.test_requests import add_student
 
 
 class FlakyTransport:
@@ -117,12 +119,23 @@ async def test_two_workers_never_send_a_message_twice(core: Core, clock: ManualC
     assert sorted(transport.delivered) == sorted(f"message {n}" for n in range(20))
 
 
-async def test_a_refused_action_tells_nobody(harness: Harness) -> None:
-    # A refusal rolls back the whole event, messages to others included.
-    alex = harness.person("alex")
-    await alex.say("/pause")
-    async with harness.core.sessions() as session:
-        assert list(await session.scalars(select(Outbox))) == []
+async def test_a_refused_action_tells_nobody(database_url: str, clock: ManualClock) -> None:
+    # A refusal rolls back the whole event, messages to others included: the command queues a message for
+    # Bea (flushed into the outbox table) and only then refuses.
+    seen = Seen()
+    core = await write_then_stop_core(database_url, clock, seen)
+    try:
+        harness = Harness(core)
+        await add_student(core, "alex")
+        await add_student(core, "bea")
+        assert await harness.person("alex").say("/writeandrefuse") == REFUSAL
+        assert seen.outbox == [1]  # the message was queued before the refusal
+        await core.delivery.flush()
+        assert harness.person("bea").inbox == []
+        async with core.sessions() as session:
+            assert list(await session.scalars(select(Outbox))) == []
+    finally:
+        await core.close()
 
 
 async def test_staff_messages_go_to_each_staff_member_without_a_staff_chat(harness: Harness) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -154,7 +153,8 @@ async def test_slack_needs_both_its_token_and_secret(database_url: str, clock: M
         await core.close()
 
 
-def test_the_manifest_describes_what_the_bot_listens_to() -> None:
+def test_the_manifest_describes_what_the_bot_listens_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re
     from pathlib import Path
 
     manifest = (Path(__file__).resolve().parents[2] / "slack-manifest.yml").read_text()
@@ -171,5 +171,22 @@ def test_the_manifest_describes_what_the_bot_listens_to() -> None:
         "- commands",
     ):
         assert needed in manifest, needed
-    assert json.dumps(manifest)  # plain text, no secrets to leak: tokens come from the environment
-    assert "xoxb-" not in manifest.replace("(xoxb-...)", "")
+    # No secrets to leak: no token or signing secret is written in it, only the placeholders of its notes ...
+    tokens = re.findall(r"\bx(?:ox[a-z]|app)-[^.\s)]+|\b[0-9a-f]{32}\b", manifest)
+    assert tokens == [], tokens
+    # ... and the settings its notes tell the admin to put in the bot's environment are the ones the bot reads.
+    told = sorted(set(re.findall(r"^#\s+(SLACK_[A-Z_]+)", manifest, flags=re.M)))
+    assert told == ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_STAFF_CHANNEL"], told
+    for name in [*told, "SLACK_APP_TOKEN"]:
+        monkeypatch.setenv(name, f"{name.lower()}-from-the-environment")
+    config = load_settings(_env_file=None)
+    assert config.slack_enabled
+    assert config.slack_bot_token is not None and config.slack_signing_secret is not None
+    assert config.slack_app_token is not None
+    read = {
+        "SLACK_BOT_TOKEN": config.slack_bot_token.get_secret_value(),
+        "SLACK_SIGNING_SECRET": config.slack_signing_secret.get_secret_value(),
+        "SLACK_STAFF_CHANNEL": config.slack_staff_channel,
+        "SLACK_APP_TOKEN": config.slack_app_token.get_secret_value(),
+    }
+    assert read == {name: f"{name.lower()}-from-the-environment" for name in read}
