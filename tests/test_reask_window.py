@@ -80,12 +80,6 @@ async def test_after_the_window_the_student_may_ask_again(
     assert await pending_requests(harness, mentor) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/services/ending.py:166 asks best_mentors_for without now=, so the mentors suggested after a "
-    "poor-fit ending are filtered with the wall clock instead of the bot's clock: one who declined the "
-    "student yesterday (bot time) is suggested again",
-)
 async def test_after_a_poor_fit_the_mentors_suggested_leave_out_one_who_just_declined(
     harness: Harness, clock: ManualClock
 ) -> None:

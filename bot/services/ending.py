@@ -163,7 +163,10 @@ async def _mentee_next_steps(session: AsyncSession, pair: Pair, programme: Progr
     if pair.end_reason in ("chemistry", "forget", "rematch"):
         mentee = await session.get(User, pair.mentee_id)
         if mentee is not None:
-            matches = await best_mentors_for(session, mentee, programme, exclude_ids=(pair.mentor_id,), limit=3)
+            assert pair.ended_at is not None  # next steps are for a mentorship that has ended
+            matches = await best_mentors_for(
+                session, mentee, programme, exclude_ids=(pair.mentor_id,), limit=3, now=pair.ended_at
+            )
     return MenteeNextSteps(pair, invite, tuple(matches))
 
 

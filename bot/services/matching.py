@@ -121,12 +121,11 @@ async def best_mentors_for(
     area: str | None = None,
     industry: str | None = None,
     limit: int | None = None,
-    now: dt.datetime | None = None,
+    now: dt.datetime,
 ) -> list[Match]:
-    """The mentors a mentee could approach now, best matches first. `now` (the caller's clock) dates
-    the "active this week" line."""
+    """The mentors a mentee could approach now, best matches first. `now` is the caller's clock (never the
+    wall clock: the terminal's /clock moves it): it dates the "asked again" window and "active this week"."""
     wanted = await session.get(MenteeProfile, mentee.id)
-    now = now or dt.datetime.now(dt.UTC)
     excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
     excluded |= set(await mentors_who_said_no(session, mentee.id, now, programme))
     candidates = [
