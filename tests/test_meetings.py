@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.core.clock import ManualClock
 from bot.core.replies import Reply
+from bot.services import privacy
 from bot.services.meetings import read_meeting
 from storage.models import ContactLog, Meeting, User
 from tests.lifecycle_support import add_pair, add_person, zhanna_and_alex
@@ -30,7 +31,7 @@ THURSDAY_3PM = dt.datetime(2026, 1, 15, 15, 0, tzinfo=dt.UTC)
     [
         ("Thursday 15:00 on zoom", THURSDAY_3PM, "video", ""),
         ("Thursday 15:00 on zoom https://zoom.us/j/123", THURSDAY_3PM, "video", "https://zoom.us/j/123"),
-        ("tomorrow 10am in person at Café Central", dt.datetime(2026, 1, 13, 10, 0, tzinfo=dt.UTC), "in_person", "Café Central"),
+        ("tomorrow 10am in person at Café Central", NOW.replace(day=13), "in_person", "Café Central"),
         ("15:00 on Thursday by phone", THURSDAY_3PM, "phone", ""),
         ("20 January 14:30", dt.datetime(2026, 1, 20, 14, 30, tzinfo=dt.UTC), None, ""),
         ("Thursday on zoom", None, "video", ""),  # no time of day: not a meeting time
@@ -306,7 +307,7 @@ async def test_a_moved_meeting_is_reminded_of_at_its_new_time(harness: Harness, 
 
 
 async def test_no_it_did_not_happen_logs_nothing(harness: Harness, clock: ManualClock) -> None:
-    alex, zhanna = await _planned_and_confirmed(harness, clock)
+    alex, _zhanna = await _planned_and_confirmed(harness, clock)
     clock.set(THURSDAY_3PM + dt.timedelta(hours=2))
     await sweep(harness)
     assert "Plan another time with Zhanna" in await alex.press("No", among=alex.inbox)
@@ -314,8 +315,7 @@ async def test_no_it_did_not_happen_logs_nothing(harness: Harness, clock: Manual
 
 
 async def test_meetings_are_in_the_persons_copy_of_their_data(harness: Harness, clock: ManualClock) -> None:
-    alex, _zhanna = await _planned_and_confirmed(harness, clock)
-    from bot.services import privacy
+    await _planned_and_confirmed(harness, clock)
 
     async with harness.core.sessions() as session:
         user = await session.scalar(select(User).where(User.name == "Alex Kim"))
