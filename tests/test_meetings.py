@@ -256,11 +256,11 @@ async def test_reminder_the_day_before_once_then_a_yes_logs_the_contact_once(
 ) -> None:
     alex, zhanna = await _planned_and_confirmed(harness, clock)
 
-    clock.set(THURSDAY_3PM - dt.timedelta(days=1, minutes=1))
+    clock.set(dt.datetime(2026, 1, 14, 8, 59, tzinfo=dt.UTC))  # Wednesday, before the daytime starts
     await sweep(harness)
     assert "Reminder" not in alex.inbox_text() + zhanna.inbox_text()
 
-    clock.set(THURSDAY_3PM - dt.timedelta(days=1))  # Wednesday 15:00: daytime for both
+    clock.set(dt.datetime(2026, 1, 14, 9, 0, tzinfo=dt.UTC))  # the day before, 9 am for both
     await sweep(harness)
     assert "Reminder: you're meeting Zhanna Abenova on Thursday 15 January, 15:00, video call" in alex.inbox_text()
     assert "Reminder: you're meeting Alex Kim on Thursday 15 January, 15:00" in zhanna.inbox_text()
@@ -292,15 +292,40 @@ async def test_reminder_the_day_before_once_then_a_yes_logs_the_contact_once(
     assert alex.inbox_text().count("Did your meeting") == 1
 
 
+async def test_the_reminder_comes_in_each_persons_morning_the_day_before(
+    harness: Harness, clock: ManualClock
+) -> None:
+    clock.set(NOW)
+    ids = await zhanna_and_alex(harness.core)
+    async with harness.core.sessions() as session, session.begin():
+        alex_row = await session.get(User, ids.mentee)
+        assert alex_row is not None
+        alex_row.timezone = "Asia/Almaty"  # UTC+5
+    alex, zhanna = harness.person("alex"), harness.person("zhanna")
+    await zhanna.say("/meet Thursday 21:00 by phone")
+    await alex.press("Confirm", among=alex.inbox)
+    clock.set(dt.datetime(2026, 1, 14, 8, 59, tzinfo=dt.UTC))
+    await sweep(harness)
+    assert "Reminder" not in alex.inbox_text() + zhanna.inbox_text()
+    clock.set(dt.datetime(2026, 1, 14, 9, 0, tzinfo=dt.UTC))  # Wednesday 9 am for Zhanna, 21:00 Thursday the day after
+    await sweep(harness)
+    assert "Reminder: you're meeting Alex Kim on Thursday 15 January, 21:00, phone call" in zhanna.inbox_text()
+    assert "Reminder" not in alex.inbox_text()  # it is Friday 02:00 on Alex's clock: reminded on Thursday
+    clock.set(dt.datetime(2026, 1, 15, 4, 0, tzinfo=dt.UTC))  # Thursday 9 am in Almaty
+    await sweep(harness)
+    assert "Reminder: you're meeting Zhanna Abenova on Friday 16 January, 02:00, phone call" in alex.inbox_text()
+    assert zhanna.inbox_text().count("Reminder") == 1
+
+
 async def test_a_moved_meeting_is_reminded_of_at_its_new_time(harness: Harness, clock: ManualClock) -> None:
     alex, zhanna = await _planned_and_confirmed(harness, clock)
-    clock.set(THURSDAY_3PM - dt.timedelta(days=1))
+    clock.set(dt.datetime(2026, 1, 14, 10, 0, tzinfo=dt.UTC))
     await sweep(harness)
     assert alex.inbox_text().count("Reminder") == 1
     await zhanna.press("Move it", among=zhanna.inbox)
     await zhanna.say("Friday 15:00")
     await alex.press("Confirm", among=alex.inbox)
-    clock.set(THURSDAY_3PM)
+    clock.set(dt.datetime(2026, 1, 15, 10, 0, tzinfo=dt.UTC))
     await sweep(harness)
     assert "Reminder: you're meeting Zhanna Abenova on Friday 16 January, 15:00" in alex.inbox_text()
     assert alex.inbox_text().count("Reminder") == 2

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.core.context import queue_message
 from bot.core.datacopy import row
-from bot.core.daytime import zone_for
+from bot.core.daytime import daytime_start_on, local_day, zone_for
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import Claim, Note, claim_many, taken_keys, users_by_id
@@ -38,7 +38,7 @@ from storage.models import Meeting, Pair, User
 PROPOSED, CONFIRMED, CANCELLED, DONE = "proposed", "confirmed", "cancelled", "done"
 OPEN = (PROPOSED, CONFIRMED)
 MINUTES = 60  # how long a meeting is planned for (the calendar file's end)
-REMIND_BEFORE = dt.timedelta(days=1)
+REMIND_BEFORE = dt.timedelta(days=1)  # the reminder comes the local day before, when that person's daytime starts
 ASK_WITHIN = dt.timedelta(days=30)  # how long after a meeting the sweep still asks whether it happened
 METHODS = {key: label for key, label in contacts.METHODS.items() if key != "email"}  # a meeting is not an e-mail
 EXAMPLE = "/meet Thursday 15:00 on zoom"
@@ -392,6 +392,13 @@ def calendar_file(meeting: Meeting, *, summary: str, description: str, location:
 REMINDER, QUESTION = "meeting_reminder", "meeting_happened"
 
 
+def reminder_due(meeting: Meeting, person: User, programme: Programme, settings: Settings) -> dt.datetime:
+    """When `person` is reminded of the meeting: the start of their daytime on the day before it, on their
+    own clock (a meeting confirmed later than that is reminded of at once)."""
+    zone = zone_for(person, settings)
+    return daytime_start_on(local_day(meeting.starts_at, zone) - REMIND_BEFORE, zone, programme)
+
+
 def _reminder_key(meeting: Meeting, user_id: int) -> str:
     # The time is in the key: a moved meeting is reminded of again, at its new time.
     return f"meetrem:{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}:{user_id}"
@@ -405,11 +412,12 @@ def _question_key(meeting: Meeting, user_id: int) -> str:
 async def sweep_meetings(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
 ) -> list[Note]:
-    """Confirmed meetings within a day: a reminder to each side, once; past ones: did it happen?, once."""
+    """Confirmed meetings tomorrow: a reminder to each side, once, in their daytime the day before; past ones:
+    did it happen?, once to each side."""
     soon = list(
         await session.scalars(
             select(Meeting)
-            .where(Meeting.status == CONFIRMED, Meeting.starts_at > now, Meeting.starts_at <= now + REMIND_BEFORE)
+            .where(Meeting.status == CONFIRMED, Meeting.starts_at > now, Meeting.starts_at <= now + 2 * REMIND_BEFORE)
             .order_by(Meeting.id)
         )
     )
@@ -433,7 +441,9 @@ async def sweep_meetings(
             if pair is None or pair.status == "ended":
                 continue
             for person, other, _role in sides(pair, users):
-                if kind == REMINDER and person.reminders_paused:
+                if kind == REMINDER and (
+                    person.reminders_paused or now < reminder_due(meeting, person, programme, settings)
+                ):
                     continue
                 claim = Claim(key_of(meeting, person.id), kind, user_id=person.id, pair_id=pair.id)
                 wanted.append((claim, outcome(meeting, person, other), person))
