@@ -11,6 +11,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from bot.core.clock import ManualClock
+from bot.core.events import Event
 from bot.core.replies import Reply
 from bot.services import privacy
 from bot.services.meetings import read_meeting
@@ -292,9 +293,7 @@ async def test_reminder_the_day_before_once_then_a_yes_logs_the_contact_once(
     assert alex.inbox_text().count("Did your meeting") == 1
 
 
-async def test_the_reminder_comes_in_each_persons_morning_the_day_before(
-    harness: Harness, clock: ManualClock
-) -> None:
+async def test_the_reminder_comes_in_each_persons_morning_the_day_before(harness: Harness, clock: ManualClock) -> None:
     clock.set(NOW)
     ids = await zhanna_and_alex(harness.core)
     async with harness.core.sessions() as session, session.begin():
@@ -348,3 +347,10 @@ async def test_meetings_are_in_the_persons_copy_of_their_data(harness: Harness, 
         data = await privacy.export(session, user, NOW)
     meetings = [m for pair in data["mentorships"] for m in pair["meetings"]]
     assert len(meetings) == 1 and meetings[0]["place"] == "https://zoom.us/j/123"
+
+
+async def test_planned_meetings_show_in_the_overview(harness: Harness, clock: ManualClock) -> None:
+    alex, _zhanna = await _planned_and_confirmed(harness, clock)
+    cards = await alex.send(Event(actor=alex.actor, kind="home"))
+    shown = "\n".join(card.text for card in cards)
+    assert "Your next meetings" in shown and "Thursday 15 January, 15:00 · Zhanna Abenova" in shown

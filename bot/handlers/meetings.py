@@ -316,6 +316,18 @@ async def next_meetings(ctx: Context) -> Reply:
     planned = await meetings.upcoming(ctx.session, ctx.user, ctx.now)
     if not planned:
         return Reply(_("No meetings planned. Plan one with /meet, e.g. /meet Thursday 15:00 on zoom."))
+    return _planned(ctx, planned)
+
+
+async def upcoming_cards(ctx: Context) -> list[Reply]:
+    """The person's planned meetings as a card for an overview (nothing when there are none)."""
+    if ctx.user.role not in SIDES:
+        return []
+    planned = await meetings.upcoming(ctx.session, ctx.user, ctx.now)
+    return [_planned(ctx, planned)] if planned else []
+
+
+def _planned(ctx: Context, planned: list[tuple[Meeting, User]]) -> Reply:
     lines = [_("<b>Your next meetings</b>:")]
     buttons: list[list[Button]] = []
     for index, (meeting, other) in enumerate(planned):
