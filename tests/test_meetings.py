@@ -208,6 +208,8 @@ async def test_propose_another_time_asks_for_it_and_tells_the_first_side(harness
     told = alex.inbox_text()
     assert "Zhanna Abenova proposes another time for your meeting: Friday 16 January, 11:00, video call" in told
 
+    # The first proposal's button, left in Zhanna's chat, cannot confirm a time she has not seen.
+    assert "That time has changed since" in await zhanna.press("Confirm", among=zhanna.inbox)
     await alex.press("Confirm", among=alex.inbox)
     assert "Confirmed: Friday 16 January, 11:00 with Alex Kim" in zhanna.inbox_text()
     event = _calendar(_with_file(zhanna)[0]).walk("VEVENT")[0]

@@ -132,7 +132,7 @@ def _proposed(proposed: MeetingProposed, env: RenderEnv) -> Reply:
         ),
         buttons=[
             [
-                Button(_("Confirm"), "meet.ok", str(meeting.id), style="primary"),
+                Button(_("Confirm"), "meet.ok", meetings.version(meeting), style="primary"),
                 Button(_("Propose another time"), "meet.alt", str(meeting.id)),
             ]
         ],
@@ -349,7 +349,9 @@ def _planned(ctx: Context, planned: list[tuple[Meeting, User]]) -> Reply:
             day = meeting.starts_at.astimezone(ctx.zone).strftime("%d %b").lstrip("0")
             row = []
             if meeting.status == meetings.PROPOSED and meeting.proposed_by != ctx.user.id:
-                row.append(Button(_("Confirm {day}").format(day=day), "meet.ok", str(meeting.id), style="primary"))
+                row.append(
+                    Button(_("Confirm {day}").format(day=day), "meet.ok", meetings.version(meeting), style="primary")
+                )
             row.append(Button(_("Move {day}").format(day=day), "meet.alt", str(meeting.id)))
             row.append(Button(_("Cancel {day}").format(day=day), "meet.cancel", str(meeting.id)))
             buttons.append(row)

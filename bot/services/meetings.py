@@ -282,10 +282,19 @@ async def propose(
     return MeetingWaiting(meeting, user, other)
 
 
-async def confirm(session: AsyncSession, user: User, meeting_id: str, now: dt.datetime) -> MeetingConfirmed:
+def version(meeting: Meeting) -> str:
+    """The meeting and the time a Confirm button was shown for ('12:202601151500'): a button left from
+    before a move cannot confirm the new time unseen."""
+    return f"{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}"
+
+
+async def confirm(session: AsyncSession, user: User, payload: str, now: dt.datetime) -> MeetingConfirmed:
     """The side that did not propose confirms: both get the calendar file (the proposer through the outbox)."""
+    meeting_id, _sep, shown = payload.partition(":")
     meeting, _pair, other = await meeting_for(session, user, meeting_id)
     _require_open(meeting, now)
+    if shown and shown != version(meeting).partition(":")[2]:
+        raise Refusal(_("That time has changed since. /next shows the meeting as it is planned now."))
     if meeting.status == CONFIRMED:
         return MeetingConfirmed(meeting, user, other)  # pressed twice: the file again, nobody told twice
     if meeting.proposed_by == user.id:
