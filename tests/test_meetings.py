@@ -356,3 +356,19 @@ async def test_planned_meetings_show_in_the_overview(harness: Harness, clock: Ma
     cards = await alex.send(Event(actor=alex.actor, kind="home"))
     shown = "\n".join(card.text for card in cards)
     assert "Your next meetings" in shown and "Thursday 15 January, 15:00 · Zhanna Abenova" in shown
+
+
+async def test_after_an_evening_meeting_the_question_waits_for_the_morning(
+    harness: Harness, clock: ManualClock
+) -> None:
+    clock.set(NOW)
+    await zhanna_and_alex(harness.core)
+    alex, zhanna = harness.person("alex"), harness.person("zhanna")
+    await alex.say("/meet Thursday 19:30 on zoom")
+    await zhanna.press("Confirm", among=zhanna.inbox)
+    clock.set(dt.datetime(2026, 1, 15, 20, 30, tzinfo=dt.UTC))
+    await sweep(harness)
+    assert "Did your meeting" not in alex.inbox_text()
+    clock.set(dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC))
+    await sweep(harness)
+    assert alex.inbox_text().count("Did your meeting with Zhanna Abenova on Thursday 15 January, 19:30 happen?") == 1

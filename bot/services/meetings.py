@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.core.context import queue_message
 from bot.core.datacopy import row
-from bot.core.daytime import daytime_start_on, local_day, zone_for
+from bot.core.daytime import daytime_start_on, local_day, next_daytime, zone_for
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import Claim, Note, claim_many, taken_keys, users_by_id
@@ -422,7 +422,7 @@ async def sweep_meetings(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
 ) -> list[Note]:
     """Confirmed meetings tomorrow: a reminder to each side, once, in their daytime the day before; past ones:
-    did it happen?, once to each side."""
+    did it happen?, once to each side, in their daytime."""
     soon = list(
         await session.scalars(
             select(Meeting)
@@ -459,7 +459,13 @@ async def sweep_meetings(
     taken = await taken_keys(session, [c.key for c, _o, _p in wanted])
     wanted = [w for w in wanted if w[0].key not in taken]
     won = await claim_many(session, now, [c for c, _o, _p in wanted])
-    return [Note(person.id, outcome=outcome) for claim, outcome, person in wanted if claim.key in won]
+    # Each its own message in the person's daytime, not folded into the day's news: a meeting the person
+    # planned is reminded of the day before, and asked about after, even when other news came that day.
+    for claim, outcome_, person in wanted:
+        if claim.key in won:
+            when = next_daytime(now, zone_for(person, settings), programme)
+            queue_message(session, now, outcome_, user_id=person.id, not_before=when)
+    return []
 
 
 # --- this capability's part of a person's copy of their data ----------------------------------------------
