@@ -142,7 +142,7 @@ async def test_past_or_unreadable_times_are_refused_with_an_example_and_change_n
     assert "already passed" in past and "/meet Thursday 15:00 on zoom" in past
     unreadable = await alex.say("/meet blursday 15:00 on zoom")
     assert "couldn't read a day and time in 'blursday 15:00 on zoom'" in unreadable
-    assert "Thursday 15:00" in unreadable
+    assert "Thursday 15:00" in unreadable and "For example: /meet Thursday 15:00 on zoom" in unreadable
     no_time = await alex.say("/meet Thursday on zoom")
     assert "couldn't read a day and time" in no_time
     assert await _count(harness, Meeting) == 0
@@ -173,6 +173,7 @@ async def test_with_several_mentees_the_name_picks_the_mentorship(harness: Harne
     assert "Who would you like to meet?" in await zhanna.say("/meet Thursday 15:00 on zoom")
     assert "with Dana Sadykova" in await zhanna.press("Dana")
     assert "with Alex Kim" in await zhanna.say("/meet Alex Friday 10:00 by phone")
+    assert "When? A day and a time." in await zhanna.say("/meet Dana")
     assert "would like to meet you: Thursday" in harness.person("dana").inbox_text()
     assert "would like to meet you: Friday" in harness.person("alex").inbox_text()
 

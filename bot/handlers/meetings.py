@@ -69,22 +69,19 @@ async def meet(ctx: Context) -> Reply | list[Reply]:
     if len(options) == 1:
         context["pair"], answers["_has_pair"] = options[0][0].id, True
     text = ctx.event.args.strip()
-    if not text:
-        return await forms.start_form(ctx, FORM, context=context, answers=answers)
-    named = _named_pair(text, options)
+    named = _named_pair(text, options) if text else None
     if named is not None:
         context["pair"], answers["_has_pair"] = named.id, True
         first = next(other.first_name for pair, other in options if pair.id == named.id)
         text = " ".join(w for w in text.split() if w.strip(".,;:!?").lower() != first.lower())
+    if not text:
+        return await forms.start_form(ctx, FORM, context=context, answers=answers)
     said = meetings.read_meeting(text, ctx.zone, ctx.now)
-    if said.starts_at is None:
-        meetings.read_time(text, ctx.zone, ctx.now)  # the refusal, with examples
-    assert said.starts_at is not None
     try:
-        meetings.may_plan_at(said.starts_at, ctx.now).or_refuse()
+        starts_at = meetings.read_time(text, ctx.zone, ctx.now)  # unreadable or past: refused with examples
     except Refusal as refusal:
         raise Refusal(refusal.text + "\n" + _(EXAMPLE)) from None
-    context["starts_at"], answers["_has_when"] = said.starts_at.isoformat(), True
+    context["starts_at"], answers["_has_when"] = starts_at.isoformat(), True
     if said.method is not None:
         context["method"], answers["_has_method"] = said.method, True
     if said.place or said.method is not None:  # a whole sentence: no place question
@@ -93,7 +90,7 @@ async def meet(ctx: Context) -> Reply | list[Reply]:
         return await plan(
             ctx,
             pair_id=str(context["pair"]),
-            starts_at=said.starts_at,
+            starts_at=starts_at,
             method=str(said.method),
             place=said.place,
         )
