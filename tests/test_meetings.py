@@ -215,6 +215,7 @@ async def test_propose_another_time_asks_for_it_and_tells_the_first_side(harness
     assert "Confirmed: Friday 16 January, 11:00 with Alex Kim" in zhanna.inbox_text()
     event = _calendar(_with_file(zhanna)[0]).walk("VEVENT")[0]
     assert event.decoded("dtstart") == dt.datetime(2026, 1, 16, 11, 0, tzinfo=dt.UTC)
+    assert str(event["uid"]).startswith("meeting-")
 
 
 async def test_next_lists_the_planned_meetings_and_cancelling_tells_the_other_side(

@@ -387,6 +387,8 @@ def calendar_file(meeting: Meeting, *, summary: str, description: str, location:
     event = Event()
     event.add("uid", f"meeting-{meeting.id}@{domain}")
     event.add("dtstamp", meeting.updated_at.astimezone(dt.UTC))
+    # Higher after every move, so a calendar that has the event already takes the new time.
+    event.add("sequence", max(0, int((meeting.updated_at - meeting.created_at).total_seconds())))
     event.add("dtstart", meeting.starts_at.astimezone(dt.UTC))
     event.add("dtend", meeting.starts_at.astimezone(dt.UTC) + dt.timedelta(minutes=meeting.minutes))
     event.add("summary", summary)
