@@ -39,7 +39,8 @@ def when_text(meeting: Meeting, person: User, settings: Settings) -> str:
 
 
 def way_text(meeting: Meeting) -> str:
-    """'video call' or 'video call · https://...' (markup: the place is escaped)."""
+    """'video call' or 'video call · https://...' (markup: the place is escaped). It ends its line in every
+    message: no full stop after a link, which some apps would take into the link."""
     way = contacts.method_label(meeting.method).lower()
     return fmt("{way} · {place}", way=way, place=meeting.place) if meeting.place else fmt("{way}", way=way)
 
@@ -102,7 +103,7 @@ def _waiting(waiting: MeetingWaiting, env: RenderEnv) -> Reply:
     meeting = waiting.meeting
     return Reply(
         fill(
-            _("Planned: {when} with {name}, {way}.\nI'm waiting for {first} to confirm; I'll tell you when they do."),
+            _("Planned: {when} with {name}, {way}\nI'm waiting for {first} to confirm; I'll tell you when they do."),
             markup={"way": way_text(meeting)},
             when=when_text(meeting, waiting.person, env.settings),
             name=waiting.other.name,
@@ -116,9 +117,9 @@ def _waiting(waiting: MeetingWaiting, env: RenderEnv) -> Reply:
 def _proposed(proposed: MeetingProposed, env: RenderEnv) -> Reply:
     meeting = proposed.meeting
     template = (
-        _("{name} proposes another time for your meeting: {when}, {way}. Does it suit you?")
+        _("{name} proposes another time for your meeting: {when}, {way}\nDoes it suit you?")
         if proposed.moved
-        else _("{name} would like to meet you: {when}, {way}. Does it suit you?")
+        else _("{name} would like to meet you: {when}, {way}\nDoes it suit you?")
     )
     return Reply(
         fill(
@@ -158,7 +159,7 @@ def _confirmed(confirmed: MeetingConfirmed, env: RenderEnv) -> Reply:
     return Reply(
         fill(
             _(
-                "Confirmed: {when} with {name}, {way}.\nOpen the calendar file to add it to your calendar. "
+                "Confirmed: {when} with {name}, {way}\nOpen the calendar file to add it to your calendar. "
                 "I'll remind you the day before."
             ),
             markup={"way": way_text(meeting)},
@@ -241,7 +242,7 @@ def _reminder(reminder: MeetingReminder, env: RenderEnv) -> Reply:
     meeting = reminder.meeting
     return Reply(
         fill(
-            _("Reminder: you're meeting {name} on {when}, {way}."),
+            _("Reminder: you're meeting {name} on {when}, {way}"),
             markup={"way": way_text(meeting)},
             name=reminder.other.name,
             when=when_text(meeting, reminder.person, env.settings),
