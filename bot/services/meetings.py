@@ -440,7 +440,10 @@ async def sweep_meetings(
         )
     )
     past = [m for m in past if m.starts_at + dt.timedelta(minutes=m.minutes) <= now]
-    pairs = {p.id: p for p in await session.scalars(select(Pair).where(Pair.id.in_({m.pair_id for m in soon + past})))}
+    pairs = {
+        p.id: p
+        for p in await session.scalars(select(Pair).where(Pair.id.in_(sorted({m.pair_id for m in soon + past}))))
+    }
     users = await users_by_id(session, {uid for p in pairs.values() for uid in (p.mentor_id, p.mentee_id)})
     wanted: list[tuple[Claim, Outcome, User]] = []
     for meetings, kind, key_of, outcome in (
