@@ -600,7 +600,7 @@ class TelegramPlatform:
             if message.sender_chat.id == chat.id and text is not None and self._meant_for_us(message, text):
                 anonymous = _(
                     "You're writing as the group, so I can't tell who you are. Please turn off "
-                    '"Remain anonymous" in your admin rights, or write to me as yourself.'
+                    "\"Remain anonymous\" in your admin rights, or write to me as yourself."
                 )
                 await self._say(origin, [Reply(anonymous)], key)
             else:
