@@ -10,6 +10,7 @@ from bot.core.context import Context
 from bot.core.daytime import zone_for
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
+from bot.core.payloads import storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import N_, _
@@ -69,7 +70,7 @@ async def meet(ctx: Context) -> Reply | list[Reply]:
     answers: dict[str, object] = {}
     if len(options) == 1:
         context["pair"], answers["_has_pair"] = options[0][0].id, True
-    text = ctx.event.args.strip()
+    text = storable(ctx.event.args).strip()
     named = _named_pair(text, options) if text else None
     if named is not None:
         context["pair"], answers["_has_pair"] = named.id, True

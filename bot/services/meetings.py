@@ -27,6 +27,7 @@ from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import Claim, Note, claim_many, taken_keys, users_by_id
 from bot.core.outcomes import Outcome
+from bot.core.payloads import id_in, quoted
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import pair_export, sweep
 from bot.i18n import _
@@ -136,7 +137,7 @@ def read_time(text: str, zone: ZoneInfo, now: dt.datetime) -> dt.datetime:
                     "I couldn't read a day and time in '{text}'. "
                     "Try 'Thursday 15:00', 'tomorrow 10am' or '20 March 14:30'."
                 ),
-                text=text.strip() or " ",
+                text=quoted(text) or " ",
             )
         )
     may_plan_at(said.starts_at, now).or_refuse()
@@ -230,14 +231,11 @@ async def _sides(session: AsyncSession, pair: Pair, user: User) -> User:
 
 async def meeting_for(session: AsyncSession, user: User, meeting_id: str | int) -> tuple[Meeting, Pair, User]:
     """The meeting, its mentorship and the other side, only if the person is one side of an open mentorship."""
-    try:
-        wanted = int(meeting_id)
-    except (TypeError, ValueError):
-        wanted = 0
-    meeting = await session.get(Meeting, wanted) if wanted > 0 else None
+    not_yours = _("I couldn't find that meeting among yours. /next shows your meetings.")
+    meeting = await session.get(Meeting, id_in(meeting_id, not_yours))
     pair = await session.get(Pair, meeting.pair_id) if meeting is not None else None
     if meeting is None or pair is None or user.id not in (pair.mentor_id, pair.mentee_id):
-        raise Refusal(_("I couldn't find that meeting among yours. /next shows your meetings."))
+        raise Refusal(not_yours)
     if pair.status == "ended":
         raise Refusal(_("That mentorship has ended, so there is nothing to plan for it."))
     return meeting, pair, await _sides(session, pair, user)
