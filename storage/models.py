@@ -431,3 +431,25 @@ class SweepMark(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     until: Mapped[dt.datetime]
+
+
+class Meeting(Base):
+    """A meeting one side of a pair planned with the other: proposed, then confirmed (or moved, cancelled),
+    and after it, whether it happened (a yes logs the contact once: `contact_id`)."""
+
+    __tablename__ = "meetings"
+    # The scheduler's sweep: confirmed meetings by their time (the reminder before, the question after).
+    __table_args__ = (Index("ix_meetings_status_starts", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    starts_at: Mapped[dt.datetime]
+    minutes: Mapped[int] = mapped_column(Integer, default=60)
+    method: Mapped[str] = mapped_column(String(40))
+    place: Mapped[str] = mapped_column(Text, default="")  # a place or a link, as the person typed it
+    # proposed (waiting for the other side) | confirmed | cancelled | done (it happened)
+    status: Mapped[str] = mapped_column(String(16), default="proposed")
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact_logs.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
