@@ -29,7 +29,8 @@ async def test_best_matches_first_with_a_reason(core: Core) -> None:
     student = await add_student(core, "alex", areas=("jobs", "jobs.cv"), industries=("Software and IT",))
     assert await ranked(core, student) == ["Close Fit", "Some Fit", "Far Away"]
     async with core.sessions() as session:
-        matches = await best_mentors_for(session, await session.get(User, student), core.programme, now=core.clock.now())
+        student_user = await session.get(User, student)
+        matches = await best_mentors_for(session, student_user, core.programme, now=core.clock.now())
     assert matches[0].reason == "Both: Software and IT; offers CV review"
     assert matches[1].reason == "Both: Job search"
     assert matches[2].reason == "Can help with Networking"  # nothing shared: what they offer
