@@ -61,6 +61,10 @@ def handler(signing_secret: str, dispatch: Dispatch) -> Callable[[web.Request], 
             # The listeners answer their own failures; this is Bolt itself failing on a strange body.
             log.exception("Slack: a signed request could not be dispatched")
             return web.Response(status=400, text="unreadable body")
+        if response.status == 404 and bolt_request.body.get("type") == "event_callback":
+            # An event the bot has no listener for (a reaction, someone joining): Slack counts anything but
+            # a 2xx as a failure, retries it, and turns a failing app's events off.
+            return web.Response(status=200)
         return await to_aiohttp_response(response)
 
     return handle
