@@ -91,6 +91,15 @@ class Core:
         _replies, ids = await self._handle(event, queue=True)
         return ids
 
+    async def answer_submission(self, event: Event) -> tuple[list[Reply], list[int]]:
+        """A whole form submitted where the answer travels in the platform's acknowledgement (a Slack modal):
+        the replies come back for it; unless the form is refused field by field (shown in the form itself),
+        they are also written into the outbox, addressed to `event.origin`, in the transaction that saved the
+        form, so a crash after the acknowledgement still delivers them."""
+        if event.origin is None:
+            raise ValueError("Core.answer_submission needs the event's origin")
+        return await self._handle(event, queue=True, unless_refused_in_form=True)
+
     async def say(self, origin: Origin, replies: list[Reply], *, update_key: str | None = None) -> list[int]:
         """Answer an update the core has nothing to do with (a sticker, a photo) through the outbox as well,
         marking it handled. Returns the outbox ids to send at once; none when the database is unavailable
@@ -107,7 +116,9 @@ class Core:
         self.delivery.kick()
         return ids
 
-    async def _handle(self, event: Event, *, queue: bool) -> tuple[list[Reply], list[int]]:
+    async def _handle(
+        self, event: Event, *, queue: bool, unless_refused_in_form: bool = False
+    ) -> tuple[list[Reply], list[int]]:
         now = self.clock.now()
         origin = event.origin if queue else None
         private: Origin | None = None  # where the answers go instead, when not in the chat itself
@@ -134,7 +145,9 @@ class Core:
                         private = reachable
                         if private is None:
                             replies = [not_here(origin)]
-                ids = await self._queue(session, event, origin, private, replies, now) if origin else []
+                shown_in_form = unless_refused_in_form and any(reply.errors for reply in replies)
+                queued = origin is not None and not shown_in_form
+                ids = await self._queue(session, event, origin, private, replies, now) if queued and origin else []
             self.delivery.kick()
             return replies, ids
         except Refusal as refusal:

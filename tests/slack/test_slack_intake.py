@@ -310,21 +310,28 @@ async def test_what_a_finished_form_says_goes_through_the_outbox_to_the_dm(slack
     assert len(saved) == 1 and saved[0].status == "sent" and saved[0].platform == "slack"
 
 
-async def test_a_finished_form_still_says_so_when_the_database_fails_right_after(
-    slack: Workspace, monkeypatch: pytest.MonkeyPatch
+async def test_what_a_finished_form_says_is_written_with_the_form_and_sent_after_a_crash(
+    database_url: str, clock: ManualClock, fake_slack: FakeSlackApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from storage.models import MentorProfile
     from tests.slack.journeys import MENTOR_PAGE_1, MENTOR_PAGE_2
 
-    zhanna = slack.user("UZH", "Zhanna Abenova")
-    await zhanna.slash("start")
-    await zhanna.press("alumn")
-    await zhanna.submit(MENTOR_PAGE_1)
-    await zhanna.submit(MENTOR_PAGE_2)
+    async with slack_running(database_url, clock, fake_slack, []) as first:
+        zhanna = first.user("UZH", "Zhanna Abenova")
+        await zhanna.slash("start")
+        await zhanna.press("alumn")
+        await zhanna.submit(MENTOR_PAGE_1)
+        await zhanna.submit(MENTOR_PAGE_2)
+        # The process dies right after the ack: nothing it meant to do afterwards runs.
+        monkeypatch.setattr(first.platform, "_after_ack", lambda work: work.close())
+        response = await zhanna.submit({"topics": ["CV review"]})
+        assert response.json() == {"response_action": "clear"}
+        assert _answers(zhanna, "Your mentor profile is saved") == 0
 
-    async def unrecorded(*args: Any, **kwargs: Any) -> list[int]:
-        return []  # what Core.say answers when the database cannot take the answer
-
-    monkeypatch.setattr(slack.core, "say", unrecorded)
-    response = await zhanna.submit({"topics": ["CV review"]})
-    assert response.json() == {"response_action": "clear"}
-    assert "Your mentor profile is saved" in zhanna.text(last=1)  # sent straight to the DM instead
+    async with slack_running(database_url, clock, fake_slack, []) as second:
+        async with second.core.sessions() as db:
+            assert await db.scalar(select(MentorProfile)) is not None  # the form was saved
+        clock.advance(dt.timedelta(seconds=31))  # the dead process's claim on its answers runs out
+        await second.core.delivery.flush()
+        await second.settle()
+    assert _answers(zhanna, "Your mentor profile is saved") == 1

@@ -16,10 +16,12 @@ it again), a slash command is acknowledged with a polite "try again", and a butt
 message saying so (Slack repeats neither).
 
 A modal's submission is the exception: its answer (errors in place, the next page, or close) must travel
-in the ack itself, so it is handled directly (Core.handle, deduplicated on the submission's own key) and
-its follow-up messages are written into the outbox right after the ack. The one window left: a crash
-between the submission's commit and that write loses those follow-up messages (what was submitted is
-saved; `/mentor start` shows where the person is).
+in the ack itself, so it is handled directly (deduplicated on the submission's own key). When the form is
+finished, its follow-up messages are written into the outbox in the transaction that saved it
+(Core.answer_submission, addressed to the person's DM), and sent after the ack. The one window left: a
+person whose DM with the bot this process has not learnt yet (it needs conversations.open, and there is no
+time for it before the ack) has the follow-ups written right after the ack instead, so a crash in between
+loses them (what was submitted is saved; `/mentor start` shows where the person is).
 
 The answer to a person always goes to their DM with the bot (conversations.open), never to the channel a
 slash command was typed in: that may be a DM between two people, where the bot cannot post.
@@ -552,16 +554,28 @@ class SlackPlatform:
     async def _finish(
         self, ack: Any, user: str, actor: Actor, form: FormView, key: str | None, page: list[str]
     ) -> None:
-        replies = await self.core.handle(
-            Event(actor=actor, kind="form_submit", form=form.form, form_page="last", update_key=key and key + ":last")
-        )
+        last = key and key + ":last"
+        event = Event(actor=actor, kind="form_submit", form=form.form, form_page="last", update_key=last)
+        dm = self._dm.get(user)
+        ids: list[int] = []
+        if dm:  # the answers are written with the form (no time for conversations.open before the ack)
+            event.origin = Origin(PLATFORM, dm, "private")
+            replies, ids = await self.core.answer_submission(event)
+        else:
+            replies = await self.core.handle(event)
         errors = next((r.errors for r in replies if r.errors), None)
         if errors:  # a rule across pages: shown on this page, naming the question it is about
             labels = {f.name: f.label for f in form.fields}
             await ack(response_action="errors", errors=blocks.field_errors(errors, page, labels))
             return
         await ack(response_action="clear")
-        self._after_ack(self._say_to(user, replies))
+        if ids:
+            self._after_ack(self._send_queued(ids))
+        else:
+            self._after_ack(self._say_to(user, replies))
+
+    async def _send_queued(self, ids: list[int]) -> None:
+        await self.core.delivery.send_answers(ids, _LiveAnswer(self))
 
     async def _actor_without_lookup(self, user_id: str) -> Actor:
         # Before an ack there is no time for users.info; the person opened this modal, so we know them.
