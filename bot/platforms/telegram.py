@@ -133,7 +133,6 @@ class ChatPacedRateLimiter(AIORateLimiter):
             async with self._chat_limiter(chat_id):  # type: ignore[arg-type]
                 return await super().process_request(callback, args, kwargs, endpoint, data, None)
         return await super().process_request(callback, args, kwargs, endpoint, data, None)
-        return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
 
 
 # --- updates as they come ----------------------------------------------------------------------------
