@@ -374,3 +374,17 @@ async def test_after_an_evening_meeting_the_question_waits_for_the_morning(
     clock.set(dt.datetime(2026, 1, 16, 9, 0, tzinfo=dt.UTC))
     await sweep(harness)
     assert alex.inbox_text().count("Did your meeting with Zhanna Abenova on Thursday 15 January, 19:30 happen?") == 1
+
+
+async def test_a_mentorship_that_ends_takes_its_planned_meetings_with_it(harness: Harness, clock: ManualClock) -> None:
+    alex, zhanna = await _planned_and_confirmed(harness, clock)
+    await alex.say("/end")
+    await alex.press("We reached our goals")
+    await alex.press("Yes, end it")
+    assert "your mentorship with Zhanna Abenova has ended" in alex.text
+    async with harness.core.sessions() as session:
+        statuses = {m.status for m in await session.scalars(select(Meeting))}
+    assert statuses == {"cancelled"}
+    clock.advance(dt.timedelta(days=3))
+    await sweep(harness)
+    assert "happen" not in zhanna.inbox_text().lower()

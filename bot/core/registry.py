@@ -96,6 +96,9 @@ class Registry:
     pair_exporters: dict[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
     # Set-up that depends on the programme definition (forms built from its questions), run by the core.
     programme_hooks: list[Callable[[Programme], None]] = field(default_factory=list)
+    # What else ends with a mentorship (its planned meetings ...): (session, pair, now), in the transaction
+    # that ends it, so the capability that ends pairs need not know them.
+    pair_closed_hooks: list[Callable[..., Awaitable[Any]]] = field(default_factory=list)
     discovered: set[str] = field(default_factory=set)
 
     def command(
@@ -192,6 +195,11 @@ class Registry:
 
         return register
 
+    def on_pair_closed(self, hook: E) -> E:
+        """Run `await hook(session, pair, now)` in the transaction that ends a mentorship."""
+        self.pair_closed_hooks.append(hook)
+        return hook
+
     def on_programme(self, hook: P) -> P:
         """Run `hook(programme)` whenever a core starts with a programme."""
         self.programme_hooks.append(hook)
@@ -236,3 +244,4 @@ export = registry.export
 pair_export = registry.pair_export
 home = registry.home
 on_programme = registry.on_programme
+on_pair_closed = registry.on_pair_closed

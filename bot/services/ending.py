@@ -134,6 +134,8 @@ async def end_pair(
     pair.end_note = note.strip()
     await release_slot(session, pair.mentor_id)  # every open pair holds one of the mentor's places
     await close_forms_about(session, pair, (pair.mentor_id, pair.mentee_id))
+    for hook in registry.pair_closed_hooks:  # what other capabilities end with it (planned meetings ...)
+        await hook(session, pair, now)
     await session.flush()
 
     mentor = await session.get(User, pair.mentor_id)

@@ -29,7 +29,7 @@ from bot.core.notices import Claim, Note, claim_many, taken_keys, users_by_id
 from bot.core.outcomes import Outcome
 from bot.core.payloads import id_in, quoted
 from bot.core.policy import YES, Decision, no
-from bot.core.registry import pair_export, sweep
+from bot.core.registry import on_pair_closed, pair_export, sweep
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services import contacts
@@ -321,6 +321,18 @@ async def cancel(session: AsyncSession, user: User, meeting_id: str, now: dt.dat
     meeting.status, meeting.updated_at = CANCELLED, now
     queue_message(session, now, MeetingCancelled(meeting, other, user), user_id=other.id)
     return meeting
+
+
+@on_pair_closed
+async def cancel_with_pair(session: AsyncSession, pair: Pair, now: dt.datetime) -> int:
+    """A mentorship that ends takes its planned meetings with it (both sides hear of the ending itself, so
+    nobody is reminded of a meeting with someone they are no longer matched with)."""
+    result = await session.execute(
+        update(Meeting)
+        .where(Meeting.pair_id == pair.id, Meeting.status.in_(OPEN))
+        .values(status=CANCELLED, updated_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def happened(
