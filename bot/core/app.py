@@ -146,8 +146,9 @@ class Core:
                         if private is None:
                             replies = [not_here(origin)]
                 shown_in_form = unless_refused_in_form and any(reply.errors for reply in replies)
-                queued = origin is not None and not shown_in_form
-                ids = await self._queue(session, event, origin, private, replies, now) if queued and origin else []
+                ids: list[int] = []
+                if origin is not None and not shown_in_form:
+                    ids = await self._queue(session, event, origin, private, replies, now)
             self.delivery.kick()
             return replies, ids
         except Refusal as refusal:

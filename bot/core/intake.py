@@ -14,8 +14,10 @@ update can never keep a bot busy for ever.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
+from bot.core.outage import Outage
 from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 LEASE = dt.timedelta(seconds=30)  # how long a process has to handle what it recorded or claimed
 MAX_ATTEMPTS = 5
 KEEP_HANDLED = dt.timedelta(days=2)  # longer than any platform redelivers (Telegram keeps updates 24 h)
+FORGET_EVERY = 240  # rounds of `take_up_forever` between two clear-outs of handled rows (an hour at 15 s)
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,26 @@ class Inbox:
                 if claimed.rowcount == 1:  # type: ignore[attr-defined]
                     due.append(Due(row.id, row.update_key, dict(row.payload), row.attempts + 1))
         return due
+
+    async def take_up_forever(
+        self, platform: str, handle: Callable[[list[Due]], Awaitable[Any]], every: float
+    ) -> None:
+        """Until cancelled: every `every` seconds, the updates whose lease ran out (their handling did not
+        finish: the database failed meanwhile) are claimed and given to the platform's `handle`; handled rows
+        are forgotten now and then. A failing database is logged when it starts failing and when it is back."""
+        rounds = 0
+        outage = Outage(log, f"cannot look for unfinished {platform} updates")
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await handle(await self.claim_due(platform))
+                rounds += 1
+                if rounds % FORGET_EVERY == 0:
+                    await self.forget_old()
+            except Exception as exc:  # the next round tries again
+                outage.failed(exc)
+            else:
+                outage.recovered()
 
     async def done(self, platform: str, update_key: str) -> None:
         """An update that needed nothing from us (group chatter, a kind we did not ask for)."""

@@ -62,7 +62,7 @@ from bot.config import ConfigError, Settings
 from bot.core.app import Core
 from bot.core.delivery import RetryLater, Undeliverable, Unreachable
 from bot.core.events import Actor, Event, Origin
-from bot.core.intake import Recorded
+from bot.core.intake import Due, Recorded
 from bot.core.markup import shorten
 from bot.core.outage import Outage, first_line
 from bot.core.registry import CommandSpec
@@ -395,8 +395,11 @@ class TelegramPlatform:
         async with app:  # already initialised: this only shuts it down at the end
             await self._publish_commands()
             await app.start()
-            await self._replay(everything=True)  # what a previous run recorded and did not finish
-            replaying = asyncio.create_task(self._replay_forever(), name="telegram-replay")
+            # What a previous run recorded and did not finish, then what a failing database leaves pending.
+            await self._dispatch_due(await self.core.inbox.claim_due(PLATFORM, everything=True))
+            replaying = asyncio.create_task(
+                self.core.inbox.take_up_forever(PLATFORM, self._dispatch_due, self.replay_every), name="telegram-replay"
+            )
             receiving: asyncio.Task[None] | None = None
             try:
                 if self.webhook_url:
@@ -522,28 +525,9 @@ class TelegramPlatform:
             return
         await self.app.update_queue.put(update)
 
-    async def _replay(self, *, everything: bool = False) -> int:
-        due = await self.core.inbox.claim_due(PLATFORM, everything=everything)
+    async def _dispatch_due(self, due: list[Due]) -> None:
         for row in due:
             await self._dispatch(row.payload)
-        return len(due)
-
-    async def _replay_forever(self) -> None:
-        """Updates whose handling did not finish (the database failed meanwhile) are handled again once
-        their lease runs out; handled ones are forgotten after a while."""
-        rounds = 0
-        trouble = Outage(log, "cannot look for unfinished Telegram updates")
-        while True:
-            await asyncio.sleep(self.replay_every)
-            try:
-                await self._replay()
-                rounds += 1
-                if rounds % 240 == 0:
-                    await self.core.inbox.forget_old()
-            except Exception as exc:  # the database is down: the next round tries again
-                trouble.failed(exc)
-            else:
-                trouble.recovered()
 
     async def _serve_webhook(self) -> None:
         """Telegram posts each update to us; it gets its 200 only once the update is recorded (a 5xx makes

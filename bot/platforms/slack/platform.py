@@ -215,13 +215,9 @@ class SlackPlatform:
             log.info("Slack: handling %d request(s) a previous run did not finish", len(due))
             self._after_ack(self._handle_due(due))
         if self._replaying is None:
-            self._replaying = asyncio.create_task(self._replay_forever(), name="slack-replay")
-
-    async def replay(self) -> int:
-        """Handle the recorded requests whose lease ran out; returns how many were taken up."""
-        due = await self.core.inbox.claim_due(PLATFORM)
-        await self._handle_due(due)
-        return len(due)
+            self._replaying = asyncio.create_task(
+                self.core.inbox.take_up_forever(PLATFORM, self._handle_due, self.replay_every), name="slack-replay"
+            )
 
     async def _handle_due(self, due: list[Due]) -> None:
         for row in due:
@@ -236,18 +232,6 @@ class SlackPlatform:
                 continue
             # Its trigger_id expired long ago: a form it asks for is offered as a message instead.
             await self._guarded(self._handle(dataclasses.replace(incoming, key=row.update_key, trigger=None)))
-
-    async def _replay_forever(self) -> None:
-        rounds = 0
-        while True:
-            await asyncio.sleep(self.replay_every)
-            try:
-                await self.replay()
-                rounds += 1
-                if rounds % 240 == 0:
-                    await self.core.inbox.forget_old()
-            except Exception as exc:  # the database is down: the next round tries again
-                log.warning("Slack: could not look for unfinished requests: %r", exc)
 
     def _read(self, body: Any) -> Incoming | None:
         """The request a listener got, or None for one that is nothing for us or cannot be read (logged)."""
