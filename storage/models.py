@@ -131,6 +131,7 @@ class MentorProfile(Base):
     areas: Mapped[list[str]] = mapped_column(JSON, default=list)  # area keys and "area.topic" keys
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     contact_method: Mapped[str] = mapped_column(String(40), default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the programme's own questions (key -> answer)
     capacity: Mapped[int] = mapped_column(Integer, default=2)
     # Kept in step with active pairs inside the accepting transaction: the capacity rule is one
     # conditional UPDATE (active_mentees < capacity), atomic on SQLite and PostgreSQL alike.
@@ -157,6 +158,7 @@ class MenteeProfile(Base):
     industries: Mapped[list[str]] = mapped_column(JSON, default=list)
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     country: Mapped[str] = mapped_column(String(80), default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the programme's own questions (key -> answer)
     updated_at: Mapped[dt.datetime]
 
     user: Mapped[User] = relationship(back_populates="mentee_profile")
@@ -236,6 +238,8 @@ class Pair(Base):
     goals: Mapped[str] = mapped_column(Text, default="")
     contact_method: Mapped[str] = mapped_column(String(40), default="")
     contact_interval_days: Mapped[int] = mapped_column(Integer, default=30)
+    # Answers to the programme's own agreement questions (key -> answer), beside the common terms above.
+    agreement_answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     mentor_confirmed_at: Mapped[dt.datetime | None]
     mentee_confirmed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
@@ -451,5 +455,34 @@ class Meeting(Base):
     # proposed (waiting for the other side) | confirmed | cancelled | done (it happened)
     status: Mapped[str] = mapped_column(String(16), default="proposed")
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contact_logs.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class MilestoneProgress(Base):
+    """Where a pair stands on one of the programme's milestones (an interview in its window): the meeting
+    planned for it, the mentee's form sent before it (the road-book), the mentor's evaluation after it."""
+
+    __tablename__ = "milestone_progress"
+    __table_args__ = (
+        UniqueConstraint("pair_id", "milestone"),
+        # The scheduler's sweep: milestones still open, by the end of their window.
+        Index("ix_milestone_progress_status_closes", "status", "closes_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
+    milestone: Mapped[str] = mapped_column(String(24))  # the key in the programme definition
+    opens_on: Mapped[dt.date] = mapped_column(Date)
+    closes_on: Mapped[dt.date] = mapped_column(Date)  # the last day of the window
+    # pending (the meeting is still to happen) | met (it happened) | done (evaluated, or nothing to evaluate)
+    # | missed (the window closed without it)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    form_answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the mentee's, e.g. the road-book
+    form_sent_at: Mapped[dt.datetime | None]
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the mentor's, after the meeting
+    evaluated_at: Mapped[dt.datetime | None]
+    met_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
