@@ -46,7 +46,7 @@ async def _load_demo(core) -> bool:  # type: ignore[no-untyped-def]
     from bot.demo import load_demo
 
     async with core.sessions() as session, session.begin():
-        return await load_demo(session, core.clock.now(), core.programme.default_mentor_capacity)
+        return await load_demo(session, core.clock.now(), core.programme)
 
 
 async def _check_database(settings: Settings) -> None:

@@ -1,5 +1,9 @@
 """Demo data for trying the bot in the terminal: a dozen mentors across the four areas, a few students,
-and one member of the career team. Loaded only into an empty database."""
+and one member of the career team. Loaded only into an empty database.
+
+The people are written for the university's programme; in another programme their areas, industries,
+languages and years of study are carried over to the nearest of that programme's own, so every card and
+filter reads in its words and the students may take part."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.programme import Programme
 from storage.models import Identity, MenteeProfile, MentorProfile, User
 
 # (console name, full name, role, employer, industry, country, areas, languages, capacity, job history,
@@ -219,7 +224,41 @@ STUDENTS = [
 STAFF = [("sam", "Sam Career-Office")]
 
 
-async def load_demo(session: AsyncSession, now: dt.datetime, default_capacity: int) -> bool:
+# The areas the demo people were written with, in order: another programme's areas stand in for them by place.
+DEMO_AREAS = ["education", "jobs", "career", "networking"]
+
+
+def _areas_in(programme: Programme, keys: list[str]) -> list[str]:
+    """The demo's area and topic keys in the programme's own: kept where it has them, else the area in the
+    same place of its list (without the topic, which it would not have)."""
+    found: list[str] = []
+    for key in keys:
+        if key in programme.topic_labels:
+            chosen = key
+        elif "." in key:
+            continue
+        else:
+            chosen = programme.areas[DEMO_AREAS.index(key) % len(programme.areas)].key
+        if chosen not in found:
+            found.append(chosen)
+    return found
+
+
+def _in_list(value: str, known: list[str]) -> str:
+    return value if value in known else ("Other" if "Other" in known else known[0])
+
+
+def _languages_in(programme: Programme, languages: list[str]) -> list[str]:
+    kept = [name for name in languages if name in programme.languages]
+    return kept or [programme.languages[0]]
+
+
+def _year_in(programme: Programme, year: int) -> int:
+    allowed = programme.mentee_eligibility.years_of_study
+    return year if not allowed or year in allowed else max(allowed)
+
+
+async def load_demo(session: AsyncSession, now: dt.datetime, programme: Programme) -> bool:
     """Fill an empty database with the demo people; False (and nothing done) if anyone exists already."""
     if await session.scalar(select(func.count()).select_from(User)):
         return False
@@ -246,15 +285,15 @@ async def load_demo(session: AsyncSession, now: dt.datetime, default_capacity: i
                 graduation_year=2012 + len(name) % 8,
                 current_role=role,
                 employer=employer,
-                industry=industry,
+                industry=_in_list(industry, programme.industries),
                 country=country,
                 job_history=history,
                 key_successes=successes,
                 moving_experience=moving,
-                areas=areas,
-                languages=languages,
-                contact_method="video",
-                capacity=capacity or default_capacity,
+                areas=_areas_in(programme, areas),
+                languages=_languages_in(programme, languages),
+                contact_method=_in_list("video", programme.contact_methods),
+                capacity=capacity or programme.default_mentor_capacity,
                 active_mentees=0,
                 status="approved",
                 active=True,
@@ -264,18 +303,18 @@ async def load_demo(session: AsyncSession, now: dt.datetime, default_capacity: i
                 updated_at=now,
             )
         )
-    for name, full, programme, year, goals, areas, industries, languages in STUDENTS:
+    for name, full, studies, year, goals, areas, industries, languages in STUDENTS:
         user = _person(session, name, full, "student", now)
         user.contact_details = f"{name}@students.example.org"
         session.add(
             MenteeProfile(
                 user=user,
-                programme_of_study=programme,
-                year_of_study=year,
+                programme_of_study=studies,
+                year_of_study=_year_in(programme, year),
                 goals=goals,
-                areas=areas,
-                industries=industries,
-                languages=languages,
+                areas=_areas_in(programme, areas),
+                industries=[_in_list(name, programme.industries) for name in industries],
+                languages=_languages_in(programme, languages),
                 updated_at=now,
             )
         )

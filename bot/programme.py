@@ -218,7 +218,9 @@ class Programme(_Strict):
         for survey in self.surveys:
             kind, _sep, what = survey.after.partition(":")
             if kind == "milestone" and what not in milestones:
-                raise ValueError(f"survey {survey.key!r} comes after the milestone {what!r}, which [[milestones]] lacks")
+                raise ValueError(
+                    f"survey {survey.key!r} comes after the milestone {what!r}, which [[milestones]] lacks"
+                )
             if kind == "month" and int(what) >= self.cycle_months:
                 raise ValueError(f"survey {survey.key!r} comes at month {what}, not before the cycle's end")
         return self

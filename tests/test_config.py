@@ -117,7 +117,7 @@ def test_the_command_fails_with_one_sentence_not_a_traceback(tmp_path: Path) -> 
     assert len(done.stderr.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("name", ["university", "career"])
+@pytest.mark.parametrize("name", ["university", "career", "last_year"])
 def test_every_bundled_programme_loads(name: str) -> None:
     programme = load_programme(name)
     assert programme.key == name
@@ -127,3 +127,66 @@ def test_every_bundled_programme_loads(name: str) -> None:
 def test_career_programme_needs_no_orientation() -> None:
     assert load_programme("career").orientation_required is False
     assert load_programme("career").reconfirmation_month == 8
+
+
+def test_the_last_year_programme_has_its_three_interviews() -> None:
+    programme = load_programme("last_year")
+    windows = [(m.key, m.opens, m.closes) for m in programme.milestones]
+    assert windows == [
+        ("interview_1", "01-01", "03-31"),
+        ("interview_2", "04-01", "06-30"),
+        ("interview_3", "07-01", "12-31"),
+    ]
+    assert programme.milestones[0].before_form == "roadbook" and programme.milestones[0].before_days == 7
+    assert all(m.after_form == "evaluation" for m in programme.milestones)
+    assert programme.mentee_eligibility.years_of_study == [3, 5]
+    assert programme.office_request is not None
+    assert load_programme("career").recruitment_months == [3, 8]
+
+
+SEED_004 = (ROOT / "bot" / "programmes" / "last_year.toml").read_text()
+
+# A career office's likely slips in a programme file, and the key each error must name.
+BROKEN = [
+    ('opens = "04-01"', 'opens = "04-31"', "milestones[2] 'interview_2'.opens", "'04-31' is not a month and day"),
+    (
+        'before_form = "roadbook"\nbefore_days = 7\nafter_form = "evaluation"\n\n[[milestones]]\nkey = "interview_2"',
+        'before_form = "road_book"\nbefore_days = 7\nafter_form = "evaluation"\n\n[[milestones]]\nkey = "interview_2"',
+        "interview_1",
+        "names the form 'road_book', which [[forms]] lacks",
+    ),
+    ("years_of_study = [3, 5]", "years_of_study = [3, 15]", "years_of_study", "from 1 to 10"),
+    ('after = "milestone:interview_1"', 'after = "milestone:interview_9"', "after_interview_1", "interview_9"),
+    ('matching = "mentee_chooses"', 'matching = "mentees_choose"', "matching", "mentee_chooses"),
+    ("before_days = 7", "before_dayz = 7", "milestones[1] 'interview_1'.before_dayz", "not a key"),
+    (
+        '{ key = "thinking", kind = "rating"',
+        '{ key = "thinking", kind = "stars"',
+        "forms[2] 'evaluation'.questions[1]",
+        "rating",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "where", "why"), BROKEN, ids=[case[2] for case in BROKEN])
+def test_a_broken_programme_file_stops_the_bot_at_start_naming_the_key(
+    tmp_path: Path, old: str, new: str, where: str, why: str
+) -> None:
+    assert old in SEED_004
+    bad = tmp_path / "school.toml"
+    bad.write_text(SEED_004.replace(old, new, 1))
+    env = {**os.environ, "PROGRAMME": str(bad), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input="",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert where in done.stderr and why in done.stderr, done.stderr
+    assert not (tmp_path / "x.db").exists()  # nothing was started

@@ -48,4 +48,6 @@ def test_a_database_that_cannot_be_opened_is_one_sentence_not_a_traceback(tmp_pa
 def test_run_with_no_platform_configured_is_the_terminal_chat(tmp_path: Path) -> None:
     done = _mentorbot(tmp_path, f"sqlite:///{tmp_path / 'bot.db'}", "run", stdin="/as alex\n/quit\n")
     assert done.returncode == 0, done.stderr
-    assert "mentorbot in your terminal." in done.stdout and "— you are now alex —" in done.stdout
+    assert "mentorbot in your terminal, running the Alumni Mentorship Programme." in done.stdout
+    assert "/start begins, /help lists what you can do, /clock +31d" in done.stdout
+    assert "— you are now alex —" in done.stdout

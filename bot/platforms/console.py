@@ -5,6 +5,7 @@ sends to other people are printed with their addressee. It reads a script from s
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import html
 import re
 import sys
@@ -14,7 +15,7 @@ from bot.config import Settings
 from bot.core.app import Core
 from bot.core.events import Actor, Event, Origin
 from bot.core.replies import Button, Reply
-from bot.i18n import _
+from bot.i18n import _, ngettext
 from bot.platforms.base import ChatKind, register
 from storage.models import Identity
 
@@ -74,10 +75,11 @@ class ConsoleChat:
         interactive = stream.isatty()
         self._print(
             _(
-                "mentorbot in your terminal. /as NAME switches who you are (try /as alex, a student, or "
-                "/as aigerim, a mentor, or /as sam, the career team). Buttons are numbered: type the number. "
-                "/quit ends."
-            )
+                "mentorbot in your terminal, running the {title}. /as NAME switches who you are (try /as alex, "
+                "a student, or /as aigerim, a mentor, or /as sam, from {office}); /start begins, /help lists "
+                "what you can do, /clock +31d moves time on and runs the reminders. Buttons are numbered: type "
+                "the number. /quit ends."
+            ).format(title=self.core.programme.title, office=self.core.programme.office)
         )
         loop = asyncio.get_running_loop()
         while True:
@@ -145,28 +147,32 @@ class ConsoleChat:
         return Event.command_from_text(self.actor(), text)
 
     async def _move_clock(self, how: str) -> None:
-        """`/clock +31d` (or +2w, +5h, +30m): move time forward, run the scheduler's sweeps, deliver."""
-        import datetime as dt
-        import re
-
+        """`/clock +31d` (or +2w, +5h, +30m), or `/clock 2027-04-01` (a later day, at the same time of day):
+        move time forward, run the scheduler's sweeps, deliver."""
         from bot.core.clock import save_clock_offset
         from scheduler.sweeps import sweep_core
 
-        found = re.fullmatch(r"\+(\d{1,4})([mhdw])", how)
         clock = self.core.clock
-        if how and (found is None or not hasattr(clock, "advance")):
-            self._print(_("Usage: /clock +31d moves time 31 days on (also +2w, +5h, +30m) and runs the reminders."))
+        step = _clock_step(how, clock.now())
+        if how and (step is None or not hasattr(clock, "advance")):
+            self._print(
+                _(
+                    "Usage: /clock +31d moves time 31 days on (also +2w, +5h, +30m), /clock 2027-04-01 moves it "
+                    "to that day; either runs the reminders. Time only moves forward."
+                )
+            )
             return
-        if found is not None:
-            unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[found.group(2)]
-            clock.advance(dt.timedelta(**{unit: int(found.group(1))}))  # type: ignore[attr-defined]
+        if step:
+            clock.advance(step)  # type: ignore[attr-defined]
             if hasattr(clock, "offset"):
                 await save_clock_offset(self.core.sessions, clock.offset)
         result = await sweep_core(self.core)
         sent = await self.core.delivery.flush()
+        found = ngettext("{n} new reminder", "{n} new reminders", result.total).format(n=result.total)
+        delivered = ngettext("{n} message delivered", "{n} messages delivered", sent).format(n=sent)
         self._print(
-            _("— it is now {time} (UTC); {found} new reminders, {sent} messages delivered —").format(
-                time=clock.now().strftime("%a %d %b %Y %H:%M"), found=result.total, sent=sent
+            _("— it is now {time} (UTC); {found}, {delivered} —").format(
+                time=clock.now().strftime("%a %d %b %Y %H:%M"), found=found, delivered=delivered
             )
         )
         if await self._waiting_for_daytime():
@@ -229,3 +235,20 @@ async def run_console(core: Core, stream: TextIO | None = None) -> None:
     """The terminal chat over `core`: a script from a pipe is echoed line by line, as if typed."""
     stream = stream or sys.stdin
     await ConsoleChat(core, echo=not stream.isatty()).run(stream)
+
+
+def _clock_step(how: str, now: dt.datetime) -> dt.timedelta | None:
+    """How far `/clock` moves time: "+31d" (m, h, d, w) or a later day "2027-04-01"; None when unreadable
+    or in the past, an empty step for a bare `/clock` (run the reminders now)."""
+    if not how:
+        return dt.timedelta()
+    found = re.fullmatch(r"\+(\d{1,4})([mhdw])", how)
+    if found is not None:
+        unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[found.group(2)]
+        return dt.timedelta(**{unit: int(found.group(1))})
+    try:
+        day = dt.date.fromisoformat(how)
+    except ValueError:
+        return None
+    target = dt.datetime.combine(day, now.timetz())
+    return target - now if target > now else None
