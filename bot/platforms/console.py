@@ -53,9 +53,9 @@ class ConsoleChat:
     # --- Transport: messages the bot sends to other people -------------------------------------------
 
     async def send_to_user(self, identity: Identity, reply: Reply) -> None:
+        # Named as in every other heading, whoever is typing: "you" read as a different person from "alex".
         name = identity.external_id
-        label = _("you") if name == self.me else name
-        self._show(reply, heading=f"[bot → {label}]", person=name)
+        self._show(reply, heading=f"[bot → {name}]", person=name)
 
     async def send_to_staff(self, reply: Reply) -> bool:
         return False  # no staff chat in a terminal: each staff member gets the message as a person
@@ -138,12 +138,12 @@ class ConsoleChat:
             if explicit:
                 self._print(_("There's no choice with that number here."))
                 return None
-        if not self._expects_text.get(self.me, False):
-            # Typing a button's label presses it, as tapping it would.
-            wanted = text.lower()
-            for button in buttons:
-                if button.label.lower().removeprefix("✓ ") == wanted:
-                    return Event(actor=self.actor(), kind="action", action=button.action, payload=button.payload)
+        # Typing a button's label presses it, as tapping it would ("Skip" under a question that can be skipped);
+        # where no answer is typed, so do its first words ("Yes" for "Yes, we met", "Confirm" for "Confirm 3
+        # Dec") when no other button starts so.
+        button = _button_named(buttons, text, whole_only=self._expects_text.get(self.me, False))
+        if button is not None:
+            return Event(actor=self.actor(), kind="action", action=button.action, payload=button.payload)
         return Event.command_from_text(self.actor(), text)
 
     async def _move_clock(self, how: str) -> None:
@@ -252,3 +252,19 @@ def _clock_step(how: str, now: dt.datetime) -> dt.timedelta | None:
         return None
     target = dt.datetime.combine(day, now.timetz())
     return target - now if target > now else None
+
+
+def _button_named(buttons: list[Button], typed: str, *, whole_only: bool) -> Button | None:
+    wanted = typed.strip().lower()
+    labels = [button.label.lower().removeprefix("✓ ") for button in buttons]
+    for button, label in zip(buttons, labels, strict=True):
+        if label == wanted:
+            return button
+    if whole_only:
+        return None
+    starting = [
+        button
+        for button, label in zip(buttons, labels, strict=True)
+        if label.startswith(wanted) and not label[len(wanted) : len(wanted) + 1].isalnum()
+    ]
+    return starting[0] if len(starting) == 1 and wanted else None
