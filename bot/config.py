@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,6 +28,9 @@ class Settings(BaseSettings):
     staff_ids: str = Field(default="", description="comma-separated platform:id pairs")
     demo_data: bool = True
     log_level: str = "INFO"
+    # Where the terminal chat saves the files the bot sends (calendar files, certificates, CSVs), so they can
+    # be opened; empty: a folder "mentorbot-files" beside the SQLite database, or in the working directory.
+    files_dir: str = ""
 
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str = "https://api.telegram.org/bot"
@@ -46,6 +50,14 @@ class Settings(BaseSettings):
     slack_listen: str = "0.0.0.0"  # noqa: S104 - HTTP mode: where Slack's requests arrive (behind TLS)
 
     sweep_interval_minutes: int = Field(default=60, ge=1)
+
+    def files_folder(self) -> Path:
+        if self.files_dir:
+            return Path(self.files_dir).expanduser().resolve()
+        url = self.database_url
+        if url.startswith("sqlite") and ":///" in url and ":memory:" not in url:
+            return Path(url.split(":///", 1)[1]).expanduser().resolve().parent / "mentorbot-files"
+        return Path.cwd() / "mentorbot-files"
 
     @field_validator("timezone")
     @classmethod

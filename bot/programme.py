@@ -155,6 +155,8 @@ class Programme(_Strict):
     key: str
     title: str
     office: str = Field(description="who runs it, as people call them: 'the career team'")
+    institution: str = ""  # the university or school, as its certificates name it
+    certificate_signatory: str = ""  # the line under the signature on a certificate; the office when empty
     areas: list[Area] = Field(min_length=1)
     industries: list[str] = Field(min_length=1)
     languages: list[str] = Field(min_length=1)

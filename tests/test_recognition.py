@@ -6,23 +6,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from bot.core.app import Core
 from bot.core.errors import Refusal
 from bot.core.replies import MAX_QUEUED_FILE_BYTES, Attachment, Reply
 from bot.services import recognition, reports_export
-from bot.services.certificates import certificate_file
+from bot.services.certificates import CertificateFacts, certificate_file
 from storage.models import ContactLog, MentorshipRequest, Notice, Outbox, Pair, SurveyResponse, ThankYouNote
 from tests.lifecycle_support import START, add_pair, add_person
 from tests.support import Harness
 
 NOW = dt.datetime(2026, 5, 20, 10, 0, tzinfo=dt.UTC)
-SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 @dataclass
@@ -110,7 +109,7 @@ async def _programme(core: Core) -> Programme:
     await _log(core, pair_dana, zhanna, dt.date(2026, 3, 1), "in_person")
     await _log(core, pair_bolat, madina, dt.date(2026, 2, 10))
     await _log(core, pair_erlan, erlan, dt.date(2026, 2, 10))
-    await _log(core, pair_alex, zhanna, dt.date(2025, 6, 1))  # before the period: not counted
+    await _log(core, pair_alex, zhanna, dt.date(2025, 6, 1))  # more than a cycle before the period: not counted
     await _survey(
         core,
         pair_alex,
@@ -151,7 +150,12 @@ async def _programme(core: Core) -> Programme:
 async def test_most_active_mentors_are_ranked_with_reasons(core: Core) -> None:
     ids = await _programme(core)
     period = recognition.current_period(NOW, core.programme)
-    assert (period.start, period.end, period.key) == (dt.datetime(2025, 11, 20, 10, tzinfo=dt.UTC), NOW, "2026-01")
+    assert (period.start, period.end, period.key) == (
+        dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 7, 1, tzinfo=dt.UTC),
+        "2026-01",
+    )
+    assert period.label() == "January – June 2026"
     async with core.sessions() as session:
         ranked = await recognition.mentor_activity(session, period)
     assert [m.user_id for m in ranked] == [ids.zhanna, ids.madina]  # not the unapproved, not the idle
@@ -163,6 +167,19 @@ async def test_most_active_mentors_are_ranked_with_reasons(core: Core) -> None:
     assert madina.rating is None  # a single rating would be one student's answer
     assert madina.explain() == "1 contact with 1 student, no requests answered, 1 rating (not shown alone)"
     assert madina.score == 3
+
+
+async def test_a_mentorship_running_into_this_cycle_keeps_its_early_contacts(core: Core) -> None:
+    mentor = await add_person(core, "zhanna", "Zhanna Abenova", "alumnus")
+    student = await add_person(core, "alex", "Alex Kim", "student")
+    pair = await add_pair(core, mentor, student)  # together since January, still running in August
+    await _log(core, pair, mentor, dt.date(2026, 5, 20))
+    await _log(core, pair, mentor, dt.date(2026, 8, 3))
+    period = recognition.current_period(dt.datetime(2026, 8, 10, tzinfo=dt.UTC), core.programme)
+    assert period.label() == "July – December 2026"
+    async with core.sessions() as session:
+        (ranked,) = await recognition.mentor_activity(session, period)
+    assert (ranked.contacts, ranked.mentees) == (2, 1)
 
 
 def test_cycle_keys_follow_the_programme_cycle() -> None:
@@ -179,25 +196,33 @@ async def test_staff_send_a_certificate_once_per_cycle(harness: Harness, clock) 
     ids = await _programme(harness.core)
     sam, madina = harness.person("sam"), harness.person("madina")
     listing = await sam.say("/top")
-    assert "The most active mentors, 20 Nov 2025 – 20 May 2026" in listing
+    assert "The most active mentors, January – June 2026" in listing
     assert "1. Zhanna Abenova — 5 contacts with 2 students, answers within a day, rated 4.5/5" in listing
     assert "2. Мадина Омарова — 1 contact with 1 student" in listing
     assert "Erlan" not in listing and "Aigerim" not in listing
 
-    assert "on its way to Мадина Омарова" in await sam.press("Send certificate: Мадина")
+    preview = await sam.press("Send certificate: Мадина")
+    assert "Here is Мадина Омарова's certificate for January – June 2026 (1 student guided · 1 contact logged)" in (
+        preview
+    )
+    shown = sam.last[0].attachment
+    assert shown is not None and shown.mime == "application/pdf"
+    assert madina.inbox == []  # nothing goes before staff confirm
+    assert "on its way to Мадина Омарова" in await sam.press("Send it to Мадина Омарова")
     received = madina.inbox[-1]
     assert "Мадина, thank you!" in received.text
     certificate = received.attachment
-    assert certificate is not None and certificate.mime == "image/svg+xml"
-    assert certificate.filename == "certificate-2026-05.svg"
-    assert "Мадина Омарова" in _svg_texts(certificate)
-    assert "Thank you for guiding a student on their way." in _svg_texts(certificate)
-    await sam.press_data("rec.cert", str(ids.zhanna))
+    assert certificate is not None and certificate.mime == "application/pdf"
+    assert certificate.filename == "certificate-2026-01.pdf"
+    text = _pdf_text(certificate)
+    assert "Мадина Омарова" in text and "Nazarbayev University" in text
+    assert "1 student guided · 1 contact logged" in text
+    await sam.press_data("rec.send", str(ids.zhanna))
     zhanna_file = harness.person("zhanna").inbox[-1].attachment
-    assert zhanna_file is not None and zhanna_file.filename == "certificate-zhanna-abenova-2026-05.svg"
-    assert "Thank you for guiding 2 students." in _svg_texts(zhanna_file)
+    assert zhanna_file is not None and zhanna_file.filename == "certificate-zhanna-abenova-2026-01.pdf"
+    assert "2 students guided · 5 contacts logged" in _pdf_text(zhanna_file)
 
-    again = await sam.press_data("rec.cert", str(ids.madina))
+    again = await sam.press_data("rec.send", str(ids.madina))
     assert "already received this cycle's certificate on 20 May 2026" in again
     assert len(madina.inbox) == 1
     listing = await sam.say("/top")
@@ -211,8 +236,9 @@ async def test_staff_send_a_certificate_once_per_cycle(harness: Harness, clock) 
         assert notice is not None and notice.key == f"cert:{ids.madina}:2026-01" and notice.user_id == ids.madina
 
     clock.set(dt.datetime(2026, 7, 2, 10, tzinfo=dt.UTC))  # a new cycle: a new certificate may go
-    assert "on its way" in await sam.press_data("rec.cert", str(ids.madina))
+    assert "on its way" in await sam.press_data("rec.send", str(ids.madina))
     assert len(madina.inbox) == 2
+    assert "already received this cycle's certificate" in await sam.press_data("rec.cert", str(ids.madina))
 
 
 async def test_forged_certificate_presses_change_nothing(harness: Harness, clock) -> None:  # type: ignore[no-untyped-def]
@@ -249,20 +275,40 @@ async def test_top_with_nobody_active_says_what_to_expect(harness: Harness) -> N
     assert "No mentor has logged any activity" in await harness.person("sam").say("/top")
 
 
-def test_certificate_is_valid_svg_with_any_name(core: Core) -> None:
-    name = "Әлия <Нұрланқызы> & Co"
-    file = certificate_file(name, core.programme, dt.date(2026, 5, 20), students=3)
-    texts = _svg_texts(file)
-    assert name in texts
-    assert "Thank you for guiding 3 students." in texts
-    assert "20 May 2026" in texts
-    assert core.programme.title in " ".join(texts)
+LONG_NAME = "Әлия Нұрланқызы Сейтқалиева-Бекмұхамбетова де ла Монтань-Шевалье фон Эстерхази"
 
 
-def _svg_texts(file: Attachment) -> list[str]:
-    root = ET.fromstring(file.content)  # raises on anything that isn't well-formed XML
-    assert root.tag == f"{SVG_NS}svg"
-    return [element.text or "" for element in root.iter(f"{SVG_NS}text")]
+@pytest.mark.parametrize("name", ["Әлия <Нұрланқызы> & Co", "Zoë Saint-Étienne", LONG_NAME])
+def test_a_certificate_is_one_pdf_page_whose_text_holds_the_names(core: Core, name: str) -> None:
+    facts = CertificateFacts(name, "January – June 2026", "2026-01", 3, 14, dt.date(2026, 5, 20))
+    file = certificate_file(facts, core.programme)
+    assert file.mime == "application/pdf" and file.content.startswith(b"%PDF-")
+    document = PdfReader(io.BytesIO(file.content))
+    assert len(document.pages) == 1
+    width, height = (float(v) for v in document.pages[0].mediabox[2:])
+    assert (round(width), round(height)) == (842, 595)  # A4, landscape
+    text = _pdf_text(file)
+    assert " ".join(name.split()) in " ".join(text.split())  # a long name may take two lines, never fewer words
+    for expected in (
+        "CERTIFICATE OF APPRECIATION",
+        core.programme.title,
+        "Nazarbayev University",
+        "Cycle: January – June 2026",
+        "3 students guided · 14 contacts logged",
+        "Director, Career and Advising Center",
+        "20 May 2026",
+    ):
+        assert expected in text, expected
+    fonts = {
+        str(font["/BaseFont"])
+        for page in document.pages
+        for font in page["/Resources"]["/Font"].get_object().values()  # type: ignore[index]
+    }
+    assert fonts and all("DejaVuSerif" in font for font in fonts)  # embedded, so every reader draws Cyrillic
+
+
+def _pdf_text(file: Attachment) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(file.content)).pages)
 
 
 async def test_queued_file_survives_the_outbox() -> None:
@@ -345,7 +391,7 @@ async def test_survey_summary_is_anonymous(harness: Harness, clock) -> None:  # 
     clock.set(NOW)
     await _programme(harness.core)
     summary = await harness.person("sam").say("/surveys")
-    assert "What the surveys say, 20 Nov 2025 – 20 May 2026" in summary
+    assert "What the surveys say, January – June 2026" in summary
     assert "Students (3 answers)" in summary and "Mentors (1 answer)" in summary
     assert "Overall, how useful was the mentorship? (1 = not at all, 5 = very): 3.7/5 (3 answers)" in summary
     assert "Would you recommend the programme to a friend?: 67% yes (2 of 3)" in summary

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.core.context import Context
-from bot.core.markup import esc, fmt
+from bot.core.markup import esc, fmt, shorten
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
 from bot.services import recognition, reports_export
-from bot.services.certificates import certificate_file
+from bot.services.certificates import certificate_file, what_they_did
 from bot.services.recognition import MentorActivity
 from bot.services.reports_export import QuestionSummary, SideSummary
 
@@ -67,26 +67,56 @@ def _line(place: int, mentor: MentorActivity, sent: dict[int, dt.datetime]) -> s
 
 
 @action("rec.cert", roles=STAFF)
+async def preview_certificate(ctx: Context) -> Reply:
+    """The certificate as the mentor would receive it, for staff to look at before it goes."""
+    mentor, _profile = await recognition.certificate_mentor(ctx.session, ctx.event.payload)
+    period = recognition.current_period(ctx.now, ctx.programme)
+    await recognition.require_no_certificate_yet(ctx.session, mentor, period)
+    facts = await recognition.certificate_facts(ctx.session, mentor, period, ctx.now)
+    return Reply(
+        fmt(
+            _(
+                "Here is {name}'s certificate for {cycle} ({did}). Send it to them with a thank-you message? "
+                "One goes to each mentor per cycle."
+            ),
+            name=mentor.name,
+            cycle=facts.cycle,
+            did=what_they_did(facts.students, facts.contacts),
+        ),
+        attachment=certificate_file(facts, ctx.programme),
+        buttons=[
+            [
+                Button(shorten(_("Send it to {name}").format(name=mentor.name), 60), "rec.send", str(mentor.id)),
+                Button(_("Not now"), "rec.later", str(mentor.id)),
+            ]
+        ],
+    )
+
+
+@action("rec.later", roles=STAFF)
+async def not_now(ctx: Context) -> Reply:
+    return Reply(_("Not sent. /top shows the list when you'd like to send it."))
+
+
+@action("rec.send", roles=STAFF)
 async def send_certificate(ctx: Context) -> Reply:
     mentor, _profile = await recognition.certificate_mentor(ctx.session, ctx.event.payload)
     period = recognition.current_period(ctx.now, ctx.programme)
     await recognition.record_certificate(ctx.session, mentor, period, now=ctx.now, by=ctx.user)
-    activity = await recognition.mentor_activity(ctx.session, period, only=mentor.id)
-    students = activity[0].mentees if activity else 0
-    certificate = certificate_file(mentor.name, ctx.programme, ctx.now.date(), students=students)
+    facts = await recognition.certificate_facts(ctx.session, mentor, period, ctx.now)
     ctx.notify(
         mentor.id,
         Reply(
             fmt(
                 _(
                     "{first}, thank you! {office} is grateful for the time and care you give your students. "
-                    "Here is your certificate of appreciation: it opens in any browser and prints on A4. "
+                    "Here is your certificate of appreciation, ready to print on A4. "
                     "/requests shows whether another student is hoping for your help."
                 ),
                 first=mentor.first_name or mentor.name,
-                office=ctx.programme.office[:1].upper() + ctx.programme.office[1:],  # it opens a sentence
+                office=ctx.programme.office_opening,
             ),
-            attachment=certificate,
+            attachment=certificate_file(facts, ctx.programme),
         ),
     )
     return Reply(

@@ -9,12 +9,13 @@ import datetime as dt
 import html
 import re
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
 from bot.core.app import Core
 from bot.core.events import Actor, Event, Origin
-from bot.core.replies import Button, Reply
+from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import _, ngettext
 from bot.platforms.base import ChatKind, register
 from storage.models import Identity
@@ -141,9 +142,9 @@ class ConsoleChat:
         # Typing a button's label presses it, as tapping it would ("Skip" under a question that can be skipped);
         # where no answer is typed, so do its first words ("Yes" for "Yes, we met", "Confirm" for "Confirm 3
         # Dec") when no other button starts so.
-        button = _button_named(buttons, text, whole_only=self._expects_text.get(self.me, False))
-        if button is not None:
-            return Event(actor=self.actor(), kind="action", action=button.action, payload=button.payload)
+        named = _button_named(buttons, text, whole_only=self._expects_text.get(self.me, False))
+        if named is not None:
+            return Event(actor=self.actor(), kind="action", action=named.action, payload=named.payload)
         return Event.command_from_text(self.actor(), text)
 
     async def _move_clock(self, how: str) -> None:
@@ -204,13 +205,25 @@ class ConsoleChat:
 
     # --- printing ----------------------------------------------------------------------------------
 
+    def _save(self, person: str, file: Attachment) -> str:
+        """Write a file the bot sent to the person's folder, so it can be opened; where it is, to print."""
+        folder = self.core.settings.files_folder() / person
+        name = Path(file.filename).name or "file"  # a name, never a path out of the folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(file.content)
+        except OSError as exc:
+            return _("could not be saved ({error})").format(error=exc.strerror or exc)
+        return _("saved to {path}").format(path=folder / name)
+
     def _show(self, reply: Reply, *, heading: str, person: str, batch: list[Button] | None = None) -> None:
         lines = [heading + (" " + _("(updated)") if reply.edit else "")]
         if reply.errors:
             lines += [f"  ! {to_plain(message)}" for message in reply.errors.values()]
         lines += ["  " + line for line in to_plain(reply.text).splitlines()]
         if reply.attachment is not None:
-            lines.append(f"  📎 {reply.attachment.filename} ({len(reply.attachment.content)} bytes)")
+            saved = self._save(person, reply.attachment)
+            lines.append(f"  📎 {reply.attachment.filename} ({len(reply.attachment.content)} bytes): {saved}")
         flat = [button for row in reply.buttons for button in row]
         if flat:
             earlier = batch if batch is not None else []

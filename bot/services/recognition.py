@@ -30,6 +30,7 @@ from bot.core.markup import fmt
 from bot.core.payloads import id_in
 from bot.i18n import _, ngettext
 from bot.programme import Programme
+from bot.services.certificates import CertificateFacts
 from storage.models import (
     ContactLog,
     MentorProfile,
@@ -56,7 +57,13 @@ class Period:
     key: str
 
     def label(self) -> str:
-        return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+        """'July – December 2026' for a cycle; the months it spans, by name."""
+        last = self.end - dt.timedelta(seconds=1)
+        if (self.start.year, self.start.month) == (last.year, last.month):
+            return f"{self.start:%B %Y}"
+        if self.start.year == last.year:
+            return f"{self.start:%B} – {last:%B %Y}"
+        return f"{self.start:%B %Y} – {last:%B %Y}"
 
 
 def cycle_key(moment: dt.datetime, cycle_months: int) -> str:
@@ -66,9 +73,16 @@ def cycle_key(moment: dt.datetime, cycle_months: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def months_of(period: Period) -> int:
+    return (period.end.year - period.start.year) * 12 + period.end.month - period.start.month
+
+
 def current_period(now: dt.datetime, programme: Programme) -> Period:
-    """The default: the last `cycle_months` months up to now."""
-    return Period(add_months(now, -programme.cycle_months), now, cycle_key(now, programme.cycle_months))
+    """The cycle `now` falls in, whole (July–December 2026 for a six-month programme): what a mentor did since
+    it began counts, however long ago that was, and a certificate names the same months."""
+    key = cycle_key(now, programme.cycle_months)
+    start = dt.datetime(int(key[:4]), int(key[5:]), 1, tzinfo=dt.UTC)
+    return Period(start, add_months(start, programme.cycle_months), key)
 
 
 @dataclass
@@ -184,14 +198,17 @@ async def _count_mentees(
 async def _count_contacts(
     session: AsyncSession, period: Period, mentors: dict[int, MentorActivity], scope: Select[Any]
 ) -> None:
-    # Both sides may log the same talk: one pair, one day, one way counts once.
+    # Both sides may log the same talk: one pair, one day, one way counts once. A mentorship that runs in
+    # this cycle counts its contacts from before the cycle began too, up to a cycle back: a pair that started
+    # in May keeps its first talks in a ranking made in July.
     rows = await session.execute(
         select(Pair.mentor_id, ContactLog.pair_id, ContactLog.happened_on, ContactLog.method)
         .join(Pair, Pair.id == ContactLog.pair_id)
         .where(
             Pair.mentor_id.in_(scope),
-            ContactLog.happened_on >= period.start.date(),
-            ContactLog.happened_on <= period.end.date(),
+            _overlapping(period),
+            ContactLog.happened_on >= add_months(period.start, -months_of(period)).date(),
+            ContactLog.happened_on < period.end.date(),
         )
         .distinct()
     )
@@ -301,12 +318,9 @@ async def certificate_mentor(session: AsyncSession, payload: str) -> tuple[User,
     return user, profile
 
 
-async def record_certificate(
-    session: AsyncSession, mentor: User, period: Period, *, now: dt.datetime, by: User
-) -> Notice:
-    """Note the certificate as sent for this cycle; refuse kindly when it already was."""
-    key = certificate_key(mentor.id, period.key)
-    sent = await session.scalar(select(Notice).where(Notice.key == key))
+async def require_no_certificate_yet(session: AsyncSession, mentor: User, period: Period) -> None:
+    """Refuse kindly when the mentor already has this cycle's certificate."""
+    sent = await session.scalar(select(Notice).where(Notice.key == certificate_key(mentor.id, period.key)))
     if sent is not None:
         raise Refusal(
             fmt(
@@ -315,6 +329,21 @@ async def record_certificate(
                 day=f"{sent.created_at:%d %b %Y}",
             )
         )
+
+
+async def certificate_facts(session: AsyncSession, mentor: User, period: Period, now: dt.datetime) -> CertificateFacts:
+    """What the mentor's certificate for this cycle says: their students and contacts in it."""
+    activity = await mentor_activity(session, period, only=mentor.id)
+    students, contacts = (activity[0].mentees, activity[0].contacts) if activity else (0, 0)
+    return CertificateFacts(mentor.name, period.label(), period.key, students, contacts, now.date())
+
+
+async def record_certificate(
+    session: AsyncSession, mentor: User, period: Period, *, now: dt.datetime, by: User
+) -> Notice:
+    """Note the certificate as sent for this cycle; refuse kindly when it already was."""
+    key = certificate_key(mentor.id, period.key)
+    await require_no_certificate_yet(session, mentor, period)
     notice = Notice(
         key=key,
         kind=CERTIFICATE_KIND,

@@ -7,7 +7,12 @@ thank-you note and the certificate."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
 
 from tests.journeys.terminal import Terminal, on_sqlite_only
 
@@ -154,7 +159,11 @@ def test_the_universitys_six_months_in_the_terminal(tmp_path: Path) -> None:
     assert "Alex Kim would like to meet you:" in planned.to("aigerim")
     for name in ("alex", "aigerim"):
         assert "Confirmed:" in planned.to(name) and "15:00" in planned.to(name)
-        assert "📎 meeting-1.ics" in planned.to(name)
+        saved = re.search(r"📎 meeting-1\.ics \(\d+ bytes\): saved to (\S+)", planned.to(name))
+        assert saved is not None, planned.to(name)
+        (event,) = Calendar.from_ical(Path(saved.group(1)).read_bytes()).walk("VEVENT")
+        assert event.decoded("dtstart").astimezone(ZoneInfo(os.environ.get("TIMEZONE", "UTC"))).hour == 15
+        assert str(event.get("location")) == "Video call"
 
     day_before = run.part("the day before")
     assert "Reminder: you're meeting Aigerim Sadykova on" in day_before.to("alex")
