@@ -180,7 +180,7 @@ async def test_the_terminal_clock_moves_time_and_shows_the_nudge(core: Core, clo
     await chat.handle_line("/clock +31d")
     shown = out.getvalue()
     assert "it is now Thu 12 Feb 2026 10:00" in shown
-    assert "[bot → you]" in shown and "Have you talked?" in shown
+    assert "[bot → alex]" in shown and "Have you talked?" in shown
     assert "[bot → aigerim]" in shown
     await chat.handle_line("/clock soon")
     assert "Usage: /clock +31d" in out.getvalue()
