@@ -109,7 +109,7 @@ async def export(ctx: Context) -> Reply:
     )
 
 
-@command("surveys", help=N_("what the end-of-cycle surveys say (anonymous)"), roles=STAFF)
+@command("surveys", help=N_("what the surveys say (anonymous)"), roles=STAFF)
 async def surveys(ctx: Context) -> Reply:
     period = recognition.current_period(ctx.now, ctx.programme)
     sides = await reports_export.survey_summary(ctx.session, ctx.programme, period)

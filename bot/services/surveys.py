@@ -152,6 +152,8 @@ async def sweep_scheduled_surveys(
     """Each of the programme's surveys to its audience in every active mentorship, once, when it is due:
     "month:N" N months after the mentorship started (while its cycle runs), "milestone:KEY" once the
     pair's meeting for that milestone has happened (met, or evaluated since)."""
+    if not programme.surveys:
+        return []
     since = await since_last_run(session, "scheduled_surveys", now)
     due: list[tuple[ScheduledSurvey, Pair]] = []
     for survey in programme.surveys:
