@@ -1,17 +1,23 @@
-"""The mentor–mentee agreement: goals and expectations, how and how often to meet, and the principles.
+"""The mentor–mentee agreement: goals and expectations, how and how often to meet, the programme's own
+agreement questions (if it has any), and the principles.
 
 Whoever fills it in first proposes the terms (and confirms them); the other side reads them and confirms
 or suggests changes. The mentorship is active once both have confirmed the same terms.
+
+A programme with agreement questions has its own agreement form (`pairs.agreement_form_name`), registered
+when a core starts with it; the common form, without them, is the module's AGREEMENT_FORM.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.conversations.questions import answer_text, question_field
 from bot.core.context import Context
 from bot.core.errors import Refusal
-from bot.core.forms import Choice, Field, Form, FormEnv, register_form
+from bot.core.forms import FORMS, Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import esc, fmt
+from bot.core.registry import on_programme
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
 from bot.programme import Programme
@@ -57,6 +63,11 @@ def _must_agree(value: Any, env: FormEnv) -> str | None:
     return None
 
 
+def _field_name(key: str) -> str:
+    """A programme question's field in the form, apart from the common fields whatever its key."""
+    return f"a_{key}"
+
+
 def agreement_answers(pair: Pair, programme: Programme) -> dict[str, Any]:
     """The current terms as form answers, so 'suggest changes' starts from what is there."""
     if not pairs.has_terms(pair):
@@ -65,10 +76,20 @@ def agreement_answers(pair: Pair, programme: Programme) -> dict[str, Any]:
     for key, days in pairs.frequencies_for(programme).items():
         if days == pair.contact_interval_days:
             answers["frequency"] = key
+    given = pair.agreement_answers or {}
+    for question in programme.agreement_questions:
+        if given.get(question.key) is not None:
+            answers[_field_name(question.key)] = given[question.key]
     return answers
 
 
-def agreement_summary(pair: Pair, mentor: User, mentee: User) -> str:
+def agreement_summary(pair: Pair, mentor: User, mentee: User, programme: Programme) -> str:
+    given = pair.agreement_answers or {}
+    own = [
+        "<b>" + esc(question.prompt) + "</b> " + esc(answer_text(question, given.get(question.key)))
+        for question in programme.agreement_questions
+        if given.get(question.key) not in (None, "")
+    ]
     return "\n".join(
         [
             fmt(_("<b>Your mentorship agreement</b> ({mentor} and {mentee})"), mentor=mentor.name, mentee=mentee.name),
@@ -79,6 +100,7 @@ def agreement_summary(pair: Pair, mentor: User, mentee: User) -> str:
                 often=frequency_label(pair.contact_interval_days).lower(),
                 method=pair.contact_method,
             ),
+            *own,
             "<b>" + esc(_("Principles:")) + "</b> " + esc(_(PRINCIPLES)),
         ]
     )
@@ -105,7 +127,7 @@ async def announce_outcome(ctx: Context, outcome: pairs.AgreementOutcome) -> lis
     pair = outcome.pair
     mentor, mentee = await _parties(ctx, pair)
     other = mentee if ctx.user.id == mentor.id else mentor
-    summary = agreement_summary(pair, mentor, mentee)
+    summary = agreement_summary(pair, mentor, mentee, ctx.programme)
     if outcome.became_active:
         started = fmt(
             _(
@@ -159,13 +181,15 @@ async def _agreement_done(ctx: Context, answers: dict[str, Any], context: dict[s
         interval_days=days,
         now=ctx.now,
         programme=ctx.programme,
+        answers={q.key: answers.get(_field_name(q.key)) for q in ctx.programme.agreement_questions},
     )
     return await announce_outcome(ctx, outcome)
 
 
-AGREEMENT_FORM = register_form(
-    Form(
-        name="agree",
+def agreement_form(name: str, own: list[Field]) -> Form:
+    """The agreement form: the common terms, then the programme's own questions (`own`), then the principles."""
+    return Form(
+        name=name,
         title=N_("Your mentorship agreement"),
         intro=N_(
             "Let's agree how you'll work together. It takes two minutes, and you both see and confirm the same "
@@ -185,6 +209,7 @@ AGREEMENT_FORM = register_form(
             ),
             Field("contact_method", "choice", N_("How would you like to meet, mostly?"), choices=_methods),
             Field("frequency", "choice", N_("How often will you be in touch?"), choices=_frequencies),
+            *own,
             Field(
                 "principles",
                 "yes_no",
@@ -200,4 +225,16 @@ AGREEMENT_FORM = register_form(
         submit_label=N_("Confirm"),
         about_pair=True,
     )
-)
+
+
+AGREEMENT_FORM = register_form(agreement_form("agree", []))
+
+
+@on_programme
+def ensure_agreement_form(programme: Programme) -> None:
+    """Register the agreement form of a programme with its own agreement questions, unless it already is."""
+    name = pairs.agreement_form_name(programme)
+    if name in FORMS:
+        return
+    own = [question_field(q, name=_field_name(q.key)) for q in programme.agreement_questions]
+    register_form(agreement_form(name, own))

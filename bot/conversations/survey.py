@@ -1,4 +1,6 @@
-"""The end-of-cycle evaluation survey, one form per programme and role, built from the programme's questions.
+"""The surveys' forms, built from the programme's questions: the end-of-cycle evaluation (one form per
+programme and side) and each of the programme's own surveys during the mentorship (one form per survey and
+side). One builder makes them all, and one completion keeps the answers of whichever survey a form asks.
 
 The questions live in the programme definition, so the forms are registered from it: for the bundled
 programmes when this module is imported (a form in progress survives a restart), and for any other
@@ -12,57 +14,68 @@ from importlib import resources
 from typing import Any
 
 from bot.config import ConfigError
+from bot.conversations.questions import question_field
 from bot.core.context import Context
-from bot.core.forms import FORMS, Choice, Field, Form, register_form
+from bot.core.forms import FORMS, Form, register_form
 from bot.core.registry import on_programme
 from bot.core.replies import Reply
 from bot.i18n import N_
-from bot.programme import Programme, SurveyQuestion, load_programme
+from bot.programme import Programme, ScheduledSurvey, SurveyQuestion, load_programme
 from bot.services import surveys
 from storage.models import Notice
 
-RATINGS = [Choice(str(n), str(n)) for n in range(1, 6)]
+ROLES = ("mentor", "mentee")
+END_OF_CYCLE_INTRO = N_(
+    "Thank you for taking two minutes. Your answers go to the career team only and help us "
+    "make the programme better; your match does not see them."
+)
+SCHEDULED_INTRO = N_(
+    "Thank you for taking a minute. Your answers go to the career team only and help us "
+    "make the programme better; your match does not see them."
+)
+
+
+def _form_name(prefix: str, definition: str, role: str) -> str:
+    """Short (forms travel in button payloads) and stable across restarts for one definition."""
+    tag = zlib.crc32(definition.encode()) & 0xFFFFFF
+    return f"{prefix}{'a' if role == 'mentor' else 's'}{tag:06x}"
 
 
 def survey_form_name(programme: Programme, role: str) -> str:
-    """Short (forms travel in button payloads) and stable across restarts for one programme file."""
-    tag = zlib.crc32(programme.model_dump_json().encode()) & 0xFFFFFF
-    return f"sv{'a' if role == 'mentor' else 's'}{tag:06x}"
+    """The end-of-cycle survey's form for one side of this programme."""
+    return _form_name("sv", programme.model_dump_json(), role)
 
 
-def _field(question: SurveyQuestion) -> Field:
-    kind = {"rating": "choice", "text": "text", "yes_no": "yes_no"}[question.kind]
-    return Field(
-        question.key,
-        kind,  # type: ignore[arg-type]
-        question.prompt,
-        choices=RATINGS if question.kind == "rating" else None,
-        required=question.required,
-        multiline=question.kind == "text",
-        max_length=2000,
+def scheduled_form_name(survey: ScheduledSurvey, role: str) -> str:
+    """The form of one of the programme's own surveys, for one side."""
+    return _form_name("sc", survey.model_dump_json(), role)
+
+
+def _ensure_form(name: str, title: str, intro: str, questions: list[SurveyQuestion]) -> None:
+    if name in FORMS:
+        return
+    register_form(
+        Form(
+            name=name,
+            title=title,
+            intro=intro,
+            fields=[question_field(q, max_length=2000) for q in questions],
+            on_complete=_survey_done,
+            submit_label=N_("Send"),
+        )
     )
 
 
 @on_programme
 def ensure_survey_forms(programme: Programme) -> None:
-    """Register the programme's survey forms (mentor and mentee) unless they already are."""
-    for role in ("mentor", "mentee"):
-        name = survey_form_name(programme, role)
-        if name in FORMS:
-            continue
-        register_form(
-            Form(
-                name=name,
-                title=N_("End-of-mentorship survey"),
-                intro=N_(
-                    "Thank you for taking two minutes. Your answers go to the career team only and help us "
-                    "make the programme better; your match does not see them."
-                ),
-                fields=[_field(q) for q in programme.survey_for(role)],  # type: ignore[arg-type]
-                on_complete=_survey_done,
-                submit_label=N_("Send"),
-            )
-        )
+    """Register the programme's survey forms (each survey, each side it asks) unless they already are."""
+    for role in ROLES:
+        questions = programme.survey_for(role)  # type: ignore[arg-type]
+        _ensure_form(survey_form_name(programme, role), N_("End-of-mentorship survey"), END_OF_CYCLE_INTRO, questions)
+        for survey in programme.surveys:
+            asked = surveys.questions_for(survey, role)
+            if asked:
+                _ensure_form(scheduled_form_name(survey, role), survey.title, SCHEDULED_INTRO, asked)
 
 
 def _register_bundled() -> None:
@@ -75,13 +88,16 @@ def _register_bundled() -> None:
 
 
 async def start_survey(ctx: Context, notice: Notice) -> Reply:
+    """The form of the survey this notice asks for, for the side it was sent to."""
     from bot.core import forms
 
     role = (notice.data or {}).get("role", "mentee")
     ensure_survey_forms(ctx.programme)
-    return await forms.start_form(
-        ctx, survey_form_name(ctx.programme, role), context={"notice": notice.id, "pair": notice.pair_id, "role": role}
-    )
+    if notice.kind == surveys.SCHEDULED_SURVEY:
+        name = scheduled_form_name(surveys.scheduled_survey_of(ctx.programme, notice), role)
+    else:
+        name = survey_form_name(ctx.programme, role)
+    return await forms.start_form(ctx, name, context={"notice": notice.id, "pair": notice.pair_id, "role": role})
 
 
 async def _survey_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> Reply:

@@ -29,11 +29,11 @@ async def agreement_start(ctx: Context) -> Reply:
     mentor, mentee = await _parties(ctx, pair)
     if pair.status == "ended":
         raise Refusal(_("This mentorship has ended, so its agreement can't change any more."))
-    summary = agreement_summary(pair, mentor, mentee)
+    summary = agreement_summary(pair, mentor, mentee, ctx.programme)
     if pair.status == "active":
         return Reply(summary + "\n\n" + _("You have both confirmed it."))
     if not pairs.has_terms(pair):
-        return await forms.start_form(ctx, "agree", context={"pair": pair.id})
+        return await forms.start_form(ctx, pairs.agreement_form_name(ctx.programme), context={"pair": pair.id})
     mine = pair.mentor_confirmed_at if ctx.user.id == pair.mentor_id else pair.mentee_confirmed_at
     if mine is not None:
         other = mentee if ctx.user.id == mentor.id else mentor
@@ -54,7 +54,7 @@ async def agreement_confirm(ctx: Context) -> list[Reply]:
             Reply(
                 _("The agreement has changed since that message. Here is the latest version to confirm.")
                 + "\n\n"
-                + agreement_summary(pair, mentor, mentee),
+                + agreement_summary(pair, mentor, mentee, ctx.programme),
                 buttons=confirm_buttons(pair),
             )
         ]
@@ -67,7 +67,10 @@ async def agreement_edit(ctx: Context) -> Reply:
     pair = await pairs.pair_for(ctx.session, ctx.user, ctx.event.payload)
     pairs.require_agreeing(pair)
     return await forms.start_form(
-        ctx, "agree", context={"pair": pair.id}, answers=agreement_answers(pair, ctx.programme)
+        ctx,
+        pairs.agreement_form_name(ctx.programme),
+        context={"pair": pair.id},
+        answers=agreement_answers(pair, ctx.programme),
     )
 
 

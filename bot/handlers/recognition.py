@@ -1,5 +1,5 @@
 """The career team's reports: /top (the most active mentors, with certificates), /export (every mentorship
-as a CSV file) and /surveys (what the end-of-cycle surveys say, without names)."""
+as a CSV file) and /surveys (what the end-of-cycle survey and the programme's own surveys say, without names)."""
 
 from __future__ import annotations
 
@@ -139,11 +139,16 @@ async def export(ctx: Context) -> Reply:
     )
 
 
-@command("surveys", help=N_("what the end-of-cycle surveys say (anonymous)"), roles=STAFF)
+@command("surveys", help=N_("what the surveys say (anonymous)"), roles=STAFF)
 async def surveys(ctx: Context) -> Reply:
     period = recognition.current_period(ctx.now, ctx.programme)
     sides = await reports_export.survey_summary(ctx.session, ctx.programme, period)
-    if not any(side.responses for side in sides):
+    scheduled = [
+        summary
+        for summary in await reports_export.scheduled_summaries(ctx.session, ctx.programme, period)
+        if summary.responses
+    ]
+    if not any(side.responses for side in sides) and not scheduled:
         return Reply(
             fmt(
                 _(
@@ -157,8 +162,14 @@ async def surveys(ctx: Context) -> Reply:
         fmt(_("<b>What the surveys say</b>, {period}"), period=period.label()),
         _("Answers are shown without names; only the career team sees this."),
     ]
+    if scheduled:  # the end-of-cycle survey's part is named once others follow it
+        lines += ["", "<b>" + esc(_("End-of-mentorship survey")) + "</b>"]
     for side in sides:
         lines += ["", *_side_lines(side)]
+    for summary in scheduled:
+        lines += ["", fmt(_("<b>{title}</b> (during the mentorship)"), title=summary.survey.title)]
+        for side in summary.sides:
+            lines += _side_lines(side)
     return Reply("\n".join(lines))
 
 

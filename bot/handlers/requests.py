@@ -36,9 +36,7 @@ from storage.models import User
 @action("req.new", roles=("student",))
 async def interested(ctx: Context) -> Reply:
     """Interested on a mentor's card: check first (so nobody writes a message for nothing), then ask."""
-    mentor = await requests.check_can_request(
-        ctx.session, ctx.user, id_in(ctx.event.payload), ctx.programme, ctx.now
-    )
+    mentor = await requests.check_can_request(ctx.session, ctx.user, id_in(ctx.event.payload), ctx.programme, ctx.now)
     question = await forms.start_form(ctx, "request", context={"mentor": mentor.id})
     intro = fmt(
         _(
@@ -164,7 +162,7 @@ async def accept(ctx: Context) -> list[Reply]:
         )
     # The button stays on the mentor's copy too: the form below may be cancelled and picked up later.
     announcement = ctx.render(await pairs.matched(ctx.session, pair, ctx.user))
-    question = await forms.start_form(ctx, "agree", context={"pair": pair.id})
+    question = await forms.start_form(ctx, pairs.agreement_form_name(ctx.programme), context={"pair": pair.id})
     return [
         done,
         Reply("\n\n".join([announcement.text, *notes]), buttons=announcement.buttons),

@@ -1,5 +1,5 @@
-"""The end of the cycle: how its message and the survey's reminder read; taking the survey, carrying on
-informally, or closing the mentorship (with a confirmation)."""
+"""The surveys: how the programme's own surveys and the end of the cycle read, and a survey's reminder;
+taking a survey, carrying on informally, or closing the mentorship (with a confirmation)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from bot.services.surveys import (
     CarryingOnTold,
     CloseAfterCycle,
     CycleComplete,
+    ScheduledSurveyDue,
     SurveyReminder,
     SurveySent,
 )
@@ -55,8 +56,34 @@ def _cycle_complete(done: CycleComplete, env: RenderEnv) -> Reply:
     return Reply("\n\n".join(lines), buttons=buttons)
 
 
+@renders(ScheduledSurveyDue)
+def _scheduled_survey(due: ScheduledSurveyDue, env: RenderEnv) -> Reply:
+    return Reply(
+        fmt(
+            _(
+                "{first}, a short survey about your mentorship with {other}: <b>{title}</b>. It takes a minute; "
+                "{office} reads your answers, {other} doesn't."
+            ),
+            first=due.person.first_name,
+            other=due.other.first_name,
+            title=due.survey.title,
+            office=env.programme.office,
+        ),
+        buttons=[[Button(_("Answer the survey"), "surv.start", str(due.notice_id), style="primary")]],
+    )
+
+
 @renders(SurveyReminder)
 def _survey_reminder(reminder: SurveyReminder, env: RenderEnv) -> Reply:
+    if reminder.title:
+        return Reply(
+            fmt(
+                _("A gentle reminder, {first}: the survey <b>{title}</b> is still open. It takes a minute."),
+                first=reminder.person.first_name,
+                title=reminder.title,
+            ),
+            buttons=[[Button(_("Answer the survey"), "surv.start", str(reminder.notice_id), style="primary")]],
+        )
     return Reply(
         fmt(
             _(
@@ -74,7 +101,7 @@ def _survey_reminder(reminder: SurveyReminder, env: RenderEnv) -> Reply:
 
 @action("surv.start", roles=SIDES)
 async def survey_start(ctx: Context) -> Reply:
-    notice = await surveys.survey_notice(ctx.session, ctx.user, ctx.event.payload)
+    notice = await surveys.survey_to_answer(ctx.session, ctx.user, ctx.event.payload)
     if notice.answered_at is not None:
         return Reply(_("You've already sent this survey: thank you! Nothing more to do."))
     return await start_survey(ctx, notice)

@@ -10,6 +10,7 @@ user row, then request rows. SQLite serialises writers (BEGIN IMMEDIATE), so the
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.core.datacopy import row
+from bot.core.datacopy import plain, row
 from bot.core.daytime import add_months
 from bot.core.errors import Refusal
 from bot.core.forms import forms_about_a_pair
@@ -212,9 +213,50 @@ class AgreementOutcome:
 
 def terms_tag(pair: Pair) -> str:
     """A short fingerprint of the agreed terms, carried by Confirm buttons: a button shown for an
-    earlier version of the agreement cannot confirm a changed one."""
+    earlier version of the agreement cannot confirm a changed one. The answers to the programme's own
+    agreement questions are part of the terms (a programme without them fingerprints as it always did)."""
     terms = f"{pair.goals}\x1f{pair.contact_method}\x1f{pair.contact_interval_days}"
+    if pair.agreement_answers:
+        terms += "\x1f" + json.dumps(pair.agreement_answers, sort_keys=True, ensure_ascii=False)
     return format(zlib.crc32(terms.encode()), "08x")
+
+
+RATING_VALUES = ("1", "2", "3", "4", "5")  # how the agreement form stores a rating
+
+
+def agreement_form_name(programme: Programme) -> str:
+    """The agreement form a programme uses: the common one, or one that also asks the programme's own
+    agreement questions (named after them, so it stays the same across restarts)."""
+    if not programme.agreement_questions:
+        return "agree"
+    questions = json.dumps([q.model_dump() for q in programme.agreement_questions], sort_keys=True)
+    return f"agr{zlib.crc32(questions.encode()) & 0xFFFFFF:06x}"
+
+
+def agreement_answers_for(programme: Programme, answers: dict[str, Any]) -> dict[str, Any]:
+    """The answers to the programme's agreement questions worth keeping: its questions only, each answer of
+    the kind asked. Refuses an answer missing where one is required, or a choice the question doesn't offer."""
+    kept: dict[str, Any] = {}
+    for question in programme.agreement_questions:
+        value = answers.get(question.key)
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "":
+            if question.required:
+                raise Refusal(_("Please answer every question of the agreement."))
+            continue
+        if question.kind == "yes_no":
+            fits = isinstance(value, bool)
+        elif question.kind == "rating":
+            fits = value in RATING_VALUES
+        elif question.kind == "choice":
+            fits = value in question.choices
+        else:
+            fits = isinstance(value, str)
+        if not fits:
+            raise Refusal(_("Please choose one of the options offered."))
+        kept[question.key] = value
+    return kept
 
 
 def has_terms(pair: Pair) -> bool:
@@ -249,24 +291,28 @@ async def propose_terms(
     interval_days: int,
     now: dt.datetime,
     programme: Programme,
+    answers: dict[str, Any] | None = None,
 ) -> AgreementOutcome:
-    """One side fills in the agreement: it counts as their confirmation. If the terms changed, the other
-    side's earlier confirmation no longer applies and they are asked again."""
+    """One side fills in the agreement: it counts as their confirmation. If the terms changed (the answers
+    to the programme's own agreement questions included), the other side's earlier confirmation no longer
+    applies and they are asked again."""
     require_agreeing(pair)
     if user.id not in (pair.mentor_id, pair.mentee_id):
         raise Refusal(_("I couldn't find that mentorship among yours. /help lists what you can do."))
     if interval_days not in frequencies_for(programme).values():
         raise Refusal(_("Please choose one of the meeting rhythms offered."))
+    kept = agreement_answers_for(programme, answers or {})
     before = terms_tag(pair) if has_terms(pair) else None
     pair.goals = goals.strip()
     pair.contact_method = contact_method
     pair.contact_interval_days = interval_days
+    pair.agreement_answers = kept
     if before != terms_tag(pair):
         _set_confirmed(pair, other_side(pair, user), None)
     _set_confirmed(pair, user.id, now)
     outcome = _maybe_activate(pair, now, programme)
     if outcome.became_active:
-        await close_forms_about(session, pair, (pair.mentor_id, pair.mentee_id), ("agree",))
+        await close_forms_about(session, pair, (pair.mentor_id, pair.mentee_id), (agreement_form_name(programme),))
     return outcome
 
 
@@ -283,10 +329,11 @@ async def confirm_terms(
         raise Refusal(_("The agreement has changed since that message. Here is the latest version to confirm."))
     _set_confirmed(pair, user.id, now)
     # Agreeing by the button settles it for them: an agreement form they left half-filled no longer applies.
-    await close_forms_about(session, pair, (user.id,), ("agree",))
+    form = agreement_form_name(programme)
+    await close_forms_about(session, pair, (user.id,), (form,))
     outcome = _maybe_activate(pair, now, programme)
     if outcome.became_active:
-        await close_forms_about(session, pair, (pair.mentor_id, pair.mentee_id), ("agree",))
+        await close_forms_about(session, pair, (pair.mentor_id, pair.mentee_id), (form,))
     return outcome
 
 
@@ -407,3 +454,17 @@ async def _mentorships(session: AsyncSession, user: User, now: dt.datetime) -> l
             item[part] = await exporter(session, pair, user)
         items.append(item)
     return items
+
+
+@registry.pair_export("agreement")
+async def _agreement(session: AsyncSession, pair: Pair, user: User) -> dict[str, Any]:
+    """The terms of the agreement as both sides confirmed them: the goals (the mentorship's "goals" part is
+    its action plan), how and how often they meet, and the answers to the programme's own questions."""
+    return {
+        "goals_and_expectations": pair.goals,
+        "contact_method": pair.contact_method,
+        "contact_every_days": pair.contact_interval_days,
+        "answers": dict(pair.agreement_answers or {}),
+        "mentor_confirmed_at": plain(pair.mentor_confirmed_at),
+        "mentee_confirmed_at": plain(pair.mentee_confirmed_at),
+    }

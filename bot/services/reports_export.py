@@ -6,7 +6,7 @@ Who sees what (the surveys are confidential):
   one. It holds no survey answers and no contact notes.
 - The survey summary gives averages per rating question and yes/no shares, per side (students, mentors),
   and lists the free-text answers without names, sorted alphabetically so their order says nothing
-  about who wrote them or when.
+  about who wrote them or when: the end-of-cycle survey's, and each of the programme's own surveys' apart.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,9 +25,10 @@ from sqlalchemy.orm import aliased
 
 from bot.core.replies import Attachment
 from bot.i18n import _
-from bot.programme import Programme, SurveyQuestion
+from bot.programme import Programme, ScheduledSurvey, SurveyQuestion
 from bot.services.ending import reason_label
 from bot.services.recognition import Period
+from bot.services.surveys import SURVEY_NAME, questions_for
 from storage.models import ContactLog, Pair, SurveyResponse, User
 
 # Spreadsheets run a cell that starts like a formula; names and notes are typed by people.
@@ -131,16 +134,48 @@ class SideSummary:
     questions: list[QuestionSummary] = field(default_factory=list)
 
 
+@dataclass
+class ScheduledSummary:
+    """One of the programme's own surveys: its sides (only those it asks) as the end-of-cycle summary has them."""
+
+    survey: ScheduledSurvey
+    sides: list[SideSummary]
+
+    @property
+    def responses(self) -> int:
+        return sum(side.responses for side in self.sides)
+
+
 async def survey_summary(session: AsyncSession, programme: Programme, period: Period) -> list[SideSummary]:
     """The end-of-cycle surveys sent in the period, per side, without anyone's name."""
-    sides = {
-        role: SideSummary(role, 0, [QuestionSummary(q) for q in programme.survey_for(role)])  # type: ignore[arg-type]
-        for role in ("mentee", "mentor")
-    }
+    return await _summary(session, SURVEY_NAME, programme.survey_for, ("mentee", "mentor"), period)  # type: ignore[arg-type]
+
+
+async def scheduled_summaries(session: AsyncSession, programme: Programme, period: Period) -> list[ScheduledSummary]:
+    """Each of the programme's own surveys sent back in the period, per side it asks, without anyone's name."""
+    summaries = []
+    for survey in programme.surveys:
+        roles = tuple(role for role in ("mentee", "mentor") if questions_for(survey, role))
+        sides = await _summary(session, survey.key, partial(questions_for, survey), roles, period)
+        summaries.append(ScheduledSummary(survey, sides))
+    return summaries
+
+
+async def _summary(
+    session: AsyncSession,
+    survey: str,
+    questions: Callable[[str], list[SurveyQuestion]],
+    roles: tuple[str, ...],
+    period: Period,
+) -> list[SideSummary]:
+    """One survey's answers sent in the period, per side (in the order of `roles`)."""
+    sides = {role: SideSummary(role, 0, [QuestionSummary(q) for q in questions(role)]) for role in roles}
     answers_by_role: dict[str, list[dict[str, object]]] = defaultdict(list)
     for role, answers in await session.execute(
         select(SurveyResponse.role, SurveyResponse.answers).where(
-            SurveyResponse.submitted_at >= period.start, SurveyResponse.submitted_at < period.end
+            SurveyResponse.survey == survey,
+            SurveyResponse.submitted_at >= period.start,
+            SurveyResponse.submitted_at < period.end,
         )
     ):
         if role in sides and isinstance(answers, dict):
@@ -151,7 +186,7 @@ async def survey_summary(session: AsyncSession, programme: Programme, period: Pe
             for answers in answers_by_role[role]:
                 _add_answer(summary, answers.get(summary.question.key))
             summary.texts.sort(key=str.casefold)  # no order of arrival, so no guessing who wrote what
-    return [sides["mentee"], sides["mentor"]]
+    return [sides[role] for role in roles]
 
 
 def _add_answer(summary: QuestionSummary, raw: object) -> None:
