@@ -110,7 +110,7 @@ async def test_nobody_is_left_waiting_for_someone_who_forgets(harness: Harness) 
     from bot.demo import load_demo
 
     async with harness.core.sessions() as session, session.begin():
-        await load_demo(session, harness.core.clock.now(), harness.core.programme.default_mentor_capacity)
+        await load_demo(session, harness.core.clock.now(), harness.core.programme)
     alex, dana, aigerim = harness.person("alex"), harness.person("dana"), harness.person("aigerim")
 
     async def ask(student, mentor_name: str) -> None:  # type: ignore[no-untyped-def]
