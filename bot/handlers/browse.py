@@ -16,7 +16,7 @@ from bot.core.payloads import index_in
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply, rows
 from bot.i18n import N_, _
-from bot.services import pairs, requests
+from bot.services import pairs, profiles, requests
 from bot.services.matching import Match, best_mentors_for
 from bot.views import mentor_card
 
@@ -87,6 +87,9 @@ def _place(ctx: Context) -> Place:
 
 async def card(ctx: Context, place: Place, *, edit: bool) -> Reply:
     """The mentor at `place`, with the reason they fit, how responsive they are, and the buttons."""
+    eligible = await profiles.may_take_part_as_mentee(ctx.session, ctx.user, ctx.programme)
+    if not eligible:
+        return Reply(eligible.reason, edit=edit)
     area = ctx.programme.areas[place.area].key if place.area is not None else None
     industry = ctx.programme.industries[place.industry] if place.industry is not None else None
     matches = await best_mentors_for(ctx.session, ctx.user, ctx.programme, area=area, industry=industry, now=ctx.now)
