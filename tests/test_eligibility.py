@@ -3,6 +3,8 @@ nothing is saved, and they can neither browse nor ask mentors nor be matched; /p
 
 from __future__ import annotations
 
+import re
+from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -37,7 +39,9 @@ async def add_student(harness: Harness, name: str, year: int) -> int:
         user = User(name=f"{name.title()} Student", role="student", contact_details=f"{name}@x.org", created_at=now)
         session.add(user)
         session.add(Identity(user=user, platform="console", external_id=name, chat_id=name, created_at=now))
-        session.add(MenteeProfile(user=user, year_of_study=year, areas=["project"], languages=["French"], updated_at=now))
+        session.add(
+            MenteeProfile(user=user, year_of_study=year, areas=["project"], languages=["French"], updated_at=now)
+        )
         await session.flush()
         return user.id
 
@@ -85,15 +89,10 @@ async def test_an_eligible_student_goes_on_as_usual(database_url: str, clock: Ma
 async def test_without_the_programmes_words_a_plain_sentence_names_the_years(
     database_url: str, clock: ManualClock, tmp_path: Path
 ) -> None:
-    plain = variant(
-        tmp_path,
-        "last_year",
-        (
-            '''turned_away = """This programme is for students in their last year at the School (year 3 of the Bachelor or year 5 of the master's). \\
-You are welcome to join in your last year; until then the Alumni Career Department can help you — /report reaches them."""''',
-            "",
-        ),
-    )
+    source = resources.files("bot.programmes").joinpath("last_year.toml").read_text(encoding="utf-8")
+    words = re.search(r'turned_away = """.*?"""', source, re.DOTALL)
+    assert words is not None
+    plain = variant(tmp_path, "last_year", (words.group(0), ""))
     async with running(database_url, clock, plain) as harness:
         said = await start_as_student(harness.person("lea"), "1")
         assert "This programme is for students in years 3 and 5, so you can't join it now." in said

@@ -4,6 +4,7 @@ May is welcomed onto the waiting list and invited in August; one who signs up in
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -11,7 +12,7 @@ from bot.core.clock import ManualClock
 from bot.programme import load_programme
 from bot.services import profiles
 from storage.models import MentorProfile
-from tests.programme_support import running
+from tests.programme_support import running, variant
 from tests.scheduler.helpers import sweep
 from tests.support import Harness
 from tests.test_profiles import fill_mentor_profile
@@ -135,3 +136,23 @@ async def test_with_no_recruitment_months_nothing_changes(harness: Harness, cloc
     await fill_mentor_profile(zhanna)  # the university programme: approval after the orientation, any month
     assert "after you attend the orientation session" in zhanna.text
     assert await status(harness) == "awaiting_approval"
+
+
+async def test_where_orientation_is_required_yes_goes_to_the_career_teams_approval(
+    database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
+    windows = variant(tmp_path, "university", ("recruitment_months = []", "recruitment_months = [9]"))
+    clock.set(dt.datetime(2026, 5, 12, 10, 0, tzinfo=UTC))
+    async with running(database_url, clock, windows) as harness:
+        zhanna = harness.person("zhanna")
+        await fill_mentor_profile(zhanna)
+        assert "takes on new mentors in September" in zhanna.text
+        clock.set(dt.datetime(2026, 9, 1, 10, 0, tzinfo=UTC))
+        await sweep(harness)
+        said = await zhanna.press("Yes, count me in", among=zhanna.inbox)
+        assert "they'll approve it after you attend the orientation session" in said
+        assert await status(harness) == "awaiting_approval"
+        assert "has joined from the waiting list for this recruitment and is waiting for approval" in (
+            harness.staff_text()
+        )
+        assert "1 mentor profile is waiting for approval" in await harness.person("sam").say("/pending")
