@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
 from bot.app import create_core
@@ -298,6 +300,7 @@ async def test_time_zone_by_city_and_refusal(harness: Harness) -> None:
 
 
 async def test_without_orientation_a_new_mentor_is_visible_at_once(database_url: str, clock) -> None:  # type: ignore[no-untyped-def]
+    clock.set(dt.datetime(2026, 3, 10, 10, 0, tzinfo=dt.UTC))  # March: the career programme recruits mentors
     settings = load_settings(database_url=database_url, programme="career", _env_file=None)
     app = await create_core(settings, clock, migrate=False)
     try:

@@ -1,19 +1,30 @@
-"""The profile forms for mentors (alumni) and mentees (students)."""
+"""The profile forms for mentors (alumni) and mentees (students).
+
+The common questions are declared here; the programme's own questions (`mentor_questions`,
+`mentee_questions`) are appended when a core starts with it (`ask_the_programmes_questions`), and their
+answers are kept in the profile's `extra`. A student whose year of study the programme does not take is
+told so right after that answer, and the form ends there with nothing saved.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.core.context import Context
+from bot.core.daytime import zone_for
 from bot.core.forms import Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import fmt
 from bot.core.registry import on_programme
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
-from bot.programme import Programme
-from bot.services import profiles
+from bot.programme import Programme, Question
+from bot.services import matching, profiles
 from bot.views import mentor_card
 from storage.models import MentorProfile
+
+# The programme's own questions are fields named with this prefix, so they never meet a common field's name.
+EXTRA = "x_"
+RATINGS = [Choice(str(n), str(n)) for n in range(1, 6)]
 
 
 def _areas(env: FormEnv) -> list[Choice]:
@@ -83,8 +94,9 @@ LANGUAGES = Field("languages", "multi", N_("Which languages can you mentor in?")
 async def _mentor_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
     before = await profiles.mentor_profile(ctx.session, ctx.user)
     was_rejected = before is not None and before.status == "rejected"
+    answers = with_extra(answers, ctx.programme.mentor_questions, before.extra if before else None)
     profile, created = await profiles.save_mentor(
-        ctx.session, ctx.user, merge_topics(answers), ctx.now, programme=ctx.programme
+        ctx.session, ctx.user, merge_topics(answers), ctx.now, programme=ctx.programme, zone=_programme_zone(ctx)
     )
     if was_rejected:
         return [_resubmitted(ctx, profile)]
@@ -96,6 +108,8 @@ async def _mentor_done(ctx: Context, answers: dict[str, Any], context: dict[str,
                 + mentor_card(ctx.user, profile, ctx.programme)
             )
         ]
+    if profile.status == profiles.WAITING:
+        return [_on_the_waiting_list(ctx, profile)]
     if profile.status == "approved":
         return [
             Reply(
@@ -141,6 +155,47 @@ async def _mentor_done(ctx: Context, answers: dict[str, Any], context: dict[str,
     ]
 
 
+def _programme_zone(ctx: Context):  # type: ignore[no-untyped-def]
+    """The programme's own time zone (the TIMEZONE setting): recruitment months are the programme's calendar."""
+    return zone_for(None, ctx.settings)
+
+
+def _on_the_waiting_list(ctx: Context, profile: MentorProfile) -> Reply:
+    """A mentor who signed up outside the recruitment months: welcomed, told when recruitment opens, and that
+    they are on the waiting list until then; the career team hears of them and may take them on early."""
+    opens = profiles.next_recruitment(ctx.now, ctx.programme, _programme_zone(ctx))
+    month = opens.strftime("%B") if opens else ""
+    ctx.notify_staff(
+        Reply(
+            fmt(
+                _(
+                    "New mentor on the waiting list: {name}, {role} at {employer} ({industry}). They will be "
+                    "invited when recruitment opens in {month}; you can approve them early from /pending."
+                ),
+                name=ctx.user.name,
+                role=profile.current_role,
+                employer=profile.employer,
+                industry=profile.industry,
+                month=month,
+            ),
+            buttons=[[Button(_("See mentors waiting"), "staff.pending")]],
+        )
+    )
+    return Reply(
+        fmt(
+            _(
+                "Welcome, {first}, and thank you for offering to mentor! Your profile is saved. {office} takes on "
+                "new mentors in {month}, so you're on the waiting list until then: we'll message you here when "
+                "recruitment opens. Meanwhile /profile shows and edits your profile."
+            ),
+            first=ctx.user.first_name,
+            office=ctx.programme.office_opening,
+            month=month,
+        ),
+        buttons=[[Button(_("See my profile"), "profile.show")]],
+    )
+
+
 def _resubmitted(ctx: Context, profile: MentorProfile) -> Reply:
     """A profile the career team turned down was edited: it goes back to them, and both sides know."""
     ctx.notify_staff(
@@ -169,10 +224,46 @@ def _resubmitted(ctx: Context, profile: MentorProfile) -> Reply:
     )
 
 
+async def _turned_away_if_not_eligible(ctx: Context, answers: dict[str, Any]) -> Reply | None:
+    """Right after the year of study: a year the programme does not take ends the form, nothing saved."""
+    decision = profiles.may_join_as_mentee(answers.get("year_of_study"), ctx.programme)
+    if decision:
+        return None
+    profiles.turn_away(ctx.user)
+    return Reply(
+        decision.reason
+        + "\n\n"
+        + _("Nothing of your profile was saved. When you're in a year that may join, /profile starts again.")
+    )
+
+
 async def _mentee_done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> list[Reply]:
-    _profile, created = await profiles.save_mentee(ctx.session, ctx.user, merge_topics(answers), ctx.now)
+    turned_away = await _turned_away_if_not_eligible(ctx, answers)  # a form sent whole (Slack) meets it here
+    if turned_away is not None:
+        return [turned_away]
+    before = await profiles.mentee_profile(ctx.session, ctx.user)
+    answers = with_extra(answers, ctx.programme.mentee_questions, before.extra if before else None)
+    _profile, created = await profiles.save_mentee(
+        ctx.session, ctx.user, merge_topics(answers), ctx.now, programme=ctx.programme
+    )
     if not created:
         return [Reply(fmt(_("Saved, {first}. /profile shows your profile."), first=ctx.user.first_name))]
+    if not matching.students_may_ask(ctx.programme):
+        return [
+            Reply(
+                fmt(
+                    _(
+                        "You're all set, {first}! Your profile is saved and is with {office}, who will match you "
+                        "with a mentor and tell you here. Meanwhile you can read the mentors' profiles."
+                    ),
+                    first=ctx.user.first_name,
+                    office=ctx.programme.office,
+                ),
+                buttons=[
+                    [Button(_("Read mentor profiles"), "browse.open"), Button(_("See my profile"), "profile.show")]
+                ],
+            )
+        ]
     return [
         Reply(
             fmt(
@@ -300,6 +391,7 @@ MENTEE_FORM = register_form(
                 help=N_("A number, e.g. 3"),
                 min_value=1,
                 max_value=8,
+                ends=_turned_away_if_not_eligible,
             ),
             Field(
                 "goals",
@@ -337,6 +429,56 @@ MENTEE_FORM = register_form(
 )
 
 
+# --- the programme's own questions ---------------------------------------------------------------------
+
+
+def question_field(question: Question) -> Field:
+    """A form field asking one of the programme's questions (a rating is a choice of 1 to 5)."""
+    kind = {"rating": "choice", "text": "text", "yes_no": "yes_no", "choice": "choice"}[question.kind]
+    choices = None
+    if question.kind == "rating":
+        choices = RATINGS
+    elif question.kind == "choice":
+        choices = [Choice(choice, choice) for choice in question.choices]
+    return Field(
+        EXTRA + question.key,
+        kind,  # type: ignore[arg-type]
+        question.prompt,
+        help=question.help,
+        choices=choices,
+        required=question.required,
+        multiline=question.kind == "text",
+        max_length=1000,
+    )
+
+
+@on_programme
+def ask_the_programmes_questions(programme: Programme) -> None:
+    """Append the programme's own questions to the profile forms (one programme runs per process; a core
+    started with another programme replaces them)."""
+    for form, questions in ((MENTOR_FORM, programme.mentor_questions), (MENTEE_FORM, programme.mentee_questions)):
+        common = [f for f in form.fields if not f.name.startswith(EXTRA)]
+        form.fields[:] = [*common, *(question_field(q) for q in questions)]
+
+
+def with_extra(answers: dict[str, Any], questions: list[Question], before: dict[str, Any] | None) -> dict[str, Any]:
+    """The form's answers with the programme's questions gathered as `extra` (key -> answer); a question
+    skipped has no answer, and answers to questions this programme does not ask are kept as they were."""
+    asked = {q.key for q in questions}
+    extra = {key: value for key, value in (before or {}).items() if key not in asked}
+    for question in questions:
+        value = answers.get(EXTRA + question.key)
+        if value not in (None, ""):
+            extra[question.key] = value
+    common = {key: value for key, value in answers.items() if not key.startswith(EXTRA)}
+    return {**common, "extra": extra}
+
+
+def extra_answers(extra: dict[str, Any] | None) -> dict[str, Any]:
+    """A profile's `extra` as form answers, so editing starts from what is there."""
+    return {EXTRA + key: value for key, value in (extra or {}).items()}
+
+
 def merge_topics(answers: dict[str, Any]) -> dict[str, Any]:
     """The forms ask areas and topics separately; profiles keep them in one list of keys."""
     merged = dict(answers)
@@ -355,7 +497,7 @@ def mentor_answers(user, profile) -> dict[str, Any]:  # type: ignore[no-untyped-
     for name in profiles.MENTOR_FIELDS:
         if name not in ("areas", "capacity"):
             answers[name] = getattr(profile, name)
-    return {**answers, **split_topics(profile.areas)}
+    return {**answers, **split_topics(profile.areas), **extra_answers(profile.extra)}
 
 
 def mentee_answers(user, profile) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -363,4 +505,4 @@ def mentee_answers(user, profile) -> dict[str, Any]:  # type: ignore[no-untyped-
     for name in profiles.MENTEE_FIELDS:
         if name != "areas":
             answers[name] = getattr(profile, name)
-    return {**answers, **split_topics(profile.areas)}
+    return {**answers, **split_topics(profile.areas), **extra_answers(profile.extra)}

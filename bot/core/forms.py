@@ -62,6 +62,9 @@ class Field:
     allow_future: bool = False  # dates: by default only today or earlier
     when: Callable[[dict[str, Any]], bool] | None = None  # asked only when this holds
     check: Callable[[Any, FormEnv], str | None] | None = None  # extra rule: an error message or None
+    # After this answer the form may end early: given the answers so far, the replies that end it (nothing more
+    # is asked and the form's completion does not run), or None to go on.
+    ends: Callable[[Context, dict[str, Any]], Awaitable[Reply | list[Reply] | None]] | None = None
 
     def applies(self, answers: dict[str, Any]) -> bool:
         return self.when is None or self.when(answers)
@@ -534,6 +537,11 @@ async def _store_and_advance(ctx: Context, form: Form, progress: FormProgress, f
         answers.pop(fld.name, None)
     progress.answers = answers
     progress.updated_at = ctx.now
+    if fld.ends is not None:
+        ended = await fld.ends(ctx, answers)
+        if ended is not None:
+            await ctx.session.delete(progress)
+            return _as_list(ended)
     step = _next_step(form, answers, progress.step)
     if step < len(form.fields):
         progress.step = step

@@ -16,8 +16,8 @@ from bot.core.payloads import index_in
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply, rows
 from bot.i18n import N_, _
-from bot.services import pairs, requests
-from bot.services.matching import Match, best_mentors_for
+from bot.services import pairs, profiles, requests
+from bot.services.matching import Match, best_mentors_for, students_may_ask
 from bot.views import mentor_card
 
 
@@ -87,12 +87,18 @@ def _place(ctx: Context) -> Place:
 
 async def card(ctx: Context, place: Place, *, edit: bool) -> Reply:
     """The mentor at `place`, with the reason they fit, how responsive they are, and the buttons."""
+    eligible = await profiles.may_take_part_as_mentee(ctx.session, ctx.user, ctx.programme)
+    if not eligible:
+        return Reply(eligible.reason, edit=edit)
     area = ctx.programme.areas[place.area].key if place.area is not None else None
     industry = ctx.programme.industries[place.industry] if place.industry is not None else None
     matches = await best_mentors_for(ctx.session, ctx.user, ctx.programme, area=area, industry=industry, now=ctx.now)
     filters = _filter_line(ctx, place)
     if not matches:
-        return _nobody(ctx, place, filters, edit=edit)
+        asking = students_may_ask(ctx.programme)  # where the office matches, that is the next step to hear
+        return (
+            Reply(asking.reason, edit=edit) if not asking and not filters else _nobody(ctx, place, filters, edit=edit)
+        )
     index = min(place.index, len(matches) - 1)
     match = matches[index]
     head = fmt(_("Mentor {n} of {total} · best matches first"), n=index + 1, total=len(matches))

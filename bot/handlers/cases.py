@@ -74,15 +74,31 @@ def pair_summary(case: CaseCard) -> str:
     return text
 
 
-def _report_text(case: CaseCard) -> str:
+def _offered(env: RenderEnv) -> str:
+    offer = env.programme.office_request
+    return offer.label if offer is not None else _("help from the office")
+
+
+def _report_text(case: CaseCard, env: RenderEnv) -> str:
     """The case as a record: what, who, about which mentorship, the words (escaped when a person wrote them),
-    who handled it."""
+    who handled it. A request to the office reads as what was asked for and by whom."""
     report = case.report
-    written = report.kind == "report"  # someone's own words, not the bot's account
+    written = report.kind in cases.WRITTEN  # someone's own words, not the bot's account
     kind = _(cases.KINDS.get(report.kind, report.kind))
     status = _(cases.STATUS.get(report.status, report.status))
     lines = [fmt(_("<b>{kind} #{id}</b> · {status}"), kind=kind, id=report.id, status=status)]
-    if case.reporter is not None:
+    if report.kind == cases.OFFICE_REQUEST:
+        who = case.reporter
+        lines.append(
+            fmt(
+                _("A request for {label} from {name} ({role}), {contact}"),
+                label=_offered(env),
+                name=(who.name or f"#{who.id}") if who else _("someone who has since left the programme"),
+                role=_role(who) if who else "—",
+                contact=(who.contact_details if who else "") or _("no contact details"),
+            )
+        )
+    elif case.reporter is not None:
         lines.append(
             fmt(
                 _("From: {name} ({role}), {contact}"),
@@ -95,7 +111,7 @@ def _report_text(case: CaseCard) -> str:
         lines.append(_("From: someone who has since left the programme"))
     if case.pair is not None:
         lines.append(pair_summary(case))
-    elif written:
+    elif report.kind == "report":
         lines.append(_("About: not about a particular mentorship"))
     if report.text:
         lines += ["", f"<i>{esc(report.text)}</i>" if written else report.text]
@@ -117,7 +133,7 @@ def case_buttons(case: CaseCard) -> list[list[Button]]:
         return []
     resolved = Button(_("Resolved"), "rep.resolve", rid)
     pair_open = case.pair is not None and case.pair.status != "ended"
-    if report.kind == "report":  # someone's own words: read, take, resolve
+    if report.kind in cases.WRITTEN:  # someone's own words: read, take, resolve
         first = [Button(_("Take it"), "rep.take", rid, style="primary")] if report.status == "open" else []
         return [[*first, resolved]]
     pair_actions = [
@@ -136,8 +152,8 @@ def case_buttons(case: CaseCard) -> list[list[Button]]:
 
 @renders(CaseCard)
 def _case_card(case: CaseCard, env: RenderEnv) -> Reply:
-    if case.report.kind == "report" or case.report.status == "resolved":
-        text = _report_text(case)
+    if case.report.kind in cases.WRITTEN or case.report.status == "resolved":
+        text = _report_text(case, env)
     else:  # the bot's own account of what happened, written when the case was filed
         text = case.report.text
         if case.handled_by is not None and case.report.status == "taken":
@@ -148,6 +164,8 @@ def _case_card(case: CaseCard, env: RenderEnv) -> Reply:
 @renders(AlreadyTaken)
 def _already_taken(taken: AlreadyTaken, env: RenderEnv) -> Reply:
     name = taken.by.name if taken.by else _("Someone")
+    if taken.report.kind == cases.OFFICE_REQUEST:
+        return Reply(fmt(_("{name} is already handling that request."), name=name))
     if taken.report.kind == "report":
         return Reply(fmt(_("{name} is already handling that report."), name=name))
     return Reply(fmt(_("{name} already has this one."), name=name))

@@ -14,9 +14,9 @@ from bot.core.payloads import id_in, quoted, storable
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
-from bot.services import pairs, requests
+from bot.services import pairs, profiles, requests
 from bot.services.capacity import free_places
-from bot.services.matching import best_mentors_for
+from bot.services.matching import best_mentors_for, staff_may_match
 from bot.views import mentee_card
 from storage.models import MenteeProfile, MentorProfile, Pair, User
 
@@ -26,6 +26,7 @@ MENTORS_SHOWN = 6
 
 @command("match", help=N_("match a student with a mentor yourself"), roles=("staff",))
 async def match(ctx: Context) -> Reply:
+    staff_may_match(ctx.programme).or_refuse()
     search = storable(ctx.event.args).strip()
     students = await _unmatched_students(ctx, search)
     if not students:
@@ -112,10 +113,7 @@ async def pick_mentor(ctx: Context) -> Reply:
 @action("match.ok", roles=("staff",))
 async def confirm_match(ctx: Context) -> list[Reply]:
     student, mentor, _profile = await _both(ctx)
-    pair = await pairs.create_pair(
-        ctx.session, mentor=mentor, mentee=student, now=ctx.now, matched_by="staff", programme=ctx.programme
-    )
-    await requests.settle_after_match(ctx.session, pair, ctx.now, ctx.programme)
+    pair = await requests.match_by_staff(ctx.session, student, mentor, ctx.now, ctx.programme)
     for side in (student, mentor):
         ctx.notify(side.id, await pairs.matched(ctx.session, pair, side))
     return [
@@ -136,11 +134,14 @@ async def cancel_match(ctx: Context) -> Reply:
 
 
 async def _student(ctx: Context, payload: str) -> tuple[User, MenteeProfile]:
+    staff_may_match(ctx.programme).or_refuse()  # every /match button asks again: the programme may say no
     not_found = _("I couldn't find that student. /match lists students without a mentor.")
     student = await ctx.session.get(User, id_in(payload, not_found))
     profile = await ctx.session.get(MenteeProfile, student.id) if student else None
     if student is None or profile is None or student.role != "student":
         raise Refusal(not_found)
+    if not await profiles.may_take_part_as_mentee(ctx.session, student, ctx.programme):
+        raise Refusal(requests.not_eligible_for_staff(student, profile, ctx.programme))
     return student, profile
 
 

@@ -22,19 +22,39 @@ STAFF = ("staff",)
 @command("pending", help=N_("mentors waiting for approval"), roles=STAFF)
 async def pending(ctx: Context) -> list[Reply]:
     waiting = await staff.pending_mentors(ctx.session)
-    if not waiting:
+    later = await staff.waiting_list(ctx.session)
+    if not waiting and not later:
         return [Reply(_("Nobody is waiting for approval. New mentor profiles will appear here and in the staff chat."))]
-    intro = Reply(
-        fmt(
-            ngettext(
-                "{n} mentor profile is waiting for approval:",
-                "{n} mentor profiles are waiting for approval, longest waiting first:",
-                len(waiting),
-            ),
-            n=len(waiting),
+    replies: list[Reply] = []
+    if waiting:
+        intro = Reply(
+            fmt(
+                ngettext(
+                    "{n} mentor profile is waiting for approval:",
+                    "{n} mentor profiles are waiting for approval, longest waiting first:",
+                    len(waiting),
+                ),
+                n=len(waiting),
+            )
         )
-    )
-    return [intro, *[await _card(ctx, user, profile) for user, profile in waiting]]
+        replies += [intro, *[await _card(ctx, user, profile) for user, profile in waiting]]
+    else:
+        replies.append(Reply(_("Nobody is waiting for approval.")))
+    if later:
+        replies.append(
+            Reply(
+                fmt(
+                    ngettext(
+                        "{n} mentor is on the waiting list for the next recruitment; approve early if you wish:",
+                        "{n} mentors are on the waiting list for the next recruitment; approve early if you wish:",
+                        len(later),
+                    ),
+                    n=len(later),
+                )
+            )
+        )
+        replies += [await _card(ctx, user, profile) for user, profile in later]
+    return replies
 
 
 @action("staff.pending", roles=STAFF)
@@ -44,7 +64,12 @@ async def pending_button(ctx: Context) -> list[Reply]:
 
 async def _card(ctx: Context, user: User, profile: MentorProfile, *, edit: bool = False) -> Reply:
     orientation = _("Orientation: attended") if profile.orientation_done else _("Orientation: not recorded yet")
-    waiting = fmt(_("Waiting since {day}"), day=profile.updated_at.strftime("%d %b %Y"))
+    since = profile.updated_at.strftime("%d %b %Y")
+    waiting = (
+        fmt(_("On the waiting list since {day}"), day=since)
+        if profile.status == "waiting"
+        else fmt(_("Waiting since {day}"), day=since)
+    )
     contact = await pairs.may_see_contact(ctx.session, ctx.user, user)
     lines = [mentor_card(user, profile, ctx.programme, contact=contact), "", orientation, waiting]
     return Reply(
@@ -181,6 +206,7 @@ async def stats(ctx: Context) -> Reply:
             waiting=mentors.get("awaiting_approval", 0),
             rejected=mentors.get("rejected", 0),
         ),
+        fmt(_("Mentors on the waiting list for the next recruitment: {n}"), n=mentors.get("waiting", 0)),
         fmt(_("Students: {n}"), n=figures.students),
         fmt(
             _("Mentorships: {active} active, {agreeing} agreeing terms, {ended} ended"),
@@ -190,6 +216,11 @@ async def stats(ctx: Context) -> Reply:
         ),
         fmt(_("Contacts logged this month: {n}"), n=figures.contacts_this_month),
         fmt(_("Open reports: {n}"), n=figures.open_reports),
+        fmt(_("Open requests to the office: {n}"), n=figures.open_requests),
     ]
-    buttons = [[Button(_("Mentors waiting"), "staff.pending")]] if mentors.get("awaiting_approval") else []
+    buttons = (
+        [[Button(_("Mentors waiting"), "staff.pending")]]
+        if mentors.get("awaiting_approval") or mentors.get("waiting")
+        else []
+    )
     return Reply("\n".join(lines), buttons=buttons)

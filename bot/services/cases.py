@@ -1,6 +1,8 @@
 """Staff cases: anything the career team should look at, filed once, taken by one of them, resolved.
 
-A case is a `Report` row. People file one with /report; the bot files one when a pair goes quiet after its
+A case is a `Report` row. People file one with /report, or, where the programme offers it, ask the office
+for something with /office (an individual interview: a "request", listed apart from problems); the bot
+files one when a pair goes quiet after its
 reminders, an agreement stalls, a one-tap answer says there is a problem, or two answers disagree. Every
 case reaches the staff chat as one message with the whole picture and the buttons to act (rendered by
 bot.handlers.cases); taking and resolving work the same for every kind.
@@ -21,13 +23,17 @@ from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.outcomes import Outcome
 from bot.core.payloads import id_in
+from bot.core.policy import YES, Decision, no
 from bot.core.registry import registry
 from bot.i18n import N_, _
+from bot.programme import Programme
 from storage.models import Pair, Report, User
 
 MAX_TEXT = 3000
+OFFICE_REQUEST = "request"  # a student asking the office for something (the programme's `office_request`)
 KINDS: dict[str, str] = {
     "report": N_("Report"),
+    OFFICE_REQUEST: N_("Request"),
     "problem": N_("Problem reported"),
     "escalation": N_("No contact"),
     "checkin": N_("Check-in answer"),
@@ -35,6 +41,8 @@ KINDS: dict[str, str] = {
     "agreement": N_("Agreement not confirmed"),
 }
 STATUS: dict[str, str] = {"open": N_("open"), "taken": N_("being handled"), "resolved": N_("resolved")}
+# Cases in someone's own words: read, taken and resolved, never the bot's account of a pair.
+WRITTEN = frozenset({"report", OFFICE_REQUEST})
 # Cases the bot files about a pair that has stopped moving: staff may close or re-match it from the start.
 ABOUT_A_STALLED_PAIR = frozenset({"escalation", "agreement"})
 
@@ -79,7 +87,7 @@ async def file_case(
     """Record a case and post it to the staff chat (after commit, through the outbox). `text` is the
     person's own words, or for a case the bot files, the outcome whose rendering is its account."""
     text = (text if isinstance(text, str) else render(session, text).text).strip()
-    if kind == "report" and not text:
+    if kind in WRITTEN and not text:
         raise Refusal(_("Please write a few words about what's wrong, e.g. 'My mentor hasn't replied for a month.'"))
     if len(text) > MAX_TEXT:
         raise Refusal(fmt(_("That's a bit long: please keep it under {n} characters."), n=MAX_TEXT))
@@ -150,6 +158,48 @@ async def resolve_with(session: AsyncSession, report: Report, staff: User, now: 
 
 async def open_cases(session: AsyncSession) -> list[Report]:
     return list(await session.scalars(select(Report).where(Report.status != "resolved").order_by(Report.id)))
+
+
+# --- requests to the office ----------------------------------------------------------------------------
+
+
+def may_ask_office(user: User, programme: Programme) -> Decision:
+    """May this person ask the office for what the programme offers (`office_request`: an individual
+    interview ...)? Only in a programme that offers it, and to the roles it names."""
+    offer = programme.office_request
+    if offer is None:
+        return no(
+            fmt(
+                _("This programme has no requests of that kind. To reach {office} about anything, use /report."),
+                office=programme.office,
+            )
+        )
+    if user.role not in offer.roles:
+        return no(
+            fmt(
+                _("Asking for {label} isn't open to you in this programme. /report reaches {office}."),
+                label=offer.label,
+                office=programme.office,
+            )
+        )
+    return YES
+
+
+async def ask_office(session: AsyncSession, now: dt.datetime, user: User, text: str, programme: Programme) -> Report:
+    """File the person's request to the office (their words as written); staff get it with take and resolve."""
+    may_ask_office(user, programme).or_refuse()
+    if not text.strip():
+        raise Refusal(_("Please write a few words, so the office knows what you'd like to talk about."))
+    return await file_case(session, now, kind=OFFICE_REQUEST, text=text, reporter_id=user.id)
+
+
+async def open_office_requests(session: AsyncSession) -> list[Report]:
+    """Requests to the office not yet resolved, oldest first: staff see them apart from problem reports."""
+    return list(
+        await session.scalars(
+            select(Report).where(Report.status != "resolved", Report.kind == OFFICE_REQUEST).order_by(Report.id)
+        )
+    )
 
 
 # --- this capability's part of a person's copy of their data ----------------------------------

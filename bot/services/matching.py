@@ -16,6 +16,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.markup import fmt
+from bot.core.policy import YES, Decision, no
 from bot.i18n import _, ngettext
 from bot.programme import Programme
 from bot.services.capacity import free_places, with_free_place
@@ -33,6 +34,38 @@ COUNTRY_POINTS = 1
 
 RECENT_ANSWERS = 10  # the answer-time median looks at a mentor's latest answers only
 NOT_BY_CHOICE = ("full", "left")  # decline reasons recorded for the mentor, not chosen by them
+
+
+# --- who pairs mentees with mentors: the programme's `matching` --------------------------------------
+
+
+def students_may_ask(programme: Programme) -> Decision:
+    """Do students choose a mentor and ask them (Interested) in this programme? Not where the office matches
+    ("staff_match"): students read the mentors' profiles, and their own is with the office."""
+    if programme.matching == "staff_match":
+        return no(
+            fmt(
+                _(
+                    "In this programme {office} matches each student with a mentor, and your profile is with them: "
+                    "they will tell you here. You can read the mentors' profiles meanwhile."
+                ),
+                office=programme.office,
+            )
+        )
+    return YES
+
+
+def staff_may_match(programme: Programme) -> Decision:
+    """May the career team pair a student with a mentor themselves? Not where students choose their mentor
+    ("mentee_chooses"): staff help them choose instead."""
+    if programme.matching == "mentee_chooses":
+        return no(
+            _(
+                "In this programme students choose their mentor themselves, so there is no matching to do here; "
+                "you can help a student choose, for example by pointing them to /mentors."
+            )
+        )
+    return YES
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,9 @@ from bot.core.policy import Decision
 from bot.core.registry import registry, sweep
 from bot.i18n import _
 from bot.programme import Programme
-from bot.services import pairs
+from bot.services import pairs, profiles
 from bot.services.capacity import has_free_place
-from bot.services.matching import Match, best_mentors_for, mentors_who_said_no
+from bot.services.matching import Match, best_mentors_for, mentors_who_said_no, staff_may_match, students_may_ask
 from storage.models import MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 
 MIN_MESSAGE = 15  # characters: a sentence, so the mentor has something to answer
@@ -153,9 +153,9 @@ def _not_pending(request: MentorshipRequest) -> Refusal:
 class RequestDecision(Decision):
     """The answer of `may_request`. `rule` names the rule that said no, so a screen that says so before
     anything is typed (the mentor's card while browsing) can word it for its place: "profile",
-    "has_mentor", "unavailable", "paused", "full", "said_no", "already_sent" or "limit". `mentor` is the
-    mentor asked about once found, `sent` the request already waiting for them, `pending` how many of the
-    student's requests wait."""
+    "not_eligible", "staff_match", "has_mentor", "unavailable", "paused", "full", "said_no", "already_sent" or
+    "limit". `mentor` is the mentor asked about once found, `sent` the request already waiting for them,
+    `pending` how many of the student's requests wait."""
 
     rule: str = ""
     mentor: User | None = None
@@ -171,6 +171,12 @@ async def may_request(
     lately, no request to them already, and fewer waiting than `programme.max_pending_requests`."""
     if mentee.role != "student" or await session.get(MenteeProfile, mentee.id) is None:
         return RequestDecision(False, _("Let's set up your student profile first: send /start."), rule="profile")
+    eligible = await profiles.may_take_part_as_mentee(session, mentee, programme)
+    if not eligible:
+        return RequestDecision(False, eligible.reason, rule="not_eligible")
+    asking = students_may_ask(programme)
+    if not asking:
+        return RequestDecision(False, asking.reason, rule="staff_match")
     open_pairs = await pairs.open_pairs_of(session, mentee)
     if open_pairs:
         mentor_user = await session.get(User, open_pairs[0].mentor_id)
@@ -363,6 +369,33 @@ async def accept_request(
         raise _not_pending(request)
     settled = await settle_after_match(session, pair, now, programme)
     return AcceptOutcome(request, pair, settled.withdrawn, settled.declined_full)
+
+
+async def match_by_staff(
+    session: AsyncSession, student: User, mentor: User, now: dt.datetime, programme: Programme
+) -> Pair:
+    """The career team pairs a student with a mentor themselves: only where the programme lets staff match,
+    and only a student in a year it takes; the student's waiting requests are settled as after any match."""
+    staff_may_match(programme).or_refuse()
+    if not await profiles.may_take_part_as_mentee(session, student, programme):
+        raise Refusal(not_eligible_for_staff(student, await session.get(MenteeProfile, student.id), programme))
+    pair = await pairs.create_pair(
+        session, mentor=mentor, mentee=student, now=now, matched_by="staff", programme=programme
+    )
+    await settle_after_match(session, pair, now, programme)
+    return pair
+
+
+def not_eligible_for_staff(student: User, profile: MenteeProfile | None, programme: Programme) -> str:
+    """Why staff can't match this student, in one plain sentence."""
+    if profile is None:
+        return fmt(_("{name} has no student profile yet, so they can't be matched."), name=student.name)
+    return fmt(
+        _("{name} is in year {year}, and this programme is for students in {years}, so they can't be matched."),
+        name=student.name,
+        year=profile.year_of_study,
+        years=profiles.years_text(programme.mentee_eligibility.years_of_study),
+    )
 
 
 async def settle_after_match(session: AsyncSession, pair: Pair, now: dt.datetime, programme: Programme) -> Settled:

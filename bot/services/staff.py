@@ -19,6 +19,8 @@ from bot.core.outcomes import Outcome
 from bot.core.payloads import id_in
 from bot.i18n import _
 from bot.programme import Programme
+from bot.services.cases import OFFICE_REQUEST
+from bot.services.profiles import WAITING
 from storage.models import ContactLog, MenteeProfile, MentorProfile, Pair, Report, User
 
 MAX_REASON = 1000
@@ -51,15 +53,28 @@ async def pending_mentors(session: AsyncSession) -> list[tuple[User, MentorProfi
     return [(row[0], row[1]) for row in rows]
 
 
+async def waiting_list(session: AsyncSession) -> list[tuple[User, MentorProfile]]:
+    """Mentors who signed up outside the recruitment months, waiting to be invited (staff may approve them
+    early), longest waiting first."""
+    rows = await session.execute(
+        select(User, MentorProfile)
+        .join(MentorProfile, MentorProfile.user_id == User.id)
+        .where(MentorProfile.status == WAITING)
+        .order_by(MentorProfile.updated_at, User.id)
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
 async def waiting_profile(session: AsyncSession, mentor_id: str | int) -> tuple[User, MentorProfile]:
-    """The mentor named by a button payload, only while their profile still awaits a decision."""
+    """The mentor named by a button payload, only while their profile still awaits a decision (on the waiting
+    list too: staff may take someone on before the next recruitment month)."""
     not_found = _("I couldn't find that mentor profile. /pending shows who is waiting.")
     wanted = id_in(mentor_id, not_found)
     profile = await session.get(MentorProfile, wanted)
     user = await session.get(User, wanted) if profile is not None else None
     if profile is None or user is None:
         raise Refusal(not_found)
-    if profile.status != "awaiting_approval":
+    if profile.status not in ("awaiting_approval", WAITING):
         raise Refusal(
             fmt(_("{name}'s profile has already been decided on. /pending shows who is waiting."), name=user.name)
         )
@@ -116,7 +131,8 @@ class Stats:
     students: int
     pairs_by_status: dict[str, int]
     contacts_this_month: int
-    open_reports: int
+    open_reports: int  # problems people reported and the cases the bot filed
+    open_requests: int = 0  # requests to the office (an individual interview ...), counted apart
 
 
 async def stats(session: AsyncSession, now: dt.datetime, zone: ZoneInfo) -> Stats:
@@ -135,7 +151,9 @@ async def stats(session: AsyncSession, now: dt.datetime, zone: ZoneInfo) -> Stat
     contacts = await session.scalar(
         select(func.count()).select_from(ContactLog).where(ContactLog.happened_on >= first_of_month)
     )
-    reports = await session.scalar(select(func.count()).select_from(Report).where(Report.status != "resolved"))
+    open_by_kind = select(func.count()).select_from(Report).where(Report.status != "resolved")
+    reports = await session.scalar(open_by_kind.where(Report.kind != OFFICE_REQUEST))
+    office_requests = await session.scalar(open_by_kind.where(Report.kind == OFFICE_REQUEST))
     return Stats(
         mentors_by_status={k: int(v) for k, v in by_status.items()},
         mentors_paused=int(paused or 0),
@@ -143,4 +161,5 @@ async def stats(session: AsyncSession, now: dt.datetime, zone: ZoneInfo) -> Stat
         pairs_by_status={k: int(v) for k, v in pairs.items()},
         contacts_this_month=int(contacts or 0),
         open_reports=int(reports or 0),
+        open_requests=int(office_requests or 0),
     )

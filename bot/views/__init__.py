@@ -9,13 +9,14 @@ from __future__ import annotations
 from bot.core.markup import esc, fmt
 from bot.core.policy import Decision
 from bot.i18n import N_, _
-from bot.programme import Programme
+from bot.programme import Programme, Question
 from storage.models import MenteeProfile, MentorProfile, User
 
 STATUS_LABELS = {
     "awaiting_approval": N_("Waiting for the career team's approval (after the orientation session)"),
     "approved": N_("Approved"),
     "rejected": N_("Not approved"),
+    "waiting": N_("On the waiting list until the next recruitment"),
 }
 
 
@@ -34,6 +35,32 @@ def _line(label: str, value: object) -> str | None:
     if value in (None, "", []):
         return None
     return f"<b>{esc(label)}:</b> {esc(value)}"
+
+
+def question_label(question: Question) -> str:
+    """A programme question as a card's label: its first sentence ('How did you find your first job?')."""
+    prompt = question.prompt.strip()
+    for end in ("?", ". ", "("):
+        cut = prompt.find(end)
+        if cut > 0:
+            return prompt[: cut + 1].strip() if end == "?" else prompt[:cut].strip()
+    return prompt
+
+
+def extra_lines(questions: list[Question], extra: dict[str, object] | None) -> list[str]:
+    """The answers to the programme's own questions, in the order it asks them; unanswered ones left out."""
+    lines = []
+    for question in questions:
+        value = (extra or {}).get(question.key)
+        if value in (None, "", []):
+            continue
+        if question.kind == "yes_no":
+            value = _("Yes") if value else _("No")
+        elif question.kind == "rating":
+            value = fmt(_("{n} of 5"), n=value)
+        label = question_label(question)
+        lines.append(f"<b>{esc(label)}</b> {esc(value)}" if label.endswith("?") else _line(label, value) or "")
+    return lines
 
 
 def mentor_card(user: User, profile: MentorProfile, programme: Programme, *, contact: Decision | None = None) -> str:
@@ -56,6 +83,7 @@ def mentor_card(user: User, profile: MentorProfile, programme: Programme, *, con
         )
         if x
     ]
+    lines += extra_lines(programme.mentor_questions, profile.extra)
     if contact:
         lines.append(_line(_("Contact"), user.contact_details) or "")
     return "\n".join(lines)
@@ -81,6 +109,7 @@ def mentee_card(user: User, profile: MenteeProfile, programme: Programme, *, con
         )
         if x
     ]
+    lines += extra_lines(programme.mentee_questions, profile.extra)
     if contact:
         lines.append(_line(_("Contact"), user.contact_details) or "")
     return "\n".join(lines)
