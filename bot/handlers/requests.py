@@ -297,7 +297,15 @@ def _request_declined(declined: RequestDeclined, env: RenderEnv) -> Reply:
         )
     else:
         opening = fmt(_("{mentor} can't take you on right now. Please don't be discouraged!"), mentor=mentor.first_name)
-    return suggestions_reply(opening, declined.suggestions, env.programme)
+    reply = suggestions_reply(opening, declined.suggestions, env.programme)
+    if declined.why in ("left", "full") or not declined.suggestions:
+        return reply
+    # A declined student is encouraged to approach another mentor, and the office helps word the request.
+    helped = fmt(
+        _("{office} can help you word your next request if you'd like: /report reaches them."),
+        office=env.programme.office_opening,
+    )
+    return Reply(reply.text + "\n\n" + helped, buttons=reply.buttons)
 
 
 def suggestions_reply(opening: str, matches: list[Match], programme: Programme) -> Reply:
