@@ -15,7 +15,7 @@ from bot.core.payloads import storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply, rows
 from bot.handlers.meetings import when_text
-from bot.i18n import N_, _
+from bot.i18n import N_, _, ngettext
 from bot.programme import FormDefinition, Milestone, Programme
 from bot.services import milestones
 from bot.services.milestones import (
@@ -99,7 +99,7 @@ def _window_opened(opened: WindowOpened, env: RenderEnv) -> Reply:
     if milestone.description:
         lines.append(esc(milestone.description))
     lines.append(
-        fmt(_("Plan the meeting with {first} with {example}."), first=opened.other.first_name, example=_(MEET_EXAMPLE))
+        fmt(_("Plan the meeting with {first}: {example}."), first=opened.other.first_name, example=_(MEET_EXAMPLE))
     )
     buttons: list[list[Button]] = []
     if milestone.before_form is not None:
@@ -494,7 +494,7 @@ async def _staff_list(ctx: Context) -> Reply:
     shown, total = await milestones.all_pairs(ctx.session, ctx.user, ctx.programme, ctx.settings, ctx.now)
     if not shown:
         return Reply(_("No mentorship has started yet, so there are no steps to show."))
-    lines = [fmt(_("<b>Milestones</b> · {n} mentorships"), n=total)]
+    lines = [fmt(ngettext("<b>Milestones</b> · {n} mentorship", "<b>Milestones</b> · {n} mentorships", total), n=total)]
     for pair in shown:
         states = " · ".join(
             f"{_number(ctx.programme, step.milestone)} {_(SHORT_STATES[step.state])}" for step in pair.steps

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.core.context import queue_message
 from bot.core.datacopy import row as plain_row
-from bot.core.daytime import daytime_start_on, local_day, zone_for
+from bot.core.daytime import daytime_start_on, local_day, next_daytime, zone_for
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import Claim, Note, claim, claim_many, insert_for, taken_at, users_by_id
@@ -837,7 +837,18 @@ async def sweep_milestones(
                 missed.append((progress, milestone, pair))
 
     won = await claim_many(session, now, [c for c, _n in wanted])
-    notes = [note for c, note in wanted if c.key in won]
+    notes = []
+    for claim_, note in wanted:
+        if claim_.key not in won:
+            continue
+        if claim_.kind in (ROADBOOK_DUE, ROADBOOK_LATE):
+            # Each its own message in the person's daytime, not folded into the day's news: it counts the
+            # days to a meeting, so it cannot wait for tomorrow when other news came today.
+            person = users[note.user_id]
+            when = next_daytime(now, zone_for(person, settings), programme)
+            queue_message(session, now, note.outcome, user_id=person.id, not_before=when)
+        else:
+            notes.append(note)
     for progress, milestone, pair in missed:
         if await claim(session, _key(WINDOW_MISSED, progress), WINDOW_MISSED, now, pair_id=pair.id) is None:
             continue
