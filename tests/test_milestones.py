@@ -14,6 +14,7 @@ from bot.app import create_core
 from bot.config import load_settings
 from bot.core.app import Core
 from bot.core.clock import ManualClock
+from bot.core.events import Event
 from bot.programme import load_programme
 from bot.services import privacy
 from bot.services.milestones import windows
@@ -413,6 +414,17 @@ async def test_with_two_meetings_in_one_window_the_first_holds_the_step(harness:
     async with harness.core.sessions() as session:
         progress = await session.scalar(select(MilestoneProgress).where(MilestoneProgress.milestone == "interview_1"))
         assert first is not None and progress is not None and progress.meeting_id == first.id
+
+
+async def test_the_step_in_hand_shows_in_the_overview(harness: Harness, clock: ManualClock) -> None:
+    zhanna, alex = await _interview_planned(harness, clock)
+    cards = await alex.send(Event(actor=alex.actor, kind="home"))
+    shown = "\n".join(card.text for card in cards)
+    assert f"<b>Next step with Zhanna</b>: {I1} · 1 January to 31 March 2026" in shown
+    assert "meeting planned on Thursday 29 January, 15:00" in shown
+    assert "Fill in road-book 1" in [b.label for card in cards for row in card.buttons for b in row]
+    mentor_cards = await zhanna.send(Event(actor=zhanna.actor, kind="home"))
+    assert "Next step with Alex" in "\n".join(card.text for card in mentor_cards)
 
 
 @pytest.fixture

@@ -507,3 +507,25 @@ async def _staff_list(ctx: Context) -> Reply:
         lines.append(fmt(_("… and {n} more."), n=total - len(shown)))
     lines.append(_("/milestones followed by a number shows that mentorship in full, e.g. /milestones 12."))
     return Reply("\n".join(lines))
+
+
+async def milestone_cards(ctx: Context) -> list[Reply]:
+    """For an overview: each mentorship's step now in hand, with its buttons (nothing when there is none)."""
+    if ctx.user.role not in SIDES or not ctx.programme.milestones:
+        return []
+    cards = []
+    for shown in await milestones.mine(ctx.session, ctx.user, ctx.programme, ctx.settings, ctx.now):
+        current = next((s for s in shown.steps if s.state not in milestones.BEHIND), None)
+        if current is None:
+            continue
+        other = shown.mentee if ctx.user.id == shown.pair.mentor_id else shown.mentor
+        n = _number(ctx.programme, current.milestone)
+        text = fmt(
+            _("<b>Next step with {name}</b>: {step} · {window}"),
+            name=other.first_name,
+            step=current.milestone.title,
+            window=window_text(current.progress),
+        )
+        buttons = _step_buttons(current, n, ctx.user, shown.pair.mentor_id, shown.pair.mentee_id)
+        cards.append(Reply(text + "\n" + state_text(current, ctx.user, ctx.settings), buttons=rows(buttons, 2)))
+    return cards

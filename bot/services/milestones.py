@@ -551,6 +551,8 @@ UPCOMING, OPEN, PLANNED, ROADBOOK_SENT, EVALUATION_WAITING, EVALUATED, DONE_STEP
     "missed",
 )
 
+BEHIND = frozenset({EVALUATED, DONE_STEP, MISSED_STEP})  # steps the pair has left behind
+
 
 def state_of(progress: MilestoneProgress, meeting: Meeting | None, today: dt.date) -> str:
     """Where the step stands, in one word the handler turns into plain words."""
