@@ -18,7 +18,7 @@ from bot.core.events import Event
 from bot.programme import load_programme
 from bot.services import privacy
 from bot.services.milestones import windows
-from storage.models import Meeting, MilestoneProgress, Pair, Report, User
+from storage.models import Meeting, MilestoneProgress, Outbox, Pair, Report, User
 from tests.lifecycle_support import add_person
 from tests.scheduler.helpers import sweep
 from tests.support import Harness, Person
@@ -310,6 +310,30 @@ async def test_april_opens_interview_2_and_a_missed_window_reaches_staff_once(
     shown = await alex.say("/milestones")
     assert f"{I1} · 1 January to 31 March 2026\n   missed" in shown
     assert f"{I2} · 1 April to 30 June 2026\n   open now, no meeting yet" in shown
+
+
+async def test_a_sweep_run_twice_sends_nothing_twice(harness: Harness, clock: ManualClock) -> None:
+    zhanna, alex = await _interview_planned(harness, clock)
+    moments = [
+        dt.datetime(2026, 1, 22, 9, 0, tzinfo=dt.UTC),  # the road-book is due
+        dt.datetime(2026, 1, 24, 9, 0, tzinfo=dt.UTC),  # and overdue
+        dt.datetime(2026, 1, 29, 17, 0, tzinfo=dt.UTC),  # did it happen?
+        dt.datetime(
+            2026, 4, 1, 9, 0, tzinfo=dt.UTC
+        ),  # interview 2 open; interview 1 may still be said to have happened
+        dt.datetime(2026, 4, 8, 9, 0, tzinfo=dt.UTC),  # a week on, nobody said so: missed
+    ]
+    for moment in moments:
+        clock.set(moment)
+        await sweep(harness)
+        seen = (len(alex.inbox), len(zhanna.inbox), len(harness.transport.staff_chat), await _count(harness, Outbox))
+        await sweep(harness)
+        assert (len(alex.inbox), len(zhanna.inbox), len(harness.transport.staff_chat)) == seen[:3]
+        assert await _count(harness, Outbox) == seen[3]
+    assert harness.staff_text().count("Milestone missed") == 1
+    assert "A meeting was planned for Thursday 29 January, 15:00; neither side said it happened." in (
+        harness.staff_text()
+    )
 
 
 async def test_a_meeting_moved_out_of_the_window_or_cancelled_no_longer_holds_it(

@@ -9,6 +9,7 @@ from typing import Any
 from bot.config import Settings
 from bot.conversations.milestone_forms import start_evaluation, start_roadbook
 from bot.core.context import Context
+from bot.core.daytime import zone_for
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
 from bot.core.payloads import storable
@@ -353,7 +354,8 @@ async def _read(ctx: Context, which: str) -> Reply:
         if which == "before"
         else _("<b>{name}'s evaluation of {step}</b>, sent on {day}")
     )
-    lines = [fmt(template, name=shown.author.name, step=shown.milestone.title, day=day_text(shown.written_at))]
+    sent_on = day_text(shown.written_at.astimezone(ctx.zone))
+    lines = [fmt(template, name=shown.author.name, step=shown.milestone.title, day=sent_on)]
     if which == "before":
         lines.append(_meeting_line(shown.meeting, ctx.user, ctx.settings))
     lines += _answer_lines(shown.form, shown.answers)
@@ -384,9 +386,12 @@ def _no_milestones(ctx: Context) -> None:
 
 
 def state_text(step: Step, viewer: User, settings: Settings) -> str:
-    """Where a step stands, in plain words (markup)."""
+    """Where a step stands, in plain words (markup), with its days on the viewer's clock."""
     progress, meeting = step.progress, step.meeting
-    met = day_text(progress.met_at) if progress.met_at is not None else ""
+
+    def on(moment: dt.datetime | None) -> str:
+        return day_text(moment.astimezone(zone_for(viewer, settings))) if moment is not None else ""
+
     if step.state == milestones.UPCOMING:
         return _("upcoming")
     if step.state == milestones.OPEN:
@@ -394,16 +399,15 @@ def state_text(step: Step, viewer: User, settings: Settings) -> str:
     if step.state == milestones.MISSED_STEP:
         return _("missed")
     if step.state == milestones.EVALUATION_WAITING:
-        return fmt(_("met on {day}, evaluation due"), day=met)
+        return fmt(_("met on {day}, evaluation due"), day=on(progress.met_at))
     if step.state == milestones.EVALUATED:
-        day = day_text(progress.evaluated_at) if progress.evaluated_at else ""
-        return fmt(_("met on {met}, evaluated on {day}"), met=met, day=day)
+        return fmt(_("met on {met}, evaluated on {day}"), met=on(progress.met_at), day=on(progress.evaluated_at))
     if step.state == milestones.DONE_STEP:
-        return fmt(_("met on {day}"), day=met)
+        return fmt(_("met on {day}"), day=on(progress.met_at))
     planned = fmt(_("meeting planned on {when}"), when=when_text(meeting, viewer, settings)) if meeting else ""
     if step.state == milestones.PLANNED:
         return planned
-    sent = fmt(_("road-book sent on {day}"), day=day_text(progress.form_sent_at)) if progress.form_sent_at else ""
+    sent = fmt(_("road-book sent on {day}"), day=on(progress.form_sent_at))
     return f"{planned} · {sent}" if planned else sent + _(", no meeting yet")
 
 

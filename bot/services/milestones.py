@@ -219,13 +219,7 @@ async def sync_pair(
 ) -> list[MilestoneProgress]:
     """The pair's rows made and brought up to date with its meetings; in the programme's order."""
     await ensure_rows(session, pair, programme, settings, now)
-    rows = list(
-        await session.scalars(
-            select(MilestoneProgress)
-            .where(MilestoneProgress.pair_id == pair.id)
-            .execution_options(populate_existing=True)
-        )
-    )
+    rows = list(await session.scalars(select(MilestoneProgress).where(MilestoneProgress.pair_id == pair.id)))
     if pair.status == "active":
         meetings = (await _meetings_of(session, [pair.id]))[pair.id]
         link_meetings(rows, meetings, programme, programme_zone(settings), now)
