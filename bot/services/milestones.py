@@ -35,7 +35,7 @@ from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import Claim, Note, claim, claim_many, insert_for, taken_at, users_by_id
 from bot.core.outcomes import Outcome
-from bot.core.payloads import id_in
+from bot.core.payloads import id_in, quoted
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import pair_export, sweep
 from bot.i18n import N_, _
@@ -663,7 +663,7 @@ async def one_pair(
         raise Refusal(_("That command is for the career team only."))
     not_found = fmt(
         _("I couldn't find the mentorship '{number}'. /milestones lists them with their numbers, e.g. /milestones 12."),
-        number=pair_id[:20],
+        number=quoted(pair_id, 20),
     )
     pair = await session.get(Pair, id_in(pair_id, not_found))
     shown = await _pair_steps(session, pair, staff, programme, settings, now) if pair is not None else None
