@@ -23,6 +23,7 @@ from bot.services.milestones import (
     EvaluationDue,
     EvaluationGiven,
     EvaluationSaved,
+    MissedWindow,
     PairSteps,
     PlanReminder,
     RoadbookDue,
@@ -31,7 +32,6 @@ from bot.services.milestones import (
     RoadbookReceived,
     RoadbookSent,
     Step,
-    WindowMissed,
     WindowOpened,
 )
 from storage.models import Meeting, MilestoneProgress, User
@@ -206,8 +206,8 @@ def _evaluation_due(due: EvaluationDue, env: RenderEnv) -> Reply:
     )
 
 
-@renders(WindowMissed)
-def _window_missed(missed: WindowMissed, env: RenderEnv) -> Reply:
+@renders(MissedWindow)
+def _window_missed(missed: MissedWindow, env: RenderEnv) -> Reply:
     lines = [
         fmt(_("<b>Milestone missed</b> · {step}"), step=missed.milestone.title),
         fmt(

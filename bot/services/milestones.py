@@ -343,7 +343,7 @@ class EvaluationGiven(Outcome):
 
 
 @dataclass(frozen=True)
-class WindowMissed(Outcome):
+class MissedWindow(Outcome):
     """For staff (a case): the pair's window for the step closed without the step being met."""
 
     progress: MilestoneProgress
@@ -807,14 +807,17 @@ async def sweep_milestones(
             if told is not None and now >= daytime_start_on(
                 local_day(told + OVERDUE_AFTER, mentee_zone), mentee_zone, programme
             ):
-                add(ROADBOOK_LATE, mentee, RoadbookOverdue(progress, milestone, meeting, mentee, mentor), meeting.id)
-                add(
-                    ROADBOOK_LATE,
-                    mentor,
-                    RoadbookMissing(progress, milestone, meeting, mentor, mentee),
-                    meeting.id,
-                    "m",
-                )
+                if not mentee.reminders_paused:
+                    late = RoadbookOverdue(progress, milestone, meeting, mentee, mentor)
+                    add(ROADBOOK_LATE, mentee, late, meeting.id)
+                if not mentor.reminders_paused:
+                    add(
+                        ROADBOOK_LATE,
+                        mentor,
+                        RoadbookMissing(progress, milestone, meeting, mentor, mentee),
+                        meeting.id,
+                        "m",
+                    )
         if progress.status == MET and milestone.after_form is not None and progress.evaluated_at is None:
             add(EVALUATION_DUE, mentor, EvaluationDue(progress, milestone, mentor, mentee, again=False), mentor.id)
             told = sent_at.get(_key(EVALUATION_DUE, progress, mentor.id))
@@ -849,7 +852,7 @@ async def sweep_milestones(
         if await claim(session, _key(WINDOW_MISSED, progress), WINDOW_MISSED, now, pair_id=pair.id) is None:
             continue
         meeting = meeting_by_id.get(progress.meeting_id) if progress.meeting_id is not None else None
-        account = WindowMissed(progress, milestone, pair, users[pair.mentor_id], users[pair.mentee_id], meeting)
+        account = MissedWindow(progress, milestone, pair, users[pair.mentor_id], users[pair.mentee_id], meeting)
         await cases.file_case(session, now, kind=MISSED_CASE, pair_id=pair.id, text=account)
     return notes
 
