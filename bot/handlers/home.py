@@ -11,6 +11,7 @@ from bot.core.markup import esc, fmt, shorten
 from bot.core.registry import home
 from bot.core.replies import Button, Reply
 from bot.handlers.meetings import upcoming_cards
+from bot.handlers.milestones import milestone_cards
 from bot.i18n import _, ngettext
 from bot.programme import Programme
 from bot.services.dashboard import Dashboard, Figures, PairLine, ReportLine, RequestLine, load_dashboard
@@ -21,7 +22,7 @@ from bot.views import STATUS_LABELS
 async def overview(ctx: Context) -> list[Reply]:
     """The acting person's dashboard, read as it is now."""
     board = await load_dashboard(ctx.session, ctx.user, ctx.now)
-    return dashboard_cards(board, ctx.programme) + await upcoming_cards(ctx)
+    return dashboard_cards(board, ctx.programme) + await milestone_cards(ctx) + await upcoming_cards(ctx)
 
 
 def _day(moment: dt.datetime | dt.date) -> str:
