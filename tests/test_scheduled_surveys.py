@@ -236,12 +236,13 @@ async def test_a_survey_after_a_milestone_reaches_its_audience_once_the_meeting_
         assert _surveys_in(alex) == 0
 
         await _milestone(core, pair_id, "interview_1", status="met", met_at=met)
-        await _at(harness, clock, met + 2 * dt.timedelta(hours=1))
+        # The day's one unasked-for message was the window's opening, sent at `met`: the survey comes next day.
+        await _at(harness, clock, met + DAY)
         assert "Alex, a short survey about your mentorship with Zhanna: Your first interview." in alex.inbox_text()
         assert "the Alumni Career Department reads your answers, Zhanna doesn't" in alex.inbox_text()
         assert _surveys_in(zhanna) == 0  # the survey is the student's
         await _milestone(core, pair_id, "interview_1", status="done", met_at=met)  # evaluated since
-        await _at(harness, clock, met + DAY)
+        await _at(harness, clock, met + 2 * DAY)
         assert _surveys_in(alex) == 1
 
         await alex.press("Answer the survey", among=alex.inbox)
