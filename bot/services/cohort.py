@@ -51,22 +51,20 @@ from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import claim
 from bot.core.outcomes import Outcome
-from bot.core.policy import YES, Decision, no
 from bot.i18n import _
 from bot.programme import Programme
 from bot.services import pairs, requests
 from bot.services.capacity import free_places, has_free_place
-from bot.services.matching import available_mentors, current_mentor_ids, mentors_who_said_no, score_mentor
+from bot.services.matching import (
+    available_mentors,
+    current_mentor_ids,
+    mentors_who_said_no,
+    score_mentor,
+    staff_may_match,
+)
 from storage.models import MenteeProfile, MentorProfile, Notice, Pair, User
 
 SUGGESTION = "suggestion"  # the kind of the Notice row that keeps one staff member's list under review
-
-
-def staff_may_match(programme: Programme) -> Decision:
-    """Whether the career team matches students with mentors in this programme at all."""
-    if programme.matching == "mentee_chooses":
-        return no(_("In this programme students choose their mentor themselves, so there is nothing to suggest."))
-    return YES
 
 
 # --- the assignment ------------------------------------------------------------------------------------
