@@ -320,7 +320,7 @@ async def load_demo(session: AsyncSession, now: dt.datetime, programme: Programm
         )
     for name, full in STAFF:
         user = _person(session, name, full, None, now)
-        user.is_staff = True
+        user.is_staff, user.staff_source = True, "settings"
     await session.flush()
     return True
 

@@ -72,6 +72,9 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str | None] = mapped_column(String(16))  # "student" | "alumnus" | None before /start
     is_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # How they joined the career team: "settings" (named in STAFF_IDS, and out again when it stops naming
+    # them) or "chat" (added by a colleague with /staff add, until one removes them). None when not staff.
+    staff_source: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str | None] = mapped_column(String(64))
     contact_details: Mapped[str] = mapped_column(String(300), default="")
     reminders_paused: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -486,3 +489,19 @@ class MilestoneProgress(Base):
     met_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
+
+
+class AuditEntry(Base):
+    """One thing a member of the career team did (approved a mentor, matched a pair, sent a certificate ...),
+    who did it, about whom, when. Names are read from the people's rows, so a person who left is not named."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(24))  # a key of bot.services.audit.ACTIONS
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    other_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # a pair's other side
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
+    detail: Mapped[str] = mapped_column(Text, default="")  # what staff wrote or chose, e.g. a reason

@@ -68,6 +68,16 @@ async def add_person(
         return user.id
 
 
+async def add_staff(core: Core, handle: str = "sam", name: str = "Sam Career-Office") -> int:
+    """A member of the career team, as STAFF_IDS makes them (console:sam is named in the tests' settings)."""
+    user_id = await add_person(core, handle, name, None)
+    async with core.sessions() as session, session.begin():
+        user = await session.get(User, user_id)
+        assert user is not None
+        user.is_staff, user.staff_source = True, "settings"
+    return user_id
+
+
 async def add_pair(core: Core, mentor_id: int, mentee_id: int, *, status: str = "active") -> int:
     """An open mentorship holding one of the mentor's places, as the matching side leaves it."""
     async with core.sessions() as session, session.begin():

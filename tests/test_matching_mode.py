@@ -58,7 +58,7 @@ async def test_where_students_choose_staff_are_told_so_by_match_and_its_buttons(
         async with core.sessions() as session, session.begin():  # the service says no too
             alex, aigerim = await session.get(User, student), await session.get(User, mentor)
             with pytest.raises(Refusal):
-                await requests.match_by_staff(session, alex, aigerim, core.clock.now(), core.programme)
+                await requests.match_by_staff(session, alex, aigerim, core.clock.now(), core.programme, by=alex)
 
 
 async def test_where_the_office_matches_students_read_cards_but_cannot_ask(

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.core.errors import Refusal
 from bot.services import staff
 from storage.models import MentorProfile, Report, User
-from tests.lifecycle_support import START, add_person, zhanna_and_alex
+from tests.lifecycle_support import START, add_person, add_staff, zhanna_and_alex
 from tests.support import Harness
 from tests.test_profiles import fill_mentor_profile
 
@@ -60,8 +60,10 @@ async def test_rejection_sends_the_reason_to_the_mentor(harness: Harness) -> Non
 
 async def test_orientation_already_recorded_approves_at_once(core) -> None:  # type: ignore[no-untyped-def]
     mentor = await add_person(core, "zhanna", "Zhanna Abenova", "alumnus", status="awaiting_approval")
+    sam = await add_staff(core)
     async with core.sessions() as session, session.begin():
-        await staff.approve(session, mentor, now=START, programme=core.programme)
+        by = await session.get(User, sam)
+        await staff.approve(session, mentor, now=START, programme=core.programme, by=by)
         assert (await session.get(MentorProfile, mentor)).status == "approved"
 
 
@@ -69,11 +71,13 @@ async def test_approval_without_orientation_is_refused(core) -> None:  # type: i
     mentor = await add_person(
         core, "zhanna", "Zhanna Abenova", "alumnus", status="awaiting_approval", orientation=False
     )
+    sam = await add_staff(core)
     async with core.sessions() as session, session.begin():
+        by = await session.get(User, sam)
         with pytest.raises(Refusal, match="orientation"):
-            await staff.approve(session, mentor, now=START, programme=core.programme)
+            await staff.approve(session, mentor, now=START, programme=core.programme, by=by)
         with pytest.raises(Refusal, match="write the reason"):
-            await staff.reject(session, mentor, reason="  ", now=START, programme=core.programme)
+            await staff.reject(session, mentor, reason="  ", now=START, programme=core.programme, by=by)
 
 
 async def test_staff_commands_are_refused_to_everyone_else(harness: Harness) -> None:

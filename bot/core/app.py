@@ -352,7 +352,7 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
     if user.blocked_bot_at is not None:
         user.blocked_bot_at = None  # they wrote to us, so they can hear us again
     if (actor.platform, actor.external_id) in settings.staff_identities and not user.is_staff:
-        user.is_staff = True
+        user.is_staff, user.staff_source = True, "settings"
     return user, identity
 
 
@@ -361,9 +361,10 @@ UNAUTHENTICATED_PLATFORMS = frozenset({"console"})
 
 
 async def revoke_former_staff(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> int:
-    """STAFF_IDS says who the career team is. At start, anyone marked staff whom it no longer names (on a
-    platform people sign in to) stops being staff; whom it names become staff on their next message
-    (`identify`). Returns how many lost staff rights."""
+    """STAFF_IDS says who the career team began with. At start, anyone it made staff whom it no longer names
+    (on a platform people sign in to) stops being staff; whom it names become staff on their next message
+    (`identify`). Members a colleague added in the chat (/staff add) stay until a colleague removes them.
+    Returns how many lost staff rights."""
     async with sessions() as session, session.begin():
         staff = list(
             await session.scalars(select(User).where(User.is_staff.is_(True)).options(selectinload(User.identities)))
@@ -372,8 +373,8 @@ async def revoke_former_staff(sessions: async_sessionmaker[AsyncSession], settin
         for user in staff:
             signed_in = [i for i in user.identities if i.platform not in UNAUTHENTICATED_PLATFORMS]
             named = any((i.platform, i.external_id) in settings.staff_identities for i in user.identities)
-            if signed_in and not named:
-                user.is_staff = False
+            if signed_in and not named and user.staff_source != "chat":
+                user.is_staff, user.staff_source = False, None
                 revoked += 1
                 log.warning("user %s is no longer in STAFF_IDS: their career-team rights are withdrawn", user.id)
     return revoked

@@ -271,6 +271,5 @@ async def rematch_confirmed(ctx: Context) -> Reply:
 
 async def _end_for_staff(ctx: Context, report: Report, reason: str = "staff") -> Pair:
     pair = await _open_pair(ctx, report.pair_id)
-    await ending.end_pair(ctx.session, pair, by=None, reason=reason, note="", now=ctx.now, programme=ctx.programme)
-    await cases.resolve_with(ctx.session, report, ctx.user, ctx.now)
+    await ending.end_for_case(ctx.session, report, pair, ctx.user, ctx.now, ctx.programme, reason)
     return pair

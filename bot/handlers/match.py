@@ -113,7 +113,7 @@ async def pick_mentor(ctx: Context) -> Reply:
 @action("match.ok", roles=("staff",))
 async def confirm_match(ctx: Context) -> list[Reply]:
     student, mentor, _profile = await _both(ctx)
-    pair = await requests.match_by_staff(ctx.session, student, mentor, ctx.now, ctx.programme)
+    pair = await requests.match_by_staff(ctx.session, student, mentor, ctx.now, ctx.programme, by=ctx.user)
     for side in (student, mentor):
         ctx.notify(side.id, await pairs.matched(ctx.session, pair, side))
     return [

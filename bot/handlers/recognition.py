@@ -10,7 +10,7 @@ from bot.core.markup import esc, fmt, shorten
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
-from bot.services import recognition, reports_export
+from bot.services import audit, recognition, reports_export
 from bot.services.certificates import certificate_file, what_they_did
 from bot.services.recognition import MentorActivity
 from bot.services.reports_export import QuestionSummary, SideSummary
@@ -130,6 +130,7 @@ async def send_certificate(ctx: Context) -> Reply:
 @command("export", help=N_("every mentorship as a spreadsheet (CSV)"), roles=STAFF)
 async def export(ctx: Context) -> Reply:
     attachment = await reports_export.pairs_csv(ctx.session, ctx.now)
+    await audit.record(ctx.session, ctx.user, "export", ctx.now, detail=attachment.filename)
     return Reply(
         _(
             "Every mentorship, one row each: who, status, dates, contacts logged and how it ended. "

@@ -108,7 +108,7 @@ async def approve_with_orientation(ctx: Context) -> Reply:
 
 async def _approved(ctx: Context, mentor_id: str, *, orientation: bool) -> Reply:
     user = await staff.approve(
-        ctx.session, mentor_id, now=ctx.now, programme=ctx.programme, orientation_attended=orientation
+        ctx.session, mentor_id, now=ctx.now, programme=ctx.programme, by=ctx.user, orientation_attended=orientation
     )
     return Reply(
         fmt(_("Approved: {name}. They've been told that students can see their profile now."), name=user.name),
@@ -133,7 +133,7 @@ async def reject(ctx: Context) -> Reply:
 async def _rejected(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) -> Reply:
     reason = str(answers.get("reason") or "")
     user = await staff.reject(
-        ctx.session, str(context.get("mentor")), reason=reason, now=ctx.now, programme=ctx.programme
+        ctx.session, str(context.get("mentor")), reason=reason, now=ctx.now, programme=ctx.programme, by=ctx.user
     )
     return Reply(fmt(_("Not approved: {name}. They've received your reason."), name=user.name))
 

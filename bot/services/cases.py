@@ -27,6 +27,7 @@ from bot.core.policy import YES, Decision, no
 from bot.core.registry import registry
 from bot.i18n import N_, _
 from bot.programme import Programme
+from bot.services import audit
 from storage.models import Pair, Report, User
 
 MAX_TEXT = 3000
@@ -136,6 +137,15 @@ async def take(session: AsyncSession, case_id: str, staff: User, now: dt.datetim
         return AlreadyTaken(report, taker)
     if report.reporter_id is not None and report.reporter_id != staff.id:
         queue_message(session, now, CaseTaken(staff), user_id=report.reporter_id)
+    await audit.record(
+        session,
+        staff,
+        "take",
+        now,
+        subject=await _about(session, report),
+        pair_id=report.pair_id,
+        detail=str(report.id),
+    )
     return await card(session, report, handled_by=staff)
 
 
@@ -147,7 +157,24 @@ async def resolve(session: AsyncSession, case_id: str, staff: User, now: dt.date
     report.resolved_at = now
     if report.taken_by is None:
         report.taken_by = staff.id
+    await audit.record(
+        session,
+        staff,
+        "resolve",
+        now,
+        subject=await _about(session, report),
+        pair_id=report.pair_id,
+        detail=str(report.id),
+    )
     return await card(session, report, handled_by=staff)
+
+
+async def _about(session: AsyncSession, report: Report) -> int | None:
+    """Whom a case is about, for the audit log: the person who reported it, or the student of its pair."""
+    if report.reporter_id is not None:
+        return report.reporter_id
+    pair = await session.get(Pair, report.pair_id) if report.pair_id is not None else None
+    return pair.mentee_id if pair is not None else None
 
 
 async def resolve_with(session: AsyncSession, report: Report, staff: User, now: dt.datetime) -> None:

@@ -29,9 +29,10 @@ every edit tells a stale copy of the list from the current one. Staff may drop a
 mentors; nothing is written about anyone until they confirm. At confirmation every line is checked again
 against the database (the student still has no mentor, the mentor is still approved, active, with a free
 place, and has not said no to the student since), and each line that still holds is matched through the
-same path as /match: `pairs.create_pair` (whose atomic `claim_slot` keeps every capacity, whatever races),
-then `requests.settle_after_match`. Each line runs in its own savepoint, so a line refused at the last
-moment is skipped, with its reason, and the others still go through.
+same path as /match, `requests.match_by_staff` (whose `pairs.create_pair` claims a place atomically, keeping
+every capacity whatever races, and which settles the student's other requests and writes the audit line).
+Each line runs in its own savepoint, so a line refused at the last moment is skipped, with its reason, and
+the others still go through.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from bot.core.notices import claim
 from bot.core.outcomes import Outcome
 from bot.i18n import _
 from bot.programme import Programme
-from bot.services import pairs, requests
+from bot.services import requests
 from bot.services.capacity import free_places, has_free_place
 from bot.services.matching import (
     available_mentors,
@@ -334,7 +335,7 @@ async def confirm(session: AsyncSession, staff: User, now: dt.datetime, programm
         if reason is None:
             try:
                 async with session.begin_nested():
-                    pair = await _match(session, line, now, programme)
+                    pair = await _match(session, line, now, programme, staff)
             except Refusal as refusal:
                 reason = refusal.text
             else:
@@ -370,15 +371,12 @@ async def _why_not(session: AsyncSession, line: Line, now: dt.datetime, programm
     return None
 
 
-async def _match(session: AsyncSession, line: Line, now: dt.datetime, programme: Programme) -> Pair:
-    """The match itself, as /match makes it; refused (and undone by the caller's savepoint) when the
+async def _match(session: AsyncSession, line: Line, now: dt.datetime, programme: Programme, staff: User) -> Pair:
+    """The match itself, made by /match's own path; refused (and undone by the caller's savepoint) when the
     mentor's last place went, or the student found a mentor, in a transaction that committed meanwhile."""
-    pair = await pairs.create_pair(
-        session, mentor=line.mentor, mentee=line.student, now=now, matched_by="staff", programme=programme
-    )
+    pair = await requests.match_by_staff(session, line.student, line.mentor, now, programme, by=staff)
     if await _has_a_mentor(session, line.student.id, besides=pair.id):
         raise Refusal(fmt(_("{student} has a mentor already."), student=line.student.name))
-    await requests.settle_after_match(session, pair, now, programme)
     return pair
 
 

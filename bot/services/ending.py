@@ -21,10 +21,11 @@ from bot.core.outcomes import Outcome
 from bot.core.registry import registry
 from bot.i18n import N_, _
 from bot.programme import Programme
+from bot.services import audit, cases
 from bot.services.capacity import release_slot
 from bot.services.matching import Match, best_mentors_for
 from bot.services.pairs import close_forms_about
-from storage.models import Pair, ThankYouNote, User
+from storage.models import Pair, Report, ThankYouNote, User
 
 # Reasons in the order /end offers them, with the words each side reads.
 REASONS: dict[str, str] = {
@@ -197,3 +198,13 @@ async def _thank_you_notes(session: AsyncSession, user: User, now: dt.datetime) 
         select(ThankYouNote).where(or_(ThankYouNote.author_id == user.id, ThankYouNote.recipient_id == user.id))
     )
     return [row(n) for n in notes]
+
+
+async def end_for_case(
+    session: AsyncSession, report: Report, pair: Pair, staff: User, now: dt.datetime, programme: Programme, reason: str
+) -> None:
+    """Staff close a case's mentorship (to end it, or to re-match the student): both sides are told, the case
+    is resolved by it, and the audit log says who ended it."""
+    await end_pair(session, pair, by=None, reason=reason, note="", now=now, programme=programme)
+    await cases.resolve_with(session, report, staff, now)
+    await audit.record(session, staff, "end", now, subject=pair.mentee_id, other=pair.mentor_id, pair_id=pair.id)

@@ -30,6 +30,7 @@ from bot.core.markup import fmt
 from bot.core.payloads import id_in
 from bot.i18n import _, ngettext
 from bot.programme import Programme
+from bot.services import audit
 from bot.services.certificates import CertificateFacts
 from storage.models import (
     ContactLog,
@@ -358,4 +359,5 @@ async def record_certificate(
         raise Refusal(
             fmt(_("{name} has just been sent this cycle's certificate. One per cycle is enough."), name=mentor.name)
         ) from None
+    await audit.record(session, by, "certificate", now, subject=mentor, detail=period.label())
     return notice

@@ -47,7 +47,7 @@ from bot.core.policy import Decision
 from bot.core.registry import registry, sweep
 from bot.i18n import _
 from bot.programme import Programme
-from bot.services import pairs, profiles
+from bot.services import audit, pairs, profiles
 from bot.services.capacity import has_free_place
 from bot.services.matching import Match, best_mentors_for, mentors_who_said_no, staff_may_match, students_may_ask
 from storage.models import MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
@@ -372,10 +372,11 @@ async def accept_request(
 
 
 async def match_by_staff(
-    session: AsyncSession, student: User, mentor: User, now: dt.datetime, programme: Programme
+    session: AsyncSession, student: User, mentor: User, now: dt.datetime, programme: Programme, *, by: User
 ) -> Pair:
-    """The career team pairs a student with a mentor themselves: only where the programme lets staff match,
-    and only a student in a year it takes; the student's waiting requests are settled as after any match."""
+    """The career team (`by`) pairs a student with a mentor themselves: only where the programme lets staff
+    match, and only a student in a year it takes; the student's waiting requests are settled as after any
+    match, and the audit log says who matched them."""
     staff_may_match(programme).or_refuse()
     if not await profiles.may_take_part_as_mentee(session, student, programme):
         raise Refusal(not_eligible_for_staff(student, await session.get(MenteeProfile, student.id), programme))
@@ -383,6 +384,7 @@ async def match_by_staff(
         session, mentor=mentor, mentee=student, now=now, matched_by="staff", programme=programme
     )
     await settle_after_match(session, pair, now, programme)
+    await audit.record(session, by, "match", now, subject=student, other=mentor, pair_id=pair.id)
     return pair
 
 

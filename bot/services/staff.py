@@ -19,6 +19,7 @@ from bot.core.outcomes import Outcome
 from bot.core.payloads import id_in
 from bot.i18n import _
 from bot.programme import Programme
+from bot.services import audit
 from bot.services.cases import OFFICE_REQUEST
 from bot.services.profiles import WAITING
 from storage.models import ContactLog, MenteeProfile, MentorProfile, Pair, Report, User
@@ -91,12 +92,14 @@ async def approve(
     *,
     now: dt.datetime,
     programme: Programme,
+    by: User,
     orientation_attended: bool = False,
 ) -> User:
     """Approve a waiting mentor (recording the orientation when staff say they attended); tell them."""
     user, profile = await waiting_profile(session, mentor_id)
-    if orientation_attended:
+    if orientation_attended and not profile.orientation_done:
         profile.orientation_done = True
+        await audit.record(session, by, "orientation", now, subject=user)
     if needs_orientation(profile, programme):
         raise Refusal(fmt(_("{name} hasn't attended the orientation yet, which approval needs."), name=user.name))
     profile.status = "approved"
@@ -104,11 +107,12 @@ async def approve(
     profile.status_reason = ""
     profile.updated_at = now
     queue_message(session, now, MentorApproved(user, profile), user_id=user.id)
+    await audit.record(session, by, "approve", now, subject=user)
     return user
 
 
 async def reject(
-    session: AsyncSession, mentor_id: str | int, *, reason: str, now: dt.datetime, programme: Programme
+    session: AsyncSession, mentor_id: str | int, *, reason: str, now: dt.datetime, programme: Programme, by: User
 ) -> User:
     """Decline a waiting mentor with a reason they receive as written."""
     reason = reason.strip()
@@ -121,6 +125,7 @@ async def reject(
     profile.status_reason = reason
     profile.updated_at = now
     queue_message(session, now, MentorRejected(user, reason), user_id=user.id)
+    await audit.record(session, by, "reject", now, subject=user, detail=reason)
     return user
 
 
