@@ -505,3 +505,56 @@ class AuditEntry(Base):
     other_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))  # a pair's other side
     pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id", ondelete="SET NULL"))
     detail: Mapped[str] = mapped_column(Text, default="")  # what staff wrote or chose, e.g. a reason
+
+
+class OrientationSession(Base):
+    """An orientation session the career team runs for new mentors: when, how long, where (a place or a link)
+    and what it is, announced to the mentors awaiting orientation."""
+
+    __tablename__ = "orientation_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    starts_at: Mapped[dt.datetime] = mapped_column(index=True)
+    minutes: Mapped[int] = mapped_column(Integer, default=60)
+    place: Mapped[str] = mapped_column(Text, default="")  # a room or a link, as staff wrote it
+    about: Mapped[str] = mapped_column(Text, default="")  # what it is, in staff's words
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned | held | cancelled
+    created_at: Mapped[dt.datetime]
+
+
+class OrientationAttendance(Base):
+    """A mentor's answer to a session's invitation (going, can't make it) and whether staff recorded them as
+    having attended."""
+
+    __tablename__ = "orientation_attendance"
+    __table_args__ = (UniqueConstraint("session_id", "mentor_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("orientation_sessions.id", ondelete="CASCADE"), index=True)
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    answer: Mapped[str | None] = mapped_column(String(16))  # going | cannot | None (not answered)
+    attended: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[dt.datetime | None]
+    recorded_at: Mapped[dt.datetime | None]
+
+
+class Invitation(Base):
+    """A student or alumnus the career office brought in from a list (name, e-mail or handle, year): invited
+    by e-mail with a link that opens the bot, their profile started from the list when they arrive."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)  # in the /start link; unguessable
+    role: Mapped[str] = mapped_column(String(16))  # student | alumnus
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    handle: Mapped[str] = mapped_column(String(120), default="")  # a Telegram @username or Slack handle
+    programme_of_study: Mapped[str] = mapped_column(String(120), default="")
+    year: Mapped[int | None] = mapped_column(Integer)  # of study (student) or graduation (alumnus)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]  # the e-mail went (or staff were given the text to send)
+    accepted_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted_at: Mapped[dt.datetime | None]
