@@ -5,8 +5,10 @@ Rules live in code once; what differs between programmes (cycle length, capacity
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import tomllib
+from collections.abc import Sequence
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -255,6 +257,30 @@ class Programme(_Strict):
 
     def survey_for(self, role: Literal["mentor", "mentee"]) -> list[SurveyQuestion]:
         return [q for q in self.survey if q.audience in ("both", role)]
+
+
+def _on(year: int, month_day: str) -> dt.date:
+    """'02-29' in a year without one is the 28th."""
+    month, day = int(month_day[:2]), int(month_day[3:])
+    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
+
+
+def milestone_windows(milestones: Sequence[Milestone], start: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """Each milestone's window (first and last day) for a mentorship that started on `start`: its month-days
+    in the first year that keeps the milestones in order, none opening before the one before it; a window
+    that closed before the start moves to the next year. A window written across the new year ("11-01" to
+    "02-28") closes in the year after it opens."""
+    placed: list[tuple[dt.date, dt.date]] = []
+    for milestone in milestones:
+        year = placed[-1][0].year if placed else start.year - 1
+        while True:
+            opens = _on(year, milestone.opens)
+            closes = _on(year + (1 if milestone.closes < milestone.opens else 0), milestone.closes)
+            if closes >= start and (not placed or opens >= placed[-1][0]):
+                break
+            year += 1
+        placed.append((opens, closes))
+    return placed
 
 
 def load_programme(name_or_path: str) -> Programme:

@@ -15,9 +15,8 @@ from bot.config import load_settings
 from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.core.events import Event
-from bot.programme import load_programme
+from bot.programme import load_programme, milestone_windows
 from bot.services import privacy
-from bot.services.milestones import windows
 from storage.models import Meeting, MilestoneProgress, Outbox, Pair, Report, User
 from tests.lifecycle_support import add_person
 from tests.scheduler.helpers import sweep
@@ -91,7 +90,7 @@ async def _count(harness: Harness, model: type) -> int:
 
 
 def _days(start: dt.date) -> list[tuple[str, str]]:
-    return [(opens.isoformat(), closes.isoformat()) for opens, closes in windows(LAST_YEAR.milestones, start)]
+    return [(opens.isoformat(), closes.isoformat()) for opens, closes in milestone_windows(LAST_YEAR.milestones, start)]
 
 
 # --- the windows --------------------------------------------------------------------------------------------
@@ -109,8 +108,8 @@ def test_windows_fall_in_the_first_year_that_keeps_the_interviews_in_order() -> 
 
 def test_a_window_across_the_new_year_closes_the_year_after_it_opens() -> None:
     winter = LAST_YEAR.milestones[0].model_copy(update={"opens": "11-01", "closes": "02-28"})
-    assert windows([winter], dt.date(2026, 1, 15)) == [(dt.date(2025, 11, 1), dt.date(2026, 2, 28))]
-    assert windows([winter], dt.date(2026, 3, 1)) == [(dt.date(2026, 11, 1), dt.date(2027, 2, 28))]
+    assert milestone_windows([winter], dt.date(2026, 1, 15)) == [(dt.date(2025, 11, 1), dt.date(2026, 2, 28))]
+    assert milestone_windows([winter], dt.date(2026, 3, 1)) == [(dt.date(2026, 11, 1), dt.date(2027, 2, 28))]
 
 
 async def test_a_started_mentorship_gets_its_steps_once_with_those_windows(

@@ -19,6 +19,7 @@ from bot.services.surveys import (
     SurveyReminder,
     SurveySent,
 )
+from storage.models import Pair
 
 SIDES = ("student", "alumnus")
 
@@ -34,13 +35,20 @@ def _thank(mentor_first_name: str, pair_id: int) -> list[Button]:
 # --- the messages of the schedule -------------------------------------------------------------------------------
 
 
+def _months(pair: Pair, usual: int) -> int:
+    """How many months the pair's cycle ran (a programme's milestones may have lengthened it)."""
+    if pair.started_at is None or pair.cycle_ends_at is None:
+        return usual
+    return max(1, round((pair.cycle_ends_at - pair.started_at).days / 30.44))
+
+
 @renders(CycleComplete)
 def _cycle_complete(done: CycleComplete, env: RenderEnv) -> Reply:
     lines = [
         fmt(
             _("{first}, your {months} months with {other} are complete. Thank you for the time you gave!"),
             first=done.person.first_name,
-            months=env.programme.cycle_months,
+            months=_months(done.pair, env.programme.cycle_months),
             other=done.other.first_name,
         ),
         _(

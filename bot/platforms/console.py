@@ -148,8 +148,8 @@ class ConsoleChat:
         return Event.command_from_text(self.actor(), text)
 
     async def _move_clock(self, how: str) -> None:
-        """`/clock +31d` (or +2w, +5h, +30m), or `/clock 2027-04-01` (a later day, at the same time of day):
-        move time forward, run the scheduler's sweeps, deliver."""
+        """`/clock +31d` (or +2w, +5h, +30m), `/clock 2027-04-01` (a later day, at the same time of day) or
+        `/clock 2027-04-01 10:00` (a later moment, UTC): move time forward, run the scheduler's sweeps, deliver."""
         from bot.core.clock import save_clock_offset
         from scheduler.sweeps import sweep_core
 
@@ -159,7 +159,8 @@ class ConsoleChat:
             self._print(
                 _(
                     "Usage: /clock +31d moves time 31 days on (also +2w, +5h, +30m), /clock 2027-04-01 moves it "
-                    "to that day; either runs the reminders. Time only moves forward."
+                    "to that day and /clock 2027-04-01 10:00 to that moment (UTC); each runs the reminders. Time "
+                    "only moves forward."
                 )
             )
             return
@@ -251,19 +252,22 @@ async def run_console(core: Core, stream: TextIO | None = None) -> None:
 
 
 def _clock_step(how: str, now: dt.datetime) -> dt.timedelta | None:
-    """How far `/clock` moves time: "+31d" (m, h, d, w) or a later day "2027-04-01"; None when unreadable
-    or in the past, an empty step for a bare `/clock` (run the reminders now)."""
+    """How far `/clock` moves time: "+31d" (m, h, d, w), a later day "2027-04-01" (at the same time of day) or
+    a later moment "2027-04-01 10:00" (UTC); None when unreadable or in the past, an empty step for a bare
+    `/clock` (run the reminders now)."""
     if not how:
         return dt.timedelta()
     found = re.fullmatch(r"\+(\d{1,4})([mhdw])", how)
     if found is not None:
         unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[found.group(2)]
         return dt.timedelta(**{unit: int(found.group(1))})
+    day_text, _sep, time_text = how.partition(" ")
     try:
-        day = dt.date.fromisoformat(how)
+        day = dt.date.fromisoformat(day_text)
+        at = dt.time.fromisoformat(time_text.strip()).replace(tzinfo=dt.UTC) if time_text.strip() else now.timetz()
     except ValueError:
         return None
-    target = dt.datetime.combine(day, now.timetz())
+    target = dt.datetime.combine(day, at)
     return target - now if target > now else None
 
 

@@ -17,7 +17,6 @@ the evaluation is due (and once more a few days later), and staff about each mis
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,7 +38,7 @@ from bot.core.payloads import id_in, quoted
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import pair_export, sweep
 from bot.i18n import N_, _
-from bot.programme import FormDefinition, Milestone, Programme
+from bot.programme import FormDefinition, Milestone, Programme, milestone_windows
 from bot.services import cases
 from bot.services.meetings import CONFIRMED, DONE, PROPOSED
 from bot.services.pairs import other_side
@@ -71,30 +70,6 @@ OPENED, PLAN_BY, ROADBOOK_DUE, ROADBOOK_LATE, EVALUATION_DUE, EVALUATION_AGAIN, 
 # --- the windows --------------------------------------------------------------------------------------
 
 
-def _on(year: int, month_day: str) -> dt.date:
-    """'02-29' in a year without one is the 28th."""
-    month, day = int(month_day[:2]), int(month_day[3:])
-    return dt.date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
-def windows(milestones: Sequence[Milestone], start: dt.date) -> list[tuple[dt.date, dt.date]]:
-    """Each milestone's window (first and last day) for a mentorship that started on `start`: its month-days
-    in the first year that keeps the milestones in order, none opening before the one before it; a window
-    that closed before the start moves to the next year. A window written across the new year ("11-01" to
-    "02-28") closes in the year after it opens."""
-    placed: list[tuple[dt.date, dt.date]] = []
-    for milestone in milestones:
-        year = placed[-1][0].year if placed else start.year - 1
-        while True:
-            opens = _on(year, milestone.opens)
-            closes = _on(year + (1 if milestone.closes < milestone.opens else 0), milestone.closes)
-            if closes >= start and (not placed or opens >= placed[-1][0]):
-                break
-            year += 1
-        placed.append((opens, closes))
-    return placed
-
-
 def programme_zone(settings: Settings) -> ZoneInfo:
     """The windows are days on the programme's calendar (the TIMEZONE setting)."""
     return zone_for(None, settings)
@@ -123,7 +98,9 @@ async def ensure_rows(
             "created_at": now,
             "updated_at": now,
         }
-        for milestone, (opens, closes) in zip(programme.milestones, windows(programme.milestones, start), strict=True)
+        for milestone, (opens, closes) in zip(
+            programme.milestones, milestone_windows(programme.milestones, start), strict=True
+        )
     ]
     await session.execute(
         insert_for(session)(MilestoneProgress)

@@ -37,7 +37,7 @@ from bot.core.payloads import id_in, is_id
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import registry, sweep
 from bot.i18n import _
-from bot.programme import Programme
+from bot.programme import Programme, milestone_windows
 from bot.services import cases
 from bot.services.capacity import claim_slot
 from storage.models import FormProgress, Goal, MenteeProfile, MentorProfile, Pair, User
@@ -343,8 +343,20 @@ def _maybe_activate(pair: Pair, now: dt.datetime, programme: Programme) -> Agree
         return AgreementOutcome(pair, False, missing[0])
     pair.status = "active"
     pair.started_at = now
-    pair.cycle_ends_at = add_months(now, programme.cycle_months)
+    pair.cycle_ends_at = cycle_end(now, programme)
     return AgreementOutcome(pair, True, None)
+
+
+def cycle_end(start: dt.datetime, programme: Programme) -> dt.datetime:
+    """When a mentorship that starts now completes its cycle: `cycle_months` later, and where the programme
+    has milestones, not before the last one's window has closed (a pair matched in December, before the
+    January-to-December interviews, runs until that December is over)."""
+    end = add_months(start, programme.cycle_months)
+    if programme.milestones:
+        _opens, closes = milestone_windows(programme.milestones, start.date())[-1]
+        last_day = dt.datetime.combine(closes + dt.timedelta(days=1), start.timetz())
+        end = max(end, last_day)
+    return end
 
 
 # --- scheduled: agreements nobody confirmed --------------------------------------------------------------
