@@ -10,7 +10,7 @@ from storage.models import Identity, MenteeProfile, Report, User
 from tests.programme_support import running
 from tests.support import Harness
 
-LABEL = "an individual interview with the Alumni Career Department"
+LABEL = "an individual interview"
 
 
 async def add_person(harness: Harness, name: str, role: str) -> int:
