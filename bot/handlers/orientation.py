@@ -140,14 +140,17 @@ def _planned(planned: SessionPlanned, env: RenderEnv) -> Reply:
         minutes=session.minutes,
         place=session.place,
     )
-    text += "\n" + fmt(
-        ngettext(
-            "I've invited the {n} mentor awaiting orientation, on their own clock.",
-            "I've invited the {n} mentors awaiting orientation, each on their own clock.",
-            planned.invited,
-        ),
-        n=planned.invited,
-    )
+    if planned.invited:
+        text += "\n" + fmt(
+            ngettext(
+                "I've invited the {n} mentor awaiting orientation, on their own clock.",
+                "I've invited the {n} mentors awaiting orientation, each on their own clock.",
+                planned.invited,
+            ),
+            n=planned.invited,
+        )
+    else:
+        text += "\n" + _("Nobody is awaiting orientation at the moment.")
     text += " " + _("Mentors who sign up before it are invited too. /orientation shows who's coming.")
     return Reply(text, buttons=[[Button(_("Orientation sessions"), "ori.list")]])
 
@@ -192,12 +195,12 @@ async def cannot(ctx: Context) -> Reply:
 def _answered(answered: Answered, env: RenderEnv) -> Reply:
     attendance_id = str(answered.attendance.id)
     if answered.attendance.answer == orientation.GOING:
+        text = fmt(
+            _("Thank you, {first}: you're on the list. I'll remind you the day before."),
+            first=answered.person.first_name,
+        )
         return Reply(
-            fmt(
-                _("Thank you, {first}: you're on the list for {when} (your time). I'll remind you the day before."),
-                first=answered.person.first_name,
-                when=_when(answered.session, answered.person, env),
-            ),
+            text + "\n\n" + _details(answered.session, answered.person, env),
             buttons=[[Button(_("I can't make it after all"), "ori.no", attendance_id)]],
             edit=True,
         )

@@ -176,7 +176,7 @@ def may_run(programme: Programme) -> Decision:
 
 def _staff_only(user: User) -> None:
     if not user.is_staff:
-        raise Refusal(_("Sorry, that's for the career team only."))
+        raise Refusal(_("That command is for the career team only."))
 
 
 def awaiting_orientation():  # type: ignore[no-untyped-def]
