@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.conversations.orientation import when_text
 from bot.core.context import Context
 from bot.core.daytime import zone_for
 from bot.core.forms import Choice, Field, Form, FormEnv, register_form
@@ -18,7 +19,7 @@ from bot.core.registry import on_programme
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
 from bot.programme import Programme, Question
-from bot.services import matching, profiles
+from bot.services import matching, orientation, profiles
 from bot.views import mentor_card
 from storage.models import MentorProfile
 
@@ -139,20 +140,31 @@ async def _mentor_done(ctx: Context, answers: dict[str, Any], context: dict[str,
             buttons=[[Button(_("See mentors waiting"), "staff.pending")]],
         )
     )
-    return [
-        Reply(
-            fmt(
-                _(
-                    "Thank you, {first}! Your mentor profile is saved.\n\n"
-                    "Next: {office} will approve it after you attend the orientation session, and we'll "
-                    "message you here as soon as students can see it. Meanwhile /profile shows and edits it."
-                ),
-                first=ctx.user.first_name,
-                office=ctx.programme.office,
+    upcoming = await orientation.next_session(ctx.session, ctx.now)
+    thanks = (
+        fmt(
+            _(
+                "Thank you, {first}! Your mentor profile is saved.\n\n"
+                "Next: {office} will approve it after you attend an orientation session. The next one is on "
+                "{when} (your time): your invitation with the details follows here. We'll message you as soon "
+                "as students can see your profile. Meanwhile /profile shows and edits it."
             ),
-            buttons=[[Button(_("See my profile"), "profile.show")]],
+            first=ctx.user.first_name,
+            office=ctx.programme.office,
+            when=when_text(upcoming.starts_at, ctx.zone),
         )
-    ]
+        if upcoming is not None
+        else fmt(
+            _(
+                "Thank you, {first}! Your mentor profile is saved.\n\n"
+                "Next: {office} will approve it after you attend the orientation session, and we'll "
+                "message you here as soon as students can see it. Meanwhile /profile shows and edits it."
+            ),
+            first=ctx.user.first_name,
+            office=ctx.programme.office,
+        )
+    )
+    return [Reply(thanks, buttons=[[Button(_("See my profile"), "profile.show")]])]
 
 
 def _programme_zone(ctx: Context):  # type: ignore[no-untyped-def]
