@@ -330,9 +330,9 @@ async def test_export_lists_every_mentorship(harness: Harness, clock) -> None:  
         assert dana_pair is not None
         dana_pair.end_note = "private words about the ending"
     sam = harness.person("sam")
-    assert "keep it within the career team" in await sam.say("/export")
-    file = sam.last[0].attachment
-    assert file is not None and file.filename == "mentorships-2026-05-20.csv" and file.mime == "text/csv"
+    assert "keep them within the career team" in await sam.say("/export")
+    (file,) = [r.attachment for r in sam.last if r.attachment and r.attachment.filename.startswith("mentorships")]
+    assert file.filename == "mentorships-2026-05-20.csv" and file.mime == "text/csv"
     rows = list(csv.reader(io.StringIO(file.content.decode("utf-8-sig"))))
     assert rows[0] == [
         "Mentor",
@@ -389,19 +389,31 @@ async def test_export_defuses_spreadsheet_formulas(core: Core) -> None:
 
 async def test_survey_summary_is_anonymous(harness: Harness, clock) -> None:  # type: ignore[no-untyped-def]
     clock.set(NOW)
-    await _programme(harness.core)
+    ids = await _programme(harness.core)
+    for name, overall, recommend in (("Eva Li", "5", True), ("Farid Ali", "4", False)):  # five students answered
+        student = await add_person(harness.core, name.split()[0].lower(), name, "student")
+        pair = await add_pair(harness.core, ids.madina, student)
+        answers = {"overall": overall, "goals_met": True, "recommend": recommend}
+        await _survey(harness.core, pair, student, "mentee", answers)
     summary = await harness.person("sam").say("/surveys")
     assert "What the surveys say, January – June 2026" in summary
-    assert "Students (3 answers)" in summary and "Mentors (1 answer)" in summary
-    assert "Overall, how useful was the mentorship? (1 = not at all, 5 = very): 3.7/5 (3 answers)" in summary
-    assert "Would you recommend the programme to a friend?: 67% yes (2 of 3)" in summary
-    assert "Did you make progress on the goals you set together?: 33% yes (1 of 3)" in summary
-    assert "Would you mentor again next cycle?: 100% yes (1 of 1)" in summary
+    assert "Students (5 answers)" in summary and "Mentors (1 answer)" in summary
+    assert "Overall, how useful was the mentorship? (1 = not at all, 5 = very): 4/5 (5 answers)" in summary
+    assert "Would you recommend the programme to a friend?: 60% yes (3 of 5)" in summary
+    assert "Did you make progress on the goals you set together?: 60% yes (3 of 5)" in summary
+    # Three students rated the contact and one mentor answered at all: their words stay unshown.
+    assert (
+        "How satisfied were you with how often you were in touch? (1-5): 3 answers so far; shown once 5 people "
+        "have answered" in summary
+    )
+    assert "Would you mentor again next cycle?: 1 answer so far; shown once 5 people have answered" in summary
+    assert "100% yes" not in summary
     # Comments listed alphabetically, never with who wrote them.
     assert summary.index("An app for scheduling") < summary.index("More meetups")
-    for name in ("Dana", "Bolat", "Zhanna", "Мадина"):
+    for name in ("Dana", "Bolat", "Zhanna", "Мадина", "Eva", "Farid"):
         assert name not in summary
-    assert "Alex Kim was great" in summary  # what someone wrote stays as written
+    assert "Alex Kim was great" not in summary  # the one mentor's comment waits for four more
+    assert "comments appear once 5 people have answered" in summary
 
 
 async def test_survey_summary_counts_only_the_period(core: Core) -> None:

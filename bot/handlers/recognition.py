@@ -1,5 +1,6 @@
-"""The career team's reports: /top (the most active mentors, with certificates), /export (every mentorship
-as a CSV file) and /surveys (what the end-of-cycle survey and the programme's own surveys say, without names)."""
+"""The career team's reports: /top (the most active mentors, with certificates), /export (the programme's
+data as CSV files) and /surveys (what the end-of-cycle survey and the programme's own surveys say, without
+names, with a chart of each survey's scores)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ import datetime as dt
 from bot.core.context import Context
 from bot.core.markup import esc, fmt, shorten
 from bot.core.registry import action, command
-from bot.core.replies import Button, Reply
+from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import N_, _, ngettext
-from bot.services import audit, recognition, reports_export
+from bot.services import audit, charts, recognition, reports_export
 from bot.services.certificates import certificate_file, what_they_did
 from bot.services.recognition import MentorActivity
 from bot.services.reports_export import QuestionSummary, SideSummary
@@ -127,21 +128,30 @@ async def send_certificate(ctx: Context) -> Reply:
     )
 
 
-@command("export", help=N_("every mentorship as a spreadsheet (CSV)"), roles=STAFF)
-async def export(ctx: Context) -> Reply:
-    attachment = await reports_export.pairs_csv(ctx.session, ctx.now)
-    await audit.record(ctx.session, ctx.user, "export", ctx.now, detail=attachment.filename)
-    return Reply(
-        _(
-            "Every mentorship, one row each: who, status, dates, contacts logged and how it ended. "
-            "It holds names, so please keep it within the career team. /surveys shows what participants said."
+@command("export", help=N_("the programme's data as spreadsheets (CSV files)"), roles=STAFF)
+async def export(ctx: Context) -> list[Reply]:
+    """One CSV file a message, so each opens on its own in any chat (a zip would need unpacking first, which a
+    phone does poorly); one audit line for the whole export."""
+    files = await reports_export.export_files(ctx.session, ctx.programme, ctx.now)
+    await audit.record(ctx.session, ctx.user, "export", ctx.now, detail=", ".join(f.filename for f in files))
+    intro = Reply(
+        fmt(
+            _(
+                "The programme's data, one spreadsheet each: profiles, mentorships, contacts, goals, survey "
+                "answers and the audit log. They hold names, so please keep them within the career team. "
+                "No contact details and nothing anyone kept private are in them; survey answers carry no "
+                "names, and a side of a survey appears once {n} people have answered it. "
+                "/surveys shows what participants said."
+            ),
+            n=reports_export.MIN_ANSWERS,
         ),
-        attachment=attachment,
+        attachment=files[0],
     )
+    return [intro, *(Reply(attachment=file) for file in files[1:])]
 
 
-@command("surveys", help=N_("what the surveys say (anonymous)"), roles=STAFF)
-async def surveys(ctx: Context) -> Reply:
+@command("surveys", help=N_("what the surveys say (anonymous), with charts"), roles=STAFF)
+async def surveys(ctx: Context) -> list[Reply]:
     period = recognition.current_period(ctx.now, ctx.programme)
     sides = await reports_export.survey_summary(ctx.session, ctx.programme, period)
     scheduled = [
@@ -150,18 +160,27 @@ async def surveys(ctx: Context) -> Reply:
         if summary.responses
     ]
     if not any(side.responses for side in sides) and not scheduled:
-        return Reply(
-            fmt(
-                _(
-                    "No surveys were sent back between {period} yet. They go out as mentorships end; "
-                    "/stats shows how many are active."
-                ),
-                period=period.label(),
+        return [
+            Reply(
+                fmt(
+                    _(
+                        "No surveys were sent back between {period} yet. They go out as mentorships end; "
+                        "/stats shows how many are active."
+                    ),
+                    period=period.label(),
+                )
             )
-        )
+        ]
     lines = [
         fmt(_("<b>What the surveys say</b>, {period}"), period=period.label()),
         _("Answers are shown without names; only the career team sees this."),
+        fmt(
+            _(
+                "So that no single answer can be traced back, an average or a share appears once {n} people "
+                "have answered the question, and comments once {n} people have answered the survey."
+            ),
+            n=reports_export.MIN_ANSWERS,
+        ),
     ]
     if scheduled:  # the end-of-cycle survey's part is named once others follow it
         lines += ["", "<b>" + esc(_("End-of-mentorship survey")) + "</b>"]
@@ -171,7 +190,19 @@ async def surveys(ctx: Context) -> Reply:
         lines += ["", fmt(_("<b>{title}</b> (during the mentorship)"), title=summary.survey.title)]
         for side in summary.sides:
             lines += _side_lines(side)
-    return Reply("\n".join(lines))
+    day = ctx.now.astimezone(ctx.zone).date()
+    heading = charts.Heading(ctx.programme.title, _("what the surveys say"), day)
+    titled = [
+        (_("End-of-mentorship survey"), "end-of-mentorship", sides),
+        *((summary.survey.title, summary.survey.key, summary.sides) for summary in scheduled),
+    ]
+    replies = [Reply("\n".join(lines))]
+    for title, key, survey_sides in titled:
+        picture = charts.survey_png(f"{title}, {period.label()}", survey_sides, heading)
+        if picture is not None:
+            name = f"survey-{key.replace('_', '-')}-{day:%Y-%m-%d}.png"
+            replies.append(Reply(attachment=Attachment(name, picture, mime="image/png")))
+    return replies
 
 
 def _side_lines(side: SideSummary) -> list[str]:
@@ -191,6 +222,22 @@ def _side_lines(side: SideSummary) -> list[str]:
 def _question_lines(summary: QuestionSummary) -> list[str]:
     prompt = esc(_(summary.question.prompt))
     kind = summary.question.kind
+    if summary.withheld:
+        if kind == "text":
+            return [
+                _("• {prompt}: comments appear once {min} people have answered").format(
+                    prompt=prompt, min=reports_export.MIN_ANSWERS
+                )
+            ]
+        if not summary.answered:
+            return [_("• {prompt}: no answers").format(prompt=prompt)]
+        return [
+            ngettext(
+                "• {prompt}: {n} answer so far; shown once {min} people have answered",
+                "• {prompt}: {n} answers so far; shown once {min} people have answered",
+                summary.answered,
+            ).format(prompt=prompt, n=summary.answered, min=reports_export.MIN_ANSWERS)
+        ]
     if kind == "rating":
         count = len(summary.ratings)
         if summary.average is None:

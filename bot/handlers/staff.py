@@ -1,4 +1,5 @@
-"""The career team: /pending mentors to approve or reject (one card each), and /stats."""
+"""The career team: /pending mentors to approve or reject (one card each), and /stats (the figures, and a
+one-page chart of them to pass on)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from bot.core.context import Context
 from bot.core.forms import Field, Form, register_form
 from bot.core.markup import fmt
 from bot.core.registry import RenderEnv, action, command, renders
-from bot.core.replies import Button, Reply
+from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import N_, _, ngettext
-from bot.services import pairs, staff
+from bot.services import charts, pairs, staff
+from bot.services.reports_export import MIN_ANSWERS
 from bot.services.staff import MentorApproved, MentorRejected
 from bot.views import mentor_card
 from storage.models import MentorProfile, User
@@ -192,11 +194,12 @@ def _mentor_rejected(rejected: MentorRejected, env: RenderEnv) -> Reply:
     )
 
 
-@command("stats", help=N_("the programme in numbers"), roles=STAFF)
+@command("stats", help=N_("the programme in numbers, with a chart"), roles=STAFF)
 async def stats(ctx: Context) -> Reply:
     zone = ctx.zone
-    figures = await staff.stats(ctx.session, ctx.now, zone)
+    figures = await staff.stats(ctx.session, ctx.now, zone, ctx.programme)
     mentors = figures.mentors_by_status
+    students = figures.students_by_state
     lines = [
         _("<b>The programme in numbers</b>"),
         fmt(
@@ -209,18 +212,65 @@ async def stats(ctx: Context) -> Reply:
         fmt(_("Mentors on the waiting list for the next recruitment: {n}"), n=mentors.get("waiting", 0)),
         fmt(_("Students: {n}"), n=figures.students),
         fmt(
+            _("Students: {active} in a mentorship, {agreeing} agreeing terms, {looking} looking for a mentor"),
+            active=students.get("in_mentorship", 0),
+            agreeing=students.get("agreeing", 0),
+            looking=students.get("looking", 0),
+        ),
+        fmt(
             _("Mentorships: {active} active, {agreeing} agreeing terms, {ended} ended"),
-            active=figures.pairs_by_status.get("active", 0),
+            active=figures.active_pairs,
             agreeing=figures.pairs_by_status.get("agreeing", 0),
             ended=figures.pairs_by_status.get("ended", 0),
         ),
+        fmt(_("Active mentorships without a contact this month: {n}"), n=figures.quiet_pairs),
         fmt(_("Contacts logged this month: {n}"), n=figures.contacts_this_month),
+        _requests_line(figures),
         fmt(_("Open reports: {n}"), n=figures.open_reports),
         fmt(_("Open requests to the office: {n}"), n=figures.open_requests),
     ]
+    if figures.period is not None:
+        lines += ["", fmt(_("<b>This cycle</b>, {period}"), period=figures.period.label())]
+    if figures.contacts_by_month:
+        months = ", ".join(f"{month:%b} {count}" for month, count in figures.contacts_by_month)
+        lines.append(fmt(_("Contacts logged per month: {months}"), months=months))
+    lines += _survey_lines(figures)
     buttons = (
         [[Button(_("Mentors waiting"), "staff.pending")]]
         if mentors.get("awaiting_approval") or mentors.get("waiting")
         else []
     )
-    return Reply("\n".join(lines), buttons=buttons)
+    day = ctx.now.astimezone(zone).date()
+    heading = charts.Heading(ctx.programme.title, _("the programme in numbers"), day)
+    chart = Attachment(f"programme-{day:%Y-%m-%d}.png", charts.stats_png(figures, heading), mime="image/png")
+    return Reply("\n".join(lines), buttons=buttons, attachment=chart)
+
+
+def _requests_line(figures: staff.Stats) -> str:
+    share = figures.answered_in_week_share
+    if share is None:
+        return _("Requests answered within a week: none due yet this cycle")
+    return fmt(
+        _("Requests answered within a week this cycle: {share}% ({yes} of {n})"),
+        share=share,
+        yes=figures.requests_answered_in_week,
+        n=figures.requests_due,
+    )
+
+
+def _survey_lines(figures: staff.Stats) -> list[str]:
+    """The end-of-cycle survey's average scores, each once enough people rated it."""
+    lines: list[str] = []
+    for average in figures.survey_averages:
+        side = _("Students") if average.role == "mentee" else _("Mentors")
+        if average.average is None:
+            continue
+        words = ngettext(
+            "{side}, {prompt}: {avg}/5 ({n} answer)", "{side}, {prompt}: {avg}/5 ({n} answers)", average.answers
+        )
+        lines.append(fmt(words, side=side, prompt=_(average.prompt), avg=f"{average.average:g}", n=average.answers))
+    if any(a.average is None for a in figures.survey_averages) or not figures.survey_averages:
+        lines.append(
+            fmt(_("Survey scores appear once {n} people have answered; /surveys has the rest."), n=MIN_ANSWERS)
+        )
+    return lines

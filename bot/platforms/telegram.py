@@ -80,7 +80,8 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 # Requests that put something in a chat: the ones paced per chat.
-_CHAT_WRITES = frozenset({"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"})
+_CHAT_WRITES = frozenset({"sendMessage", "sendDocument", "sendPhoto", "editMessageText", "editMessageReplyMarkup"})
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo; a larger image goes as a document
 QUEUED = 1  # rate_limit_args marking a message from our outbox (as opposed to an answer to an update)
 
 
@@ -583,7 +584,7 @@ class TelegramPlatform:
             if message.sender_chat.id == chat.id and text is not None and self._meant_for_us(message, text):
                 anonymous = _(
                     "You're writing as the group, so I can't tell who you are. Please turn off "
-                    "\"Remain anonymous\" in your admin rights, or write to me as yourself."
+                    '"Remain anonymous" in your admin rights, or write to me as yourself.'
                 )
                 await self._say(origin, [Reply(anonymous)], key)
             else:
@@ -750,7 +751,7 @@ class TelegramPlatform:
             part = parts[index]
             last_markup = markup if index == len(parts) - 1 else None  # buttons go under the last part
             if isinstance(part, Attachment):
-                await self._send_file(chat_id, part.filename, part.content, last_markup, pace)
+                await self._send_file(chat_id, part, last_markup, pace)
             else:
                 await self._send_text(chat_id, part, last_markup, pace)
             self._partial[key] = index + 1
@@ -775,9 +776,20 @@ class TelegramPlatform:
             )
 
     async def _send_file(
-        self, chat_id: int, filename: str, content: bytes, markup: InlineKeyboardMarkup | None, pace: dict[str, Any]
+        self, chat_id: int, file: Attachment, markup: InlineKeyboardMarkup | None, pace: dict[str, Any]
     ) -> None:
-        await self.app.bot.send_document(chat_id, InputFile(content, filename=filename), reply_markup=markup, **pace)
+        """A chart (a PNG) as a photo, shown in the chat as it is; anything else, or a picture Telegram
+        won't take as a photo (too large, an odd shape), as a document to download."""
+        bot = self.app.bot
+        if file.mime == "image/png" and len(file.content) <= MAX_PHOTO_BYTES:
+            try:
+                await bot.send_photo(
+                    chat_id, InputFile(file.content, filename=file.filename), reply_markup=markup, **pace
+                )
+                return
+            except BadRequest as exc:
+                log.info("Telegram would not take %s as a photo (%s); sending it as a document", file.filename, exc)
+        await bot.send_document(chat_id, InputFile(file.content, filename=file.filename), reply_markup=markup, **pace)
 
     async def _edit(
         self, pressed: tuple[int, int], html: str, markup: InlineKeyboardMarkup | None, pace: dict[str, Any]

@@ -17,7 +17,8 @@ from aiohttp import web
 TOKEN = "123456:TEST-token"
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Mentorbot", "username": "mentor_test_bot"}
 JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "link_preview_options", "entities"}
-WRITES = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument")
+WRITES = ("sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto")
+PHOTO_LIMIT = 10 * 1024 * 1024
 # Telegram's HTML mode: these tags, and only the named entities below, are understood.
 _HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "tg-spoiler"}
 _MARKUP = re.compile(r"<(/?)([a-zA-Z-]*)>|&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);|[<>&]")
@@ -208,6 +209,17 @@ class FakeTelegram:
                 return self._store(
                     int(p["chat_id"]), {"document": {"file_id": "f1", "file_unique_id": "u1", "file_name": filename}}, p
                 )
+            case "sendPhoto":
+                self._check_markup(p.get("reply_markup"))
+                if "photo" not in call.files:
+                    raise Refused(400, "Bad Request: there is no photo in the request")
+                _filename, content = call.files["photo"]
+                if len(content) > PHOTO_LIMIT:
+                    raise Refused(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+                if not content.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+                    raise Refused(400, "Bad Request: IMAGE_PROCESS_FAILED")
+                photo = {"file_id": "p1", "file_unique_id": "pu1", "width": 1280, "height": 864}
+                return self._store(int(p["chat_id"]), {"photo": [photo]}, p)
             case "editMessageText" | "editMessageReplyMarkup":
                 return self._edit(call)
             case "answerCallbackQuery" | "setMyCommands" | "deleteMyCommands":
