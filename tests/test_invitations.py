@@ -23,8 +23,8 @@ from bot.app import create_core
 from bot.config import load_settings
 from bot.core.app import Core
 from bot.core.clock import ManualClock
-from bot.core.events import IncomingFile
 from bot.core.events import Event as CoreEvent
+from bot.core.events import IncomingFile
 from bot.logs import SecretsHidden
 from bot.services import audit, invitations, privacy
 from storage.models import AuditEntry, FormProgress, Identity, Invitation, User
@@ -85,11 +85,17 @@ async def test_someone_not_on_the_career_team_can_neither_ask_nor_send_a_file(ha
 async def test_every_kind_of_bad_row_is_listed_and_nothing_is_written(harness: Harness, clock: ManualClock) -> None:
     core = harness.core
     async with core.sessions() as session, session.begin():
-        session.add(Invitation(token="x" * 32, role="student", name="Old", email="old@example.edu", created_at=clock.now()))
+        session.add(
+            Invitation(token="x" * 32, role="student", name="Old", email="old@example.edu", created_at=clock.now())
+        )
         member = User(name="Mira Member", role="student", contact_details="mira@example.edu", created_at=clock.now())
         session.add(member)
         await session.flush()
-        session.add(Identity(user_id=member.id, platform="telegram", external_id="55", username="mira_t", created_at=clock.now()))
+        session.add(
+            Identity(
+                user_id=member.id, platform="telegram", external_id="55", username="mira_t", created_at=clock.now()
+            )
+        )
     sam = harness.person("sam")
     text = await send_file(
         sam,
@@ -200,7 +206,9 @@ async def test_confirm_is_all_or_nothing(harness: Harness, clock: ManualClock, m
     await send_file(sam, csv_file(GOOD))
     # Between the preview and Confirm, one of them was invited by someone else: none of the three is.
     async with core.sessions() as session, session.begin():
-        session.add(Invitation(token="y" * 32, role="student", name="Dana", email="DANA@example.edu", created_at=clock.now()))
+        session.add(
+            Invitation(token="y" * 32, role="student", name="Dana", email="DANA@example.edu", created_at=clock.now())
+        )
     text = await sam.press("Confirm")
     assert "1 row needs fixing, so nothing was saved" in text and "Line 3" in text and "already invited" in text
     assert [i.name for i in await all_invitations(core)] == ["Dana"]
@@ -248,13 +256,13 @@ class Mailbox:
         self.refuse: set[str] = set()
         self.logins: list[tuple[str, str]] = []
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refuse:
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
         self.messages.append(message)
@@ -274,7 +282,9 @@ async def smtp() -> AsyncIterator[tuple[Mailbox, int]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = int(probe.getsockname()[1])
-    controller = Controller(box, hostname="127.0.0.1", port=port, authenticator=box.authenticate, auth_require_tls=False)
+    controller = Controller(
+        box, hostname="127.0.0.1", port=port, authenticator=box.authenticate, auth_require_tls=False
+    )
     controller.start()
     yield box, port
     controller.stop()
