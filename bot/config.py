@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # All interfaces, as the webhook server has always listened: it sits behind the TLS reverse proxy.
     telegram_webhook_listen: str = "0.0.0.0"  # noqa: S104
     telegram_webhook_secret: SecretStr | None = None
+    # The bot's @username without the @, for the t.me links in invitations; empty: what Telegram's getMe says.
+    telegram_bot_username: str | None = None
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -48,6 +50,16 @@ class Settings(BaseSettings):
     slack_staff_channel: str | None = None
     slack_port: int = 3000
     slack_listen: str = "0.0.0.0"  # noqa: S104 - HTTP mode: where Slack's requests arrive (behind TLS)
+    # Where a person opens the bot in Slack (the app's page or its direct messages), for invitations.
+    slack_app_url: str | None = None
+
+    # Sending invitations by e-mail. No SMTP_HOST: staff get the invitation texts to send themselves.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
 
     sweep_interval_minutes: int = Field(default=60, ge=1)
 
@@ -105,6 +117,10 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_bot_token is not None
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host and self.smtp_from)
 
     @property
     def slack_enabled(self) -> bool:

@@ -229,6 +229,11 @@ class Core:
         if event.kind == "home":
             home = self.registry.home_handler
             return _as_list(await home(ctx)) if home is not None else []
+        if event.kind == "file":
+            reader = self.registry.file_handler
+            if reader is None:
+                return [Reply(_("I can only read text messages. /help lists what you can do."))]
+            return _as_list(await reader(ctx))
         progress = await forms.current_progress(ctx)
         if progress is not None:
             return await forms.on_text(ctx, progress)

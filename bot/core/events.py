@@ -7,10 +7,28 @@ from typing import Any, Literal
 
 # "home": the person opened their overview (Slack's App Home tab). It carries no update_key: it changes
 # nothing a redelivery could repeat, and every opening must show the overview as it is then.
-EventKind = Literal["command", "text", "action", "form_submit", "home"]
+# "file": the person sent a file (its name and bytes in `file`, any words sent with it in `text`).
+EventKind = Literal["command", "text", "action", "form_submit", "home", "file"]
 
 # What a chat is to the bot: a person's own chat with it, a group others read too, or the staff chat.
 ChatKind = Literal["private", "group", "staff"]
+
+
+# The largest file the bot reads from a chat; a bigger one arrives without its content (`IncomingFile.too_big`).
+MAX_FILE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file someone sent: its name as they named it, and its bytes (empty when it was over the limit)."""
+
+    name: str
+    content: bytes = b""
+    size: int = 0  # as the platform reported it
+
+    @property
+    def too_big(self) -> bool:
+        return self.size > MAX_FILE_BYTES or len(self.content) > MAX_FILE_BYTES
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,7 @@ class Event:
     form_page: Literal["", "page", "last"] = ""
     # Where it came from; with it, Core.answer writes the answers into the outbox addressed there.
     origin: Origin | None = None
+    file: IncomingFile | None = None  # kind "file": what was sent
 
     @classmethod
     def command_from_text(cls, actor: Actor, text: str, **extra: Any) -> Event:

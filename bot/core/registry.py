@@ -87,6 +87,7 @@ class Registry:
     commands: dict[str, CommandSpec] = field(default_factory=dict)
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     text_fallback: Handler | None = None
+    file_handler: Handler | None = None  # what a file someone sends is taken as
     home_handler: Handler | None = None  # a person's overview, for platforms that show one (Slack's App Home)
     renderers: dict[type, Renderer] = field(default_factory=dict)
     sweeps: dict[str, SweepSpec] = field(default_factory=dict)
@@ -139,6 +140,13 @@ class Registry:
 
     def fallback(self, handler: H) -> H:
         self.text_fallback = handler
+        return handler
+
+    def on_file(self, handler: H) -> H:
+        """Declare what answers a file someone sends (`event.file`); it checks who sent it itself."""
+        if self.file_handler is not None:
+            raise ValueError("the file handler is registered twice")
+        self.file_handler = handler
         return handler
 
     def home(self, handler: H) -> H:
@@ -243,5 +251,6 @@ sweep = registry.sweep
 export = registry.export
 pair_export = registry.pair_export
 home = registry.home
+on_file = registry.on_file
 on_programme = registry.on_programme
 on_pair_closed = registry.on_pair_closed

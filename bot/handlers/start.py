@@ -8,6 +8,7 @@ from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
 from bot.core.registry import action, command, registry
 from bot.core.replies import Button, Reply
+from bot.handlers import invitations
 from bot.i18n import N_, _, ngettext
 from bot.services import pairs, requests
 from storage.models import User
@@ -15,6 +16,18 @@ from storage.models import User
 
 @command("start", help=N_("start here, or pick up where you left off"))
 async def start(ctx: Context) -> Reply:
+    if not invitations.is_link(ctx.event.args):
+        return await _start(ctx)
+    # An invitation's link (/start inv_<token>): its profile form, or a sentence above the usual start.
+    invited, note = await invitations.follow_link(ctx)
+    if invited is not None:
+        return invited
+    reply = await _start(ctx)
+    reply.text = note + "\n\n" + reply.text
+    return reply
+
+
+async def _start(ctx: Context) -> Reply:
     resumed = await forms.resume(ctx)
     if resumed is not None:
         return Reply(

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from bot.config import Settings
 from bot.core.app import Core
-from bot.core.events import Actor, Event, Origin
+from bot.core.events import MAX_FILE_BYTES, Actor, Event, IncomingFile, Origin
 from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import _, ngettext
 from bot.platforms.base import ChatKind, register
@@ -116,7 +116,8 @@ class ConsoleChat:
         if stripped.split(" ", 1)[0] == "/clock":
             await self._move_clock(stripped[6:].strip())
             return True
-        event = self._event_for(stripped)
+        head, _sep, rest = stripped.partition(" ")
+        event = self._file_event(rest.strip()) if head == "/import" and rest.strip() else self._event_for(stripped)
         if event is None:
             return True
         # One answer may be several messages with buttons (a card per waiting mentor): number them on, so
@@ -146,6 +147,23 @@ class ConsoleChat:
         if named is not None:
             return Event(actor=self.actor(), kind="action", action=named.action, payload=named.payload)
         return Event.command_from_text(self.actor(), text)
+
+    def _file_event(self, args: str) -> Event | None:
+        """`/import PATH [words]`: the file at PATH sent to the bot, with the words after it."""
+        path_text, _sep, words = args.partition(" ")
+        path = Path(path_text).expanduser()
+        try:
+            size = path.stat().st_size
+            content = path.read_bytes() if size <= MAX_FILE_BYTES else b""
+        except OSError as exc:
+            self._print(
+                _("I couldn't open {path} ({error}). Usage: /import path/to/file.csv").format(
+                    path=path_text, error=exc.strerror or exc
+                )
+            )
+            return None
+        file = IncomingFile(path.name, content, size)
+        return Event(actor=self.actor(), kind="file", text=words.strip(), file=file)
 
     async def _move_clock(self, how: str) -> None:
         """`/clock +31d` (or +2w, +5h, +30m), `/clock 2027-04-01` (a later day, at the same time of day) or

@@ -61,7 +61,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.config import ConfigError, Settings
 from bot.core.app import Core
 from bot.core.delivery import RetryLater, Undeliverable, Unreachable
-from bot.core.events import Actor, Event, Origin
+from bot.core.events import MAX_FILE_BYTES, Actor, Event, IncomingFile, Origin
 from bot.core.intake import Due, Recorded
 from bot.core.markup import shorten
 from bot.core.outage import Outage, first_line
@@ -393,6 +393,8 @@ class TelegramPlatform:
         """Receive updates until cancelled: long polling, or a webhook server when a webhook URL is set."""
         app = self.app
         await self._connect()
+        if not self.core.settings.telegram_bot_username:  # the t.me links in invitations name the bot
+            self.core.settings.telegram_bot_username = app.bot.username
         async with app:  # already initialised: this only shuts it down at the end
             await self._publish_commands()
             await app.start()
@@ -594,6 +596,9 @@ class TelegramPlatform:
             await self.core.inbox.done(PLATFORM, key)
             return
         private = chat.type == ChatType.PRIVATE
+        if text is None and private and message.document is not None:
+            await self._on_document(message, key, origin)
+            return
         if text is None:
             if private:  # a photo, a sticker, a voice note: say what works instead
                 await self._say(origin, [Reply(_("I can only read text messages. /help lists what you can do."))], key)
@@ -604,6 +609,29 @@ class TelegramPlatform:
             await self.core.inbox.done(PLATFORM, key)  # group chatter that isn't a command to us
             return
         event = Event.command_from_text(self._actor(user, chat, private), text, update_key=key, origin=origin)
+        await self.core.delivery.send_answers(await self.core.answer(event))
+
+    async def _on_document(self, message: Message, key: str, origin: Origin) -> None:
+        """A file sent in a private chat: fetched from Telegram (getFile, then the download) unless it is over
+        the size the core reads, and handed on with its caption."""
+        document = message.document
+        assert document is not None and message.from_user is not None
+        name = document.file_name or "file"
+        size = document.file_size or 0
+        content = b""
+        if size <= MAX_FILE_BYTES:
+            found = await self.app.bot.get_file(document.file_id)
+            if (found.file_size or 0) <= MAX_FILE_BYTES:
+                content = bytes(await found.download_as_bytearray())
+            size = max(size, found.file_size or 0, len(content))
+        event = Event(
+            actor=self._actor(message.from_user, message.chat, True),
+            kind="file",
+            text=message.caption or "",
+            file=IncomingFile(name, content, size),
+            update_key=key,
+            origin=origin,
+        )
         await self.core.delivery.send_answers(await self.core.answer(event))
 
     async def _on_button(self, update: Update, key: str) -> None:

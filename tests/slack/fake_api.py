@@ -47,6 +47,8 @@ class FakeSlackApi:
     opened: dict[str, str] = field(default_factory=dict)  # trigger_id -> the id of the modal it opened
     home: dict[str, dict[str, Any]] = field(default_factory=dict)  # user id -> published Home view
     uploads: dict[str, bytes] = field(default_factory=dict)
+    shared: dict[str, bytes] = field(default_factory=dict)  # file id -> a file a person shared, to download
+    downloads: list[tuple[str, str]] = field(default_factory=list)  # (file id, the bearer token it was fetched with)
     dms: set[str] = field(default_factory=set)  # the DM channels the bot is in
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     base_url: str = ""
@@ -61,6 +63,7 @@ class FakeSlackApi:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/link", self._link)
+        app.router.add_get("/files/{file_id}", self._download)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -120,6 +123,21 @@ class FakeSlackApi:
     async def _upload(self, request: web.Request) -> web.Response:
         self.uploads[request.match_info["file_id"]] = await request.read()
         return web.Response(text="OK")
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """A shared file's url_private_download: only with a bearer token, as Slack serves it."""
+        file_id = request.match_info["file_id"]
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        if not token or file_id not in self.shared:
+            return web.Response(status=404)
+        self.downloads.append((file_id, token))
+        return web.Response(body=self.shared[file_id])
+
+    def share(self, file_id: str, name: str, content: bytes) -> dict[str, Any]:
+        """A file as it appears in a file_share message's `files`, downloadable from this fake."""
+        self.shared[file_id] = content
+        url = self.base_url.removesuffix("api/") + f"files/{file_id}"
+        return {"id": file_id, "name": name, "mimetype": "text/csv", "size": len(content), "url_private_download": url}
 
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
         """Socket Mode: the app's websocket. Slack says hello, sends envelopes, and reads the acks."""

@@ -115,6 +115,8 @@ class FakeTelegram:
         self.max_poll_wait = 0.2  # getUpdates long-polls at most this long, however long the bot asks
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.polls: list[dict[str, Any]] = []  # getUpdates calls, kept apart so they don't crowd `calls`
+        self.files: dict[str, bytes] = {}  # file_id -> the bytes a person sent, served by getFile and the download
+        self.downloads: list[str] = []  # the file paths the bot downloaded
         self._update_ids = itertools.count(1000)
         self._message_ids = itertools.count(1)
         self._new_update = asyncio.Event()
@@ -126,6 +128,7 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         # No access log (Telegram's own logs are not ours to check); a slow answer stops when the bot hangs up.
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
@@ -162,6 +165,17 @@ class FakeTelegram:
                 body["parameters"] = refused.parameters
             return web.json_response(body, status=refused.status)
         return _ok(result)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """The file download Telegram serves under /file/bot<token>/<file_path>."""
+        if request.match_info["token"] != TOKEN:
+            return web.Response(status=401)
+        path = request.match_info["path"]
+        file_id = path.rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return web.Response(status=404)
+        self.downloads.append(path)
+        return web.Response(body=self.files[file_id])
 
     async def _inject_fault(self, call: Call) -> None:
         if call.method in WRITES and call.chat_id in self.blocked:
@@ -222,6 +236,17 @@ class FakeTelegram:
                 return self._store(int(p["chat_id"]), {"photo": [photo]}, p)
             case "editMessageText" | "editMessageReplyMarkup":
                 return self._edit(call)
+            case "getFile":
+                file_id = str(p.get("file_id", ""))
+                if file_id not in self.files:
+                    raise Refused(400, "Bad Request: invalid file_id")
+                content = self.files[file_id]
+                return {
+                    "file_id": file_id,
+                    "file_unique_id": "u" + file_id,
+                    "file_size": len(content),
+                    "file_path": f"documents/{file_id}",
+                }
             case "answerCallbackQuery" | "setMyCommands" | "deleteMyCommands":
                 return True
             case "setWebhook":
@@ -325,6 +350,29 @@ class FakeTelegram:
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        return {"update_id": next(self._update_ids), "message": message}
+
+    def document_update(
+        self, user: dict[str, Any], name: str, content: bytes, caption: str = "", *, size: int | None = None
+    ) -> dict[str, Any]:
+        """A person sends a file in their private chat (`size`: what Telegram says it weighs, if not its bytes)."""
+        file_id = f"doc{next(self._message_ids)}"
+        self.files[file_id] = content
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": 1_700_000_000,
+            "chat": _chat(user["id"]),
+            "from": user,
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": "u" + file_id,
+                "file_name": name,
+                "mime_type": "text/csv",
+                "file_size": len(content) if size is None else size,
+            },
+        }
+        if caption:
+            message["caption"] = caption
         return {"update_id": next(self._update_ids), "message": message}
 
     def callback_update(self, user: dict[str, Any], message: dict[str, Any], data: str) -> dict[str, Any]:

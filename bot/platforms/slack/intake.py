@@ -38,6 +38,10 @@ class Incoming:
     thread: str | None = None  # the thread the message (or the pressed message) is in
     on_home: bool = False  # a button on the Home tab
     files: bool = False  # a message that carries files
+    # The first of them, when it is a text file (a CSV) the bot can read: its name, size and download URL.
+    file_name: str = ""
+    file_size: int = 0
+    file_url: str = ""
 
 
 def key(kind: str, ident: object) -> str | None:
@@ -143,6 +147,7 @@ def _event(body: dict[str, Any]) -> Incoming | None:
     ts = _optional(event, "ts")
     thread = _optional(event, "thread_ts")
     files = event.get("files")
+    name, size, url = _text_file(files)
     return Incoming(
         "message",
         user,
@@ -151,7 +156,31 @@ def _event(body: dict[str, Any]) -> Incoming | None:
         text=_optional(event, "text") or "",
         thread=thread if thread and thread != ts else None,
         files=subtype == "file_share" or (isinstance(files, list) and bool(files)),
+        file_name=name,
+        file_size=size,
+        file_url=url,
     )
+
+
+_TEXT_FILES = (".csv", ".txt", ".tsv")
+
+
+def _text_file(files: Any) -> tuple[str, int, str]:
+    """The first shared file that is text (a CSV), as (name, size, download URL); empty when there is none."""
+    if not isinstance(files, list):
+        return "", 0, ""
+    for file in files:
+        if not isinstance(file, dict):
+            continue
+        name = file.get("name")
+        url = file.get("url_private_download") or file.get("url_private")
+        mime = str(file.get("mimetype") or "")
+        if not isinstance(name, str) or not isinstance(url, str) or not url:
+            continue
+        if name.lower().endswith(_TEXT_FILES) or mime.startswith("text/"):
+            size = file.get("size")
+            return name, size if isinstance(size, int) and not isinstance(size, bool) else 0, url
+    return "", 0, ""
 
 
 def _object(body: dict[str, Any], name: str) -> dict[str, Any]:

@@ -38,7 +38,9 @@ import logging
 import re
 from collections.abc import Coroutine
 from typing import Any
+from urllib.parse import urlsplit
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -49,7 +51,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.core.app import Core
 from bot.core.delivery import Unreachable
-from bot.core.events import Actor, Event, Origin
+from bot.core.events import MAX_FILE_BYTES, Actor, Event, IncomingFile, Origin
 from bot.core.intake import Due, Recorded
 from bot.core.replies import Button, FormView, Reply
 from bot.i18n import _
@@ -472,6 +474,11 @@ class SlackPlatform:
         origin = Origin(PLATFORM, incoming.channel, "private", thread=incoming.thread)
         # Slack escapes &, < and > in message text; the core gets what the person typed.
         text = html.unescape(incoming.text)
+        if incoming.file_url:  # a text file (a CSV): the core reads it, with the words sent along
+            file = await self._download(incoming)
+            event = Event(actor=actor, kind="file", text=text, file=file, update_key=incoming.key, origin=origin)
+            await self.core.delivery.send_answers(await self.core.answer(event), _LiveAnswer(self))
+            return
         if not text.strip():  # a file on its own, or nothing to read
             ids = await self.core.say(origin, [Reply(_only_text())], update_key=incoming.key)
             await self.core.delivery.send_answers(ids, _LiveAnswer(self))
@@ -487,6 +494,27 @@ class SlackPlatform:
         if incoming.files and ids:  # the words are read; the file is not, and the person hears it once
             ids += await self.core.say(origin, [Reply(_files_not_read())])
         await self.core.delivery.send_answers(ids, _LiveAnswer(self))
+
+    async def _download(self, incoming: Incoming) -> IncomingFile:
+        """A shared file's bytes, fetched with the bot token, only from Slack's own hosts (or the API's host,
+        for a proxy) and only up to the size the core reads."""
+        if incoming.file_size > MAX_FILE_BYTES:
+            return IncomingFile(incoming.file_name, b"", incoming.file_size)
+        url = urlsplit(incoming.file_url)
+        api = urlsplit(self.settings.slack_api_url)
+        slack_host = url.scheme == "https" and (url.hostname or "").endswith(".slack.com")
+        if not (slack_host or (url.scheme, url.netloc) == (api.scheme, api.netloc)):
+            log.warning("Slack: a shared file from an unexpected host was not fetched")
+            return IncomingFile(incoming.file_name, b"", 0)
+        token = self.settings.slack_bot_token.get_secret_value() if self.settings.slack_bot_token else ""
+        timeout = aiohttp.ClientTimeout(total=30)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            session.get(incoming.file_url, headers={"Authorization": f"Bearer {token}"}) as response,
+        ):
+            response.raise_for_status()
+            content = await response.content.read(MAX_FILE_BYTES + 1)
+        return IncomingFile(incoming.file_name, content, max(incoming.file_size, len(content)))
 
     async def _home(self, incoming: Incoming) -> None:
         try:
