@@ -3,6 +3,9 @@
 Exactly one worker claims a message (a conditional UPDATE), sends it, and marks it sent. A platform that
 says "slow down" (429) or fails for a moment gets the message again later; a person who blocked the bot
 is recorded and staff are told once. Nothing is lost, and a message marked sent is never sent again.
+
+After each pass the watchers registered with `after_delivery` look at what was delivered (a broadcast
+brings its progress message up to date); what they answer is sent at once, like any answer.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -64,6 +67,20 @@ class Transport(Protocol):
 
 
 SendAnswer = Callable[[Origin, Reply], Awaitable[None]]
+
+
+# Looks at the outbox after a delivery pass, in its own transaction, and returns the ids of the answers it
+# queued (`queue_answers`), which are sent at once. It must be cheap when there is nothing to look at.
+Watcher = Callable[[AsyncSession, dt.datetime], Awaitable[list[int]]]
+W = TypeVar("W", bound=Watcher)
+WATCHERS: list[Watcher] = []
+
+
+def after_delivery(watcher: W) -> W:
+    """Run `await watcher(session, now)` after every delivery pass (registered by its module's import)."""
+    if watcher not in WATCHERS:
+        WATCHERS.append(watcher)
+    return watcher
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -127,7 +144,22 @@ class Delivery:
         for message_id in ids:
             if await self._deliver_one(message_id):
                 sent += 1
+        await self._watch()
         return sent
+
+    async def _watch(self) -> None:
+        """The watchers' look at what was delivered; one that fails is logged, and looks again next pass."""
+        for watcher in WATCHERS:
+            try:
+                async with self.sessions() as session, session.begin():
+                    ids = await watcher(session, self.clock.now())
+                if ids:
+                    await self.send_answers(ids)
+            except Exception as exc:
+                if database_unavailable(exc):
+                    log.warning("%s waits for the database: %s", watcher.__name__, exc)
+                else:
+                    log.exception("%s failed; it looks again after the next pass", watcher.__name__)
 
     async def _claim(self, message_id: int) -> Outbox | None:
         now = self.clock.now()
