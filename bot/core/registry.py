@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from bot.i18n import _
+
 if TYPE_CHECKING:
     import datetime as dt
 
@@ -46,6 +48,11 @@ class CommandSpec:
     menu: bool = True  # listed in the platform's command menu
     # Safe to answer where others read it (a group): it shows nothing about the person, asks nothing.
     public: bool = False
+
+    def description(self, programme: Programme) -> str:
+        """Its help line in the reader's language, naming the programme's own office where it speaks of it
+        ("tell {office} about a problem")."""
+        return _(self.help).replace("{office}", programme.office) if self.help else ""
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ NOT_A_PAIR = "none"
 # --- /report: anyone, in confidence -----------------------------------------------------------------
 
 
-@command("report", help=N_("tell the career team about a problem, in confidence"), roles=("any",))
+@command("report", help=N_("tell {office} about a problem, in confidence"), roles=("any",))
 async def report_command(ctx: Context) -> Reply:
     options = await pair_options(ctx) if ctx.user.role else []
     context: dict[str, Any] = {"pairs": [[pair.id, other.name] for pair, other in options]}

@@ -13,6 +13,7 @@ from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import N_, _, ngettext
 from bot.services import charts, pairs, staff
+from bot.services import orientation as orientation_sessions
 from bot.services.reports_export import MIN_ANSWERS
 from bot.services.staff import MentorApproved, MentorRejected
 from bot.views import mentor_card
@@ -65,7 +66,17 @@ async def pending_button(ctx: Context) -> list[Reply]:
 
 
 async def _card(ctx: Context, user: User, profile: MentorProfile, *, edit: bool = False) -> Reply:
-    orientation = _("Orientation: attended") if profile.orientation_done else _("Orientation: not recorded yet")
+    attended = await orientation_sessions.attended_session(ctx.session, user.id)
+    if attended is not None:
+        orientation = fmt(
+            _("Orientation: attended the session of {day}"), day=f"{attended.starts_at.astimezone(ctx.zone):%d %b %Y}"
+        )
+    elif profile.orientation_done:
+        orientation = _("Orientation: attended")
+    elif not ctx.programme.orientation_required:
+        orientation = _("Orientation: not needed in this programme")
+    else:
+        orientation = _("Orientation: not recorded yet; /orientation plans a session")
     since = profile.updated_at.strftime("%d %b %Y")
     waiting = (
         fmt(_("On the waiting list since {day}"), day=since)

@@ -16,7 +16,7 @@ from storage.models import User
 STAFF = ("staff",)
 
 
-@command("staff", help=N_("the career team: /staff add @name, /staff remove name"), roles=STAFF)
+@command("staff", help=N_("who is on the team: /staff add @name, /staff remove name"), roles=STAFF)
 async def staff(ctx: Context) -> Reply:
     verb, _sep, rest = storable(ctx.event.args).strip().partition(" ")
     verb = verb.lower()
@@ -121,7 +121,7 @@ def _left(left: LeftStaff, env: RenderEnv) -> Reply:
 # --- /audit -------------------------------------------------------------------------------------------
 
 
-@command("audit", help=N_("what the career team did, newest first"), roles=STAFF)
+@command("audit", help=N_("what the team did, newest first"), roles=STAFF)
 async def audit_log(ctx: Context) -> Reply:
     about: User | None = None
     wanted = storable(ctx.event.args).strip()

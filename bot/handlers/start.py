@@ -10,6 +10,7 @@ from bot.core.registry import action, command, registry
 from bot.core.replies import Button, Reply
 from bot.handlers import invitations
 from bot.i18n import N_, _, ngettext
+from bot.programme import Programme
 from bot.services import pairs, requests
 from storage.models import User
 
@@ -27,6 +28,23 @@ async def start(ctx: Context) -> Reply:
     return reply
 
 
+def _welcome_question(programme: Programme) -> str:
+    """What the programme is, in a line, and the question that starts a profile."""
+    if programme.milestones:
+        how = fmt(
+            _("Alumni volunteer as mentors; students choose a mentor and meet them for {n} interviews in the year."),
+            n=len(programme.milestones),
+        )
+    elif programme.matching == "staff_match":
+        how = fmt(
+            _("Alumni volunteer as mentors; {office} matches each student with one, and they meet about once a month."),
+            office=programme.office,
+        )
+    else:
+        how = _("Alumni volunteer as mentors; students choose a mentor and meet them about once a month.")
+    return how + " " + _("Which are you?")
+
+
 async def _start(ctx: Context) -> Reply:
     resumed = await forms.resume(ctx)
     if resumed is not None:
@@ -42,9 +60,7 @@ async def _start(ctx: Context) -> Reply:
             name=f", {ctx.user.first_name}" if ctx.user.first_name else "",
             title=ctx.programme.title,
         )
-        question = _(
-            "Alumni volunteer as mentors; students choose a mentor and meet them about once a month. Which are you?"
-        )
+        question = _welcome_question(ctx.programme)
         if ctx.user.is_staff:
             question = _staff_welcome(ctx)
         return Reply(
@@ -106,7 +122,7 @@ async def help_command(ctx: Context) -> Reply:
         if group == "mentorship" and ctx.user.role is None:
             continue  # career-team members without a profile of their own have no mentorship to manage
         if spec.help:
-            groups[group].append(f"/{spec.name} — {esc(_(spec.help))}")
+            groups[group].append(f"/{spec.name} — {esc(spec.description(ctx.programme))}")
     lines = [fmt(_("<b>What you can do</b>, {first}:"), first=ctx.user.first_name or _("friend"))]
     for key, title in HELP_GROUPS:
         if groups[key]:

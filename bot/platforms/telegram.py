@@ -70,6 +70,7 @@ from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import _
 from bot.platforms.base import ChatKind, register
 from bot.platforms.console import to_plain
+from bot.programme import Programme
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
@@ -456,8 +457,11 @@ class TelegramPlatform:
     async def _publish_commands(self) -> None:
         """The command menu: everyone's commands by default, the career team's in the staff chat."""
         specs = [spec for spec in self.core.registry.commands.values() if spec.menu and _COMMAND_NAME.match(spec.name)]
-        everyone = [_bot_command(spec) for spec in specs if spec.roles != frozenset({"staff"})]
-        staff = [_bot_command(spec) for spec in specs if spec.roles == frozenset({"staff"}) or spec.name == "help"]
+        programme = self.core.programme
+        everyone = [_bot_command(spec, programme) for spec in specs if spec.roles != frozenset({"staff"})]
+        staff = [
+            _bot_command(spec, programme) for spec in specs if spec.roles == frozenset({"staff"}) or spec.name == "help"
+        ]
         try:
             await self.app.bot.set_my_commands(everyone[:100], scope=BotCommandScopeDefault())
             if self.staff_chat_id is not None and staff:
@@ -855,8 +859,8 @@ def _message_ref(ref: str | None) -> tuple[int, int] | None:
     return (chat_id, message_id) if chat_id is not None and message_id is not None else None
 
 
-def _bot_command(spec: CommandSpec) -> BotCommand:
-    description = _(spec.help) if spec.help else spec.name
+def _bot_command(spec: CommandSpec, programme: Programme) -> BotCommand:
+    description = spec.description(programme) or spec.name
     return BotCommand(spec.name, shorten(description, 256))
 
 
