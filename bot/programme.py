@@ -168,6 +168,9 @@ class Programme(_Strict):
     default_mentor_capacity: int = Field(2, ge=1, le=20)
     max_mentor_capacity: int = Field(5, ge=1, le=50)
     orientation_required: bool = True
+    # Attending the orientation approves a mentor at once (recording the session's attendance is the decision);
+    # otherwise it makes them approvable, and staff approve them, together or one by one.
+    orientation_approves: bool = False
     max_pending_requests: int = Field(3, ge=1, le=20)
     # A mentor who said no to a student (declined, or ended it as not the right fit) isn't offered to them
     # again for this many days.

@@ -13,7 +13,7 @@ from bot.core.clock import ManualClock
 from bot.services import privacy
 from storage.models import AuditEntry, MentorProfile, Notice, OrientationAttendance, OrientationSession, User
 from tests.lifecycle_support import add_person, add_staff
-from tests.programme_support import running
+from tests.programme_support import running, variant
 from tests.scheduler.helpers import sweep
 from tests.support import Harness, Person
 
@@ -296,3 +296,30 @@ async def test_a_programme_without_orientation_says_it_is_not_needed(
         assert "Orientation isn't needed in this programme" in await sam.say("/orientation")
         assert "Orientation isn't needed in this programme" in await sam.press_data("ori.plan", "")
         assert await _count(harness, OrientationSession) == 0
+
+
+async def test_where_attending_approves_saving_the_attendance_is_the_approval(
+    database_url: str, clock: ManualClock, tmp_path: Path
+) -> None:
+    programme = variant(
+        tmp_path,
+        "university",
+        ("orientation_required = true\n", "orientation_required = true\norientation_approves = true\n"),
+    )
+    async with running(database_url, clock, programme) as harness:
+        clock.set(MONDAY)
+        ids = await _people(harness)
+        sam = harness.person("sam")
+        await _plan(sam)
+        clock.set(dt.datetime(2026, 1, 15, 19, 30, tzinfo=dt.UTC))
+        await sam.say("/orientation")
+        await sam.press("Record attendance")
+        await sam.press("Zhanna Abenova")
+        saved = await sam.press("Save attendance")
+        assert "In this programme attending approves a mentor: 1 is approved and has been told." in saved
+        assert "can be approved now" not in saved
+        assert "has approved your mentor profile. Students can see it now" in harness.person("zhanna").inbox_text()
+        async with harness.core.sessions() as session:
+            statuses = {p.user_id: p.status for p in await session.scalars(select(MentorProfile))}
+        assert statuses[ids["zhanna"]] == "approved" and statuses[ids["madina"]] == "awaiting_approval"
+        assert await _count(harness, AuditEntry, AuditEntry.action == "approve") == 1

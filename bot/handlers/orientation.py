@@ -308,6 +308,15 @@ def _saved(saved: AttendanceSaved, env: RenderEnv) -> Reply:
     else:
         text = fmt(_("Attendance saved for {when}: nobody new was marked as attending."), when=when)
     buttons = []
+    if saved.approved:
+        text += "\n\n" + fmt(
+            ngettext(
+                "In this programme attending approves a mentor: {n} is approved and has been told.",
+                "In this programme attending approves a mentor: {n} are approved and have been told.",
+                len(saved.approved),
+            ),
+            n=len(saved.approved),
+        )
     if saved.approvable:
         text += "\n\n" + fmt(
             ngettext(

@@ -17,7 +17,7 @@ States of a session: planned -> held (attendance saved); cancelled is kept for s
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -106,6 +106,7 @@ class AttendanceSaved(Outcome):
     viewer: User
     recorded: list[User]
     approvable: list[User]
+    approved: list[User] = field(default_factory=list)  # where the programme's attendance approves them
 
 
 @dataclass(frozen=True)
@@ -451,6 +452,10 @@ async def save_attendance(
     planned.status = HELD
     await session.flush()
     approvable = await _approvable(session, planned, programme)
+    if programme.orientation_approves:
+        # Attending is the decision here: each is approved through the one approval (its message, its audit).
+        approved = [await staff.approve(session, p.id, now=now, programme=programme, by=by) for p in approvable]
+        return AttendanceSaved(planned, by, recorded, [], approved)
     ready = {user.id for user in approvable}
     for person in recorded:
         queue_message(session, now, AttendanceRecorded(planned, person, person.id in ready), user_id=person.id)
