@@ -432,15 +432,7 @@ async def roadbook_step(
     now: dt.datetime,
 ) -> FormStep:
     """The step whose road-book the person asks to fill in, if they may (checked again at every press)."""
-    progress, pair = await progress_for(session, user, progress_id)
-    await sync_pair(session, pair, programme, settings, now)
-    milestone = definition(programme, progress)
-    if milestone is None:
-        raise Refusal(_("That step is no longer part of the programme. /milestones shows the steps."))
-    today = local_day(now, programme_zone(settings))
-    may_send_roadbook(progress, pair, user, milestone, await _meeting(session, progress), today, now).or_refuse()
-    assert milestone.before_form is not None
-    return FormStep(progress, pair, milestone, programme.form(milestone.before_form), await _other(session, pair, user))
+    return await _form_step(session, user, progress_id, programme, settings, now, before=True)
 
 
 async def evaluation_step(
@@ -452,14 +444,34 @@ async def evaluation_step(
     now: dt.datetime,
 ) -> FormStep:
     """The step whose evaluation the mentor asks to fill in, if they may (checked again at every press)."""
+    return await _form_step(session, user, progress_id, programme, settings, now, before=False)
+
+
+async def _form_step(
+    session: AsyncSession,
+    user: User,
+    progress_id: str | int,
+    programme: Programme,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    before: bool,
+) -> FormStep:
+    """A step's form before the meeting (the road-book) or after it (the evaluation), for this person."""
     progress, pair = await progress_for(session, user, progress_id)
     await sync_pair(session, pair, programme, settings, now)
     milestone = definition(programme, progress)
     if milestone is None:
         raise Refusal(_("That step is no longer part of the programme. /milestones shows the steps."))
-    may_evaluate(progress, pair, user, milestone).or_refuse()
-    assert milestone.after_form is not None
-    return FormStep(progress, pair, milestone, programme.form(milestone.after_form), await _other(session, pair, user))
+    if before:
+        today = local_day(now, programme_zone(settings))
+        may_send_roadbook(progress, pair, user, milestone, await _meeting(session, progress), today, now).or_refuse()
+        form_key = milestone.before_form
+    else:
+        may_evaluate(progress, pair, user, milestone).or_refuse()
+        form_key = milestone.after_form
+    assert form_key is not None
+    return FormStep(progress, pair, milestone, programme.form(form_key), await _other(session, pair, user))
 
 
 def _kept(form: FormDefinition, answers: dict[str, Any]) -> dict[str, Any]:

@@ -129,3 +129,34 @@ class Terminal:
         )
         assert done.returncode == 0, done.stderr
         return Transcript(done.stdout, parts)
+
+
+def alumnus_signs_up(console_name: str, full_name: str) -> str:
+    """The script of an alumnus creating a mentor profile (a data engineer offering CV reviews)."""
+    return f"""
+/as {console_name}
+/start
+2
+{full_name}
+MSc Data Science
+2019
+Data engineer
+Kolesa Group
+Software and IT
+Kazakhstan
+2019-2022 analyst at Beeline; since then data engineer at Kolesa.
+Built the company's data platform.
+Skip
+Job search
+Done
+CV review
+Done
+English
+Russian
+Done
+Video
+{console_name}@example.org
+2
+"""
+
+

@@ -9,41 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from tests.journeys.terminal import Terminal, on_sqlite_only
+from tests.journeys.terminal import Terminal, alumnus_signs_up, on_sqlite_only
 
 
 def first_of(month: int, after: dt.date) -> dt.date:
     """The first day of the next `month` after this day."""
     year = after.year if after < dt.date(after.year, month, 1) else after.year + 1
     return dt.date(year, month, 1)
-
-
-def alumnus_signs_up(console_name: str, full_name: str) -> str:
-    return f"""
-/as {console_name}
-/start
-2
-{full_name}
-MSc Data Science
-2019
-Data engineer
-Kolesa Group
-Software and IT
-Kazakhstan
-2019-2022 analyst at Beeline; since then data engineer at Kolesa.
-Built the company's data platform.
-Skip
-Job search
-Done
-CV review
-Done
-English
-Russian
-Done
-Video
-{console_name}@example.org
-2
-"""
 
 
 def journey(today: dt.date) -> str:

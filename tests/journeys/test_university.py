@@ -14,36 +14,14 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from tests.journeys.terminal import Terminal, on_sqlite_only
+from tests.journeys.terminal import Terminal, alumnus_signs_up, on_sqlite_only
 
 
 def journey(today: dt.date) -> str:
     meeting_day = (today + dt.timedelta(days=3)).strftime("%d %B")
     return f"""
 ## a mentor signs up
-/as olzhas
-/start
-2
-Olzhas Nurpeisov
-MSc Data Science
-2019
-Data engineer
-Kolesa Group
-Software and IT
-Kazakhstan
-2019-2022 analyst at Beeline; since then data engineer at Kolesa.
-Built the company's data platform.
-Skip
-Job search
-Done
-CV review
-Done
-English
-Russian
-Done
-Video
-olzhas@example.org
-2
+{alumnus_signs_up("olzhas", "Olzhas Nurpeisov")}
 ## staff approve after the orientation
 /as sam
 /pending
