@@ -11,7 +11,7 @@ from bot.core.replies import Button, Reply
 from bot.handlers import invitations
 from bot.i18n import N_, _, ngettext
 from bot.programme import Programme
-from bot.services import pairs, requests
+from bot.services import pairs, requests, surveys
 from storage.models import User
 
 
@@ -100,6 +100,14 @@ async def _waiting_for(ctx: Context) -> tuple[list[str], list[list[Button]]]:
                 ).format(n=count)
             )
             buttons.append([Button(_("Requests waiting for me"), "req.list")])
+    waiting = await surveys.waiting_surveys(ctx.session, ctx.user)
+    if waiting:
+        lines.append(
+            ngettext(
+                "A survey is waiting for your answers.", "{n} surveys are waiting for your answers.", len(waiting)
+            ).format(n=len(waiting))
+        )
+        buttons.append([Button(_("Take the survey"), "surv.start", str(waiting[0].id))])
     return lines, buttons
 
 

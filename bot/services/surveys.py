@@ -378,3 +378,19 @@ async def close_after_cycle(
 @registry.export("survey_answers", covers=(SurveyResponse,))
 async def _survey_answers(session: AsyncSession, user: User, now: dt.datetime) -> list[dict[str, Any]]:
     return [row(s) for s in await session.scalars(select(SurveyResponse).where(SurveyResponse.user_id == user.id))]
+
+
+async def waiting_surveys(session: AsyncSession, user: User) -> list[Notice]:
+    """The surveys sent to this person that they have not answered yet, oldest first (for /start, which
+    offers them again: a message scrolled away or a restart must not lose them)."""
+    return list(
+        await session.scalars(
+            select(Notice)
+            .where(
+                Notice.user_id == user.id,
+                Notice.kind.in_((SURVEY, SCHEDULED_SURVEY)),
+                Notice.answered_at.is_(None),
+            )
+            .order_by(Notice.id)
+        )
+    )

@@ -93,6 +93,7 @@ Thank Aigerim
 Thank you for everything, Aigerim!
 ## the mentor's survey, closing the mentorship
 /as aigerim
+/start
 Take the survey
 5
 5
@@ -181,6 +182,7 @@ def test_the_universitys_six_months_in_the_terminal(tmp_path: Path) -> None:
     assert "A thank-you note from Alex Kim:\n\nThank you for everything, Aigerim!" in survey.to("aigerim")
 
     closing = run.part("the mentor's survey, closing the mentorship")
+    assert "A survey is waiting for your answers." in closing.to("aigerim")  # /start offers it again
     assert "End-of-mentorship survey · 6 of 6" in closing.to("aigerim")
     assert "How engaged and prepared was your mentee?" in closing.to("aigerim")
     assert "Thank you, Aigerim! Your answers are with the career team." in closing.to("aigerim")
