@@ -234,7 +234,7 @@ async def test_whole_form_submission_reports_errors_in_place(harness: Harness) -
             "goals": "x",
             "areas": ["jobs"],
             "languages": ["English"],
-            "contact_details": "a@b.c",
+            "contact_details": "a@example.com",
         },
     )
     assert replies[0].errors is not None
@@ -250,7 +250,7 @@ async def test_whole_form_submission_reports_errors_in_place(harness: Harness) -
             "goals": "x",
             "areas": ["jobs"],
             "languages": ["English"],
-            "contact_details": "a@b.c",
+            "contact_details": "a@example.com",
         },
     )
     assert replies[0].errors is None

@@ -81,6 +81,7 @@ NAME = Field(
     N_("What's your full name? This is how others in the programme will see you."),
     help=N_("For example: Aigerim Sadykova"),
     max_length=120,
+    words=True,
 )
 CONTACT = Field(
     "contact_details",
@@ -88,6 +89,7 @@ CONTACT = Field(
     N_("How should your match reach you? An e-mail address or phone number."),
     help=N_("Only shown to the person you are matched with, after you both agree."),
     max_length=300,
+    check=lambda value, env: profiles.contact_problem(value),
 )
 LANGUAGES = Field("languages", "multi", N_("Which languages can you mentor in?"), choices=_languages)
 
@@ -307,6 +309,7 @@ MENTOR_FORM = register_form(
                 N_("Which programme did you study at the university?"),
                 help=N_("For example: BSc Computer Science"),
                 max_length=120,
+                words=True,
             ),
             Field(
                 "graduation_year",
@@ -321,8 +324,16 @@ MENTOR_FORM = register_form(
                 N_("What is your current role?"),
                 help=N_("For example: Product manager"),
                 max_length=160,
+                words=True,
             ),
-            Field("employer", "text", N_("Who do you work for?"), help=N_("For example: Kaspi.kz"), max_length=160),
+            Field(
+                "employer",
+                "text",
+                N_("Who do you work for?"),
+                help=N_("For example: Kaspi.kz"),
+                max_length=160,
+                words=True,
+            ),
             Field("industry", "choice", N_("Which industry are you in?"), choices=_industries),
             Field(
                 "country",
@@ -330,6 +341,7 @@ MENTOR_FORM = register_form(
                 N_("Which country are you based in?"),
                 help=N_("For example: Kazakhstan"),
                 max_length=80,
+                words=True,
             ),
             Field(
                 "job_history",
@@ -395,12 +407,13 @@ MENTEE_FORM = register_form(
                 N_("What do you study?"),
                 help=N_("For example: BA Economics"),
                 max_length=120,
+                words=True,
             ),
             Field(
                 "year_of_study",
                 "number",
                 N_("Which year of study are you in?"),
-                help=N_("A number, e.g. 3"),
+                help=N_("A number, e.g. 3 (or 3rd year)"),
                 min_value=1,
                 max_value=8,
                 ends=_turned_away_if_not_eligible,

@@ -7,6 +7,7 @@ Button payloads carry the form and step they belong to, so a stale button cannot
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -60,6 +61,9 @@ class Field:
     min_value: int | None = None
     max_value: int | None = None
     allow_future: bool = False  # dates: by default only today or earlier
+    # A question answered in words (a name, a programme of study): a number alone is refused, as it is most
+    # likely a button's number typed where no button is meant ("2" as a name, "2015" as a programme).
+    words: bool = False
     when: Callable[[dict[str, Any]], bool] | None = None  # asked only when this holds
     check: Callable[[Any, FormEnv], str | None] | None = None  # extra rule: an error message or None
     # After this answer the form may end early: given the answers so far, the replies that end it (nothing more
@@ -447,10 +451,20 @@ def _parse_submitted(fld: Field, raw: Any, env: FormEnv) -> Any:
     if fld.kind == "text":
         if len(text) > fld.max_length:
             raise Refusal(fmt(_("That's a bit long: please keep it under {n} characters."), n=fld.max_length))
+        if fld.words and _NUMBER_ONLY.fullmatch(text):
+            raise Refusal(
+                _(
+                    "That's only a number: please answer in words. (To press a button here, type # and its "
+                    "number, e.g. #1.)"
+                )
+            )
         value = text
     elif fld.kind == "number":
+        number = _number_in(str(text))
         try:
-            value = int(str(text).strip())
+            if number is None:
+                raise ValueError(text)
+            value = number
         except ValueError:
             raise Refusal(
                 fmt(
@@ -485,6 +499,20 @@ def _parse_submitted(fld: Field, raw: Any, env: FormEnv) -> Any:
         if problem:
             raise Refusal(problem)
     return value
+
+
+_NUMBER_ONLY = re.compile(r"[\d\s.,#+-]+")
+# "3", "3rd", "year 3", "3rd year", "3 курс", "3-курс": one whole number, with a few words around it.
+_ONE_NUMBER = re.compile(r"\D{0,12}?(\d{1,6})(?:st|nd|rd|th|-?й|-?ші|-?шы)?\b[^\d]{0,16}", re.IGNORECASE)
+
+
+def _number_in(text: str) -> int | None:
+    """The whole number a person wrote, alone or with a word or two around it ('3rd year'); None otherwise."""
+    text = text.strip()
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    found = _ONE_NUMBER.fullmatch(text)
+    return int(found.group(1)) if found else None
 
 
 def _typed_number(text: str) -> int | None:

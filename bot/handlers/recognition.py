@@ -28,7 +28,7 @@ async def top(ctx: Context) -> Reply:
         return Reply(
             fmt(
                 _(
-                    "No mentor has logged any activity between {period} yet. Once pairs log contacts, "
+                    "No mentor has logged any activity in {period} yet. Once pairs log contacts, "
                     "the most active mentors appear here. /stats shows the programme in numbers."
                 ),
                 period=period.label(),
@@ -164,7 +164,7 @@ async def surveys(ctx: Context) -> list[Reply]:
             Reply(
                 fmt(
                     _(
-                        "No surveys were sent back between {period} yet. They go out as mentorships end; "
+                        "No surveys were sent back in {period} yet. They go out as mentorships end; "
                         "/stats shows how many are active."
                     ),
                     period=period.label(),

@@ -7,6 +7,7 @@ is whether a new mentor is taken on now or kept on the waiting list until the ne
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -239,3 +240,27 @@ async def _mentor_profile(session: AsyncSession, user: User, now: dt.datetime) -
 async def _student_profile(session: AsyncSession, user: User, now: dt.datetime) -> dict[str, Any] | None:
     profile = await session.get(MenteeProfile, user.id)
     return row(profile) if profile else None
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]{2,}")
+_HANDLE = re.compile(r"@\w{3,64}")
+MIN_PHONE_DIGITS = 7
+
+
+def contact_problem(value: object) -> str | None:
+    """Why these contact details could not reach anyone (None when they hold an e-mail address, a phone
+    number or a @handle, with any words around them): a match who can't write to the other is stuck."""
+    text = str(value or "").strip()
+    tokens = [token.strip(",;:()<>\"'") for token in text.split()]
+    for token in tokens:
+        if "@" in token[1:] and not _EMAIL.fullmatch(token.rstrip(".")):
+            return fmt(
+                _("'{text}' doesn't look like an e-mail address: please check it, e.g. name@example.com."), text=token
+            )
+    if any(_EMAIL.fullmatch(t.rstrip(".")) or _HANDLE.fullmatch(t) for t in tokens):
+        return None
+    if len(re.sub(r"\D", "", text)) >= MIN_PHONE_DIGITS:
+        return None
+    return _(
+        "Please write an e-mail address or a phone number (or a @handle), e.g. name@example.com or +7 701 123 4567."
+    )

@@ -1,0 +1,80 @@
+"""Rough edges a newcomer meets while creating a profile: a lone number is not taken as a name, "3rd year" is
+a year of study, contact details that could reach nobody are asked again, and every programme offers "Other"
+as an industry."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.programme import load_programme
+from storage.models import Identity, MenteeProfile, User
+from tests.support import Harness
+
+
+async def _student_form(harness: Harness) -> None:
+    lena = harness.person("lena")
+    await lena.say("/start")
+    await lena.press("I'm a student")
+
+
+async def test_a_number_alone_is_not_a_name_or_a_programme(harness: Harness) -> None:
+    await _student_form(harness)
+    lena = harness.person("lena")
+    assert "That's only a number: please answer in words." in await lena.say("2")
+    assert "What's your full name?" in lena.text  # asked again
+    assert "What do you study?" in await lena.say("Lena Petrova 2")
+    assert "That's only a number" in await lena.say("2015")
+    assert "Which year of study are you in?" in await lena.say("BA International Relations")
+
+
+@pytest.mark.parametrize(("typed", "year"), [("3rd year", 3), ("year 4", 4), ("2", 2), ("3 курс", 3)])
+async def test_a_year_of_study_may_be_written_in_words(harness: Harness, typed: str, year: int) -> None:
+    await _student_form(harness)
+    lena = harness.person("lena")
+    await lena.say("Lena Petrova")
+    await lena.say("BA International Relations")
+    assert "What would you like a mentor to help you with?" in await lena.say(typed)
+    # The answer is kept with the form until the profile is saved: finish it and read the year back.
+    await lena.say("Find an internship in diplomacy.")
+    await lena.press("Continuing education")
+    await lena.press("Done")
+    await lena.press("Skip")  # topics
+    await lena.press("Skip")  # industries
+    await lena.press("English")
+    await lena.press("Done")
+    assert "How should your match reach you?" in lena.text
+    await lena.say("lena@example.org")
+    async with harness.core.sessions() as session:
+        user = await session.scalar(select(User).join(Identity).where(Identity.external_id == "lena"))
+        assert user is not None and user.name == "Lena Petrova"
+        profile = await session.get(MenteeProfile, user.id)
+        assert profile is not None and profile.year_of_study == year
+
+
+@pytest.mark.parametrize(
+    ("typed", "told"),
+    [
+        ("lena@gmail", "'lena@gmail' doesn't look like an e-mail address"),
+        ("write to me", "Please write an e-mail address or a phone number"),
+    ],
+)
+async def test_contact_details_that_reach_nobody_are_asked_again(harness: Harness, typed: str, told: str) -> None:
+    await _student_form(harness)
+    lena = harness.person("lena")
+    for answer in ("Lena Petrova", "BA International Relations", "4", "Find an internship in diplomacy."):
+        await lena.say(answer)
+    await lena.press("Continuing education")
+    await lena.press("Done")
+    await lena.press("Skip")
+    await lena.press("Skip")
+    await lena.press("English")
+    await lena.press("Done")
+    assert told in await lena.say(typed)
+    assert "How should your match reach you?" in lena.text
+    assert "You're all set, Lena!" in await lena.say("Telegram @lena_p or +7 701 123 4567")
+
+
+@pytest.mark.parametrize("name", ["university", "career", "last_year"])
+def test_every_programme_offers_other_as_an_industry(name: str) -> None:
+    assert load_programme(name).industries[-1] == "Other"
