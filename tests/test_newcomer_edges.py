@@ -10,6 +10,7 @@ from sqlalchemy import select
 from bot.programme import load_programme
 from storage.models import Identity, MenteeProfile, User
 from tests.support import Harness
+from tests.test_requests import add_mentor, add_student, send
 
 
 async def _student_form(harness: Harness) -> None:
@@ -78,3 +79,21 @@ async def test_contact_details_that_reach_nobody_are_asked_again(harness: Harnes
 @pytest.mark.parametrize("name", ["university", "career", "last_year"])
 def test_every_programme_offers_other_as_an_industry(name: str) -> None:
     assert load_programme(name).industries[-1] == "Other"
+
+
+async def test_a_request_whose_student_left_says_so_on_the_mentors_old_button(harness: Harness) -> None:
+    core = harness.core
+    mentor = await add_mentor(core, "aigerim")
+    request = await send(core, await add_student(core, "alex"), mentor)
+    alex, aigerim = harness.person("alex"), harness.person("aigerim")
+    await alex.say("/forget")
+    await alex.press("Delete my data")
+    answer = await aigerim.press_data("req.acc", str(request))
+    assert "That request is no longer there: the student may have left the programme." in answer
+
+
+async def test_words_after_requests_are_not_silently_ignored(harness: Harness) -> None:
+    await add_student(harness.core, "alex")
+    said = await harness.person("alex").say("/requests banana")
+    assert "/requests needs no words after it, so I left out 'banana'." in said
+    assert "You have no requests waiting." in said

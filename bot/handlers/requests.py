@@ -13,7 +13,7 @@ from bot.core.context import Context
 from bot.core.dates import day_text
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt, shorten
-from bot.core.payloads import id_in
+from bot.core.payloads import id_in, quoted, storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _, ngettext
@@ -64,9 +64,12 @@ async def withdraw(ctx: Context) -> Reply:
 
 @command("requests", help=N_("see your requests, or the ones waiting for your answer"), roles=("student", "alumnus"))
 async def list_requests(ctx: Context) -> list[Reply]:
-    if ctx.user.role == "alumnus":
-        return await _requests_for_mentor(ctx)
-    return [await _requests_of_mentee(ctx)]
+    replies = await _requests_for_mentor(ctx) if ctx.user.role == "alumnus" else [await _requests_of_mentee(ctx)]
+    words = storable(ctx.event.args).strip() if ctx.event.kind == "command" else ""
+    if words:  # /requests takes no words: say so rather than seem to have understood them
+        note = fmt(_("/requests needs no words after it, so I left out '{words}'."), words=quoted(words, 40))
+        replies[0] = Reply(note + "\n\n" + replies[0].text, buttons=replies[0].buttons)
+    return replies
 
 
 @action("req.list", roles=("student", "alumnus"))

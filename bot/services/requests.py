@@ -105,7 +105,15 @@ async def request_for_mentor(session: AsyncSession, mentor: User, request_id: in
     """A request addressed to this mentor, or a refusal (a forged or someone else's id)."""
     not_yours = _("That request isn't addressed to you, so nothing was changed. /requests shows yours.")
     request = await session.get(MentorshipRequest, id_in(request_id, not_yours), populate_existing=True)
-    if request is None or request.mentor_id != mentor.id:
+    if request is None:
+        # Gone: its student left the programme, and their requests went with their data (or the id is made up).
+        raise Refusal(
+            _(
+                "That request is no longer there: the student may have left the programme. Nothing was changed; "
+                "/requests shows the ones waiting for you."
+            )
+        )
+    if request.mentor_id != mentor.id:
         raise Refusal(not_yours)
     return request
 
