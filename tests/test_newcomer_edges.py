@@ -4,11 +4,15 @@ as an industry."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from sqlalchemy import select
 
+from bot.core.clock import ManualClock
 from bot.programme import load_programme
-from storage.models import Identity, MenteeProfile, User
+from storage.models import Identity, MenteeProfile, Pair, User
+from tests.lifecycle_support import START, zhanna_and_alex
 from tests.support import Harness
 from tests.test_requests import add_mentor, add_student, send
 
@@ -97,3 +101,21 @@ async def test_words_after_requests_are_not_silently_ignored(harness: Harness) -
     said = await harness.person("alex").say("/requests banana")
     assert "/requests needs no words after it, so I left out 'banana'." in said
     assert "You have no requests waiting." in said
+
+
+async def test_after_a_mentorship_ends_the_commands_say_it_ended_and_history_stays(
+    harness: Harness, clock: ManualClock
+) -> None:
+    clock.set(START + dt.timedelta(days=40))
+    ids = await zhanna_and_alex(harness.core)
+    async with harness.core.sessions() as session, session.begin():
+        pair = await session.get(Pair, ids.pair)
+        assert pair is not None
+        pair.status, pair.ended_at, pair.end_reason = "ended", START + dt.timedelta(days=30), "achieved"
+    zhanna, alex = harness.person("zhanna"), harness.person("alex")
+    for command in ("/end", "/goals", "/log met yesterday", "/meet Friday 10:00"):
+        said = await zhanna.say(command)
+        assert "Your mentorship with Alex Kim ended on 11 February 2026." in said, command
+        assert "You don't have a mentee yet" not in said
+    assert "/mentors shows the mentors with a free place" in await alex.say("/goals")
+    assert "Your mentorship with Zhanna Abenova has ended; nothing was logged in it." in await alex.say("/history")

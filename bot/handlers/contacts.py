@@ -14,7 +14,7 @@ from bot.i18n import N_, _
 from bot.services import contacts
 from bot.services.contacts import FitConfirmed, FitQuestion
 from bot.services.pairs import pair_for
-from bot.views.pair_choice import choose_pair, no_pairs_refusal, other_of, pair_options
+from bot.views.pair_choice import choose_pair, no_pairs_left, other_of, pair_options
 from storage.models import Pair, User
 
 SIDES = ("student", "alumnus")
@@ -25,7 +25,7 @@ EXAMPLE = N_("For example: /log met yesterday on zoom, talked about my CV")
 async def log_contact(ctx: Context) -> Reply | list[Reply]:
     options = await pair_options(ctx)
     if not options:
-        raise no_pairs_refusal(ctx.user)
+        raise await no_pairs_left(ctx)
     context: dict[str, object] = {
         "pairs": [[pair.id, other.name] for pair, other in options],
         # Each mentorship's first day in the person's zone: no contact can be logged before it.
@@ -87,6 +87,8 @@ async def _history_of(ctx: Context, pair: Pair) -> Reply:
     other = await other_of(ctx, pair)
     entries = await contacts.history(ctx.session, pair, ctx.user)
     buttons = [[Button(_("Log a contact"), "log.new", str(pair.id))]] if pair.status != "ended" else []
+    if not entries and pair.status == "ended":
+        return Reply(fmt(_("Your mentorship with {name} has ended; nothing was logged in it."), name=other.name))
     if not entries:
         return Reply(
             fmt(

@@ -24,7 +24,7 @@ from bot.services.meetings import (
     MeetingReminder,
     MeetingWaiting,
 )
-from bot.views.pair_choice import no_pairs_refusal, pair_options
+from bot.views.pair_choice import no_pairs_left, pair_options
 from storage.models import Meeting, Pair, User
 
 SIDES = ("student", "alumnus")
@@ -65,7 +65,7 @@ def _named_pair(text: str, options: list[tuple[Pair, User]]) -> Pair | None:
 async def meet(ctx: Context) -> Reply | list[Reply]:
     options = await pair_options(ctx)
     if not options:
-        raise no_pairs_refusal(ctx.user)
+        raise await no_pairs_left(ctx)
     context: dict[str, object] = {"pairs": [[pair.id, other.name] for pair, other in options]}
     answers: dict[str, object] = {}
     if len(options) == 1:

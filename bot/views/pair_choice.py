@@ -6,13 +6,27 @@ from sqlalchemy import or_, select
 
 from bot.core.context import Context
 from bot.core.errors import Refusal
+from bot.core.markup import fmt
 from bot.core.replies import Button, Reply, rows
 from bot.i18n import _
 from bot.services.pairs import open_pairs_of, other_side
 from storage.models import Pair, User
 
 
-def no_pairs_refusal(user: User) -> Refusal:
+def no_pairs_refusal(user: User, ended: tuple[Pair, User] | None = None) -> Refusal:
+    """Why there is no mentorship to act on: the last one ended (when, with whom, and where its history is), or
+    there never was one yet."""
+    if ended is not None:
+        pair, other = ended
+        day = pair.ended_at.strftime("%d %B %Y") if pair.ended_at else ""
+        text = fmt(
+            _("Your mentorship with {name} ended on {day}. /history shows what you logged together."),
+            name=other.name,
+            day=day,
+        )
+        if user.role == "student":
+            text += " " + _("/mentors shows the mentors with a free place who fit you best.")
+        return Refusal(text)
     if user.role == "alumnus":
         return Refusal(
             _("You don't have a mentee yet. When a student asks for you and you accept, you'll find them here.")
@@ -21,6 +35,13 @@ def no_pairs_refusal(user: User) -> Refusal:
 
 
 PAST_SHOWN = 6
+
+
+async def no_pairs_left(ctx: Context) -> Refusal:
+    """The refusal for a person with no open mentorship, naming their last one if it ended."""
+    past = await _past_pairs(ctx)
+    other = await ctx.session.get(User, other_side(past[0], ctx.user)) if past else None
+    return no_pairs_refusal(ctx.user, (past[0], other) if past and other is not None else None)
 
 
 async def _past_pairs(ctx: Context) -> list[Pair]:
@@ -52,7 +73,7 @@ async def choose_pair(ctx: Context, action: str, question: str, *, include_ended
     """The one open mentorship, or a question with one button per mentorship (action|pair id)."""
     options = await pair_options(ctx, include_ended=include_ended)
     if not options:
-        raise no_pairs_refusal(ctx.user)
+        raise await no_pairs_left(ctx)
     if len(options) == 1:
         return options[0][0]
     buttons = [
