@@ -131,3 +131,25 @@ async def test_match_is_for_staff_only(harness: Harness) -> None:
     async with core.sessions() as session:
         assert (await session.get(MentorProfile, mentor)).active_mentees == 0
         assert await session.scalar(select(MentorshipRequest)) is None
+
+
+async def test_a_student_who_found_a_mentor_since_the_list_was_opened_needs_an_explicit_second(
+    harness: Harness,
+) -> None:
+    core = harness.core
+    await add_mentor(core, "aigerim", full="Aigerim Sadykova")
+    timur = await add_mentor(core, "timur", full="Timur Bekov")
+    student = await add_student(core, "alex", full="Alex Kim")
+    await add_staff(core)
+    sam = harness.person("sam")
+    await sam.say("/match")
+    await sam.press("Alex Kim")
+    await sam.press("Aigerim Sadykova")
+    confirm = sam.last
+    await accept(core, timur, await send(core, student, timur))  # meanwhile Alex asked Timur, who accepted
+    asked = await sam.press("Match them", among=confirm)
+    assert "Alex Kim already has a mentor, Timur Bekov. Matching them with Aigerim Sadykova too gives them two" in asked
+    assert await count(core, Pair) == 1  # nothing yet
+    await sam.press("Yes, add a second mentor")
+    assert "are matched" in sam.text
+    assert await count(core, Pair) == 2

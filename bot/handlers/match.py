@@ -88,7 +88,7 @@ async def pick_mentor(ctx: Context) -> Reply:
     ]
     current = await pairs.open_pairs_of(ctx.session, student)
     if current:
-        lines.append(_("Note: this student already has a mentor; this adds a second one."))
+        return await _second_mentor_question(ctx, student, mentor, current)
     waiting = await requests.pending_of_mentee(ctx.session, student.id)
     if waiting:
         lines.append(
@@ -110,9 +110,41 @@ async def pick_mentor(ctx: Context) -> Reply:
     )
 
 
+SECOND = "second"  # a payload's last part: staff confirmed adding a second mentor, knowing the first
+
+
+async def _second_mentor_question(ctx: Context, student: User, mentor: User, current: list[Pair]) -> Reply:
+    """The student has a mentor already (perhaps since the list was opened): matching adds a second one, so
+    staff say so explicitly, having read who the first one is."""
+    first = await ctx.session.get(User, current[0].mentor_id)
+    student_id, _sep, rest = ctx.event.payload.partition(".")
+    mentor_id = rest.partition(".")[0]
+    return Reply(
+        fmt(
+            _(
+                "{student} already has a mentor, {first}. Matching them with {mentor} too gives them two mentors "
+                "at once: all three are told. Is that what you mean?"
+            ),
+            student=student.name,
+            first=first.name if first else "",
+            mentor=mentor.name,
+        ),
+        buttons=[
+            [
+                Button(_("Yes, add a second mentor"), "match.ok", f"{student_id}.{mentor_id}.{SECOND}"),
+                Button(_("Cancel"), "match.no"),
+            ]
+        ],
+        edit=True,
+    )
+
+
 @action("match.ok", roles=("staff",))
-async def confirm_match(ctx: Context) -> list[Reply]:
+async def confirm_match(ctx: Context) -> Reply | list[Reply]:
     student, mentor, _profile = await _both(ctx)
+    current = await pairs.open_pairs_of(ctx.session, student)
+    if current and not ctx.event.payload.endswith("." + SECOND):
+        return await _second_mentor_question(ctx, student, mentor, current)  # a mentor came since the list
     pair = await requests.match_by_staff(ctx.session, student, mentor, ctx.now, ctx.programme, by=ctx.user)
     for side in (student, mentor):
         ctx.notify(side.id, await pairs.matched(ctx.session, pair, side))
@@ -146,7 +178,8 @@ async def _student(ctx: Context, payload: str) -> tuple[User, MenteeProfile]:
 
 
 async def _both(ctx: Context) -> tuple[User, User, MentorProfile]:
-    student_id, _sep, mentor_id = ctx.event.payload.partition(".")
+    student_id, _sep, rest = ctx.event.payload.partition(".")
+    mentor_id = rest.partition(".")[0]
     student, _mentee = await _student(ctx, student_id)
     not_found = _("I couldn't find that mentor. /match starts again.")
     mentor = await ctx.session.get(User, id_in(mentor_id, not_found))
