@@ -119,3 +119,18 @@ async def test_after_a_mentorship_ends_the_commands_say_it_ended_and_history_sta
         assert "You don't have a mentee yet" not in said
     assert "/mentors shows the mentors with a free place" in await alex.say("/goals")
     assert "Your mentorship with Zhanna Abenova has ended; nothing was logged in it." in await alex.say("/history")
+
+
+async def test_the_step_counter_keeps_its_total_through_the_form(harness: Harness) -> None:
+    await _student_form(harness)
+    lena = harness.person("lena")
+    seen = [lena.text]
+    for answer in ("Lena Petrova", "BA International Relations", "4", "Find an internship in diplomacy."):
+        seen.append(await lena.say(answer))
+    seen.append(await lena.press("Continuing education"))
+    seen.append(await lena.press("Done"))  # the topics question appears now that an area is chosen
+    seen.append(await lena.press("Skip"))
+    totals = {
+        line.rsplit(" of ", 1)[1] for text in seen for line in text.splitlines() if "Your student profile ·" in line
+    }
+    assert len(totals) == 1, totals

@@ -337,7 +337,9 @@ def _question(ctx: Context, form: Form, progress: FormProgress, *, intro: bool, 
     fld = form.fields[progress.step]
     answers = dict(progress.answers)
     env = FormEnv(ctx, answers, dict(progress.context))
-    steps = [i for i, f in enumerate(form.fields) if f.applies(answers)]
+    # The count stays put as the form goes on: a question still ahead counts even if an answer not yet given
+    # might skip it (the topics after the areas); only those already passed over are left out.
+    steps = [i for i, f in enumerate(form.fields) if f.applies(answers) or i > progress.step]
     position = steps.index(progress.step) + 1 if progress.step in steps else 1
     lines = []
     if intro and form.intro:
