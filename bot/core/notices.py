@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -126,17 +126,37 @@ def _rendered(session: AsyncSession, note: Note) -> Note:
     if note.outcome is None:
         return note
     reply = render(session, note.outcome)
-    return Note(note.user_id, reply.text, reply.buttons)
+    about = _subject(note.outcome)
+    buttons = [[replace(b, about=b.about or about) for b in row] for row in reply.buttons]
+    return Note(note.user_id, reply.text, buttons)
+
+
+def _subject(outcome: object) -> str:
+    """Whom a piece of news is about, when it names the other person (a nudge, a check-in ...)."""
+    other = getattr(outcome, "other", None)
+    return str(getattr(other, "first_name", "") or "") if other is not None else ""
 
 
 def combine(notes: list[Note], existing: Reply | None = None) -> Reply:
-    """Several pieces as one message: texts one after another, each piece's buttons under it all."""
+    """Several pieces as one message: texts one after another, each piece's buttons under it all. When more
+    than one piece has buttons, each button names whom it is about ("It's going well · Alex"), so that a
+    mentor with two students, or a nudge beside a check-in, can tell which button answers what."""
     texts = [existing.text] if existing is not None and existing.text else []
-    buttons = list(existing.buttons) if existing is not None else []
+    groups = [existing.buttons] if existing is not None and existing.buttons else []
     for note in notes:
         texts.append(note.text)
-        buttons.extend(note.buttons)
+        if note.buttons:
+            groups.append(note.buttons)
+    named = len(groups) > 1
+    buttons = [[_named(b) if named else b for b in row] for group in groups for row in group]
     return Reply("\n\n".join(texts), buttons=buttons)
+
+
+def _named(button: Button) -> Button:
+    suffix = f" · {button.about}"
+    if not button.about or button.label.endswith(suffix):
+        return button
+    return replace(button, label=button.label + suffix)
 
 
 async def post_notes(

@@ -17,6 +17,9 @@ class Button:
     action: str  # a registered action name, e.g. "req.accept"
     payload: str = ""  # a tiny id; the server re-authorises everything it refers to
     style: str = ""  # "" | "primary" | "danger" (Slack shows it; others ignore it)
+    # Whom the button is about ("Alex"): named in its label when one message carries news about several
+    # things, so that every button's subject stays plain (bot.core.notices.combine).
+    about: str = ""
 
     def __post_init__(self) -> None:
         if SEPARATOR in self.action:

@@ -202,3 +202,31 @@ async def test_someone_half_way_through_the_survey_is_not_reminded(harness: Harn
     await sweep_at(harness, clock, ends + 7 * DAY)
     assert "survey is still open" in aigerim.inbox_text()  # hasn't started it
     assert "survey is still open" not in alex.inbox_text()  # has its next question in front of them
+
+
+async def test_a_mentor_with_two_students_can_tell_which_check_in_button_is_whose(
+    harness: Harness, clock: ManualClock
+) -> None:
+    mentor = await person(
+        harness.core,
+        "aigerim",
+        "alumnus",
+    )
+    alex = await person(harness.core, "alex", "student")
+    dana = await person(harness.core, "dana", "student")
+    for student in (alex, dana):
+        await pair(harness.core, mentor, student, last_contact=START + 80 * DAY)
+    aigerim = harness.person("aigerim")
+    clock.set(dt.datetime(2026, 4, 12, 10, 0, tzinfo=dt.UTC))
+    await sweep(harness)
+    (message,) = aigerim.inbox  # one message a day, holding both check-ins
+    labels = [b.label for row in message.buttons for b in row]
+    assert "It's going well · Alex" in labels and "It's going well · Dana" in labels
+    assert len(set(labels)) == len(labels)  # no two buttons read alike
+    await aigerim.press("Could be better · Dana", among=aigerim.inbox)
+    told = harness.staff_text()
+    assert "Check-in for Aigerim Example (mentor) and Dana Example (student): Aigerim Example says it could" in told
+    assert "Alex Example" not in told
+    # Alone, a student's check-in needs no name on its buttons.
+    alone = [b.label for row in harness.person("alex").inbox[0].buttons for b in row]
+    assert "It's going well" in alone
