@@ -40,7 +40,7 @@ async def _preview(ctx: Context, answers: dict[str, Any], context: dict[str, Any
 BROADCAST_FORM = register_form(
     Form(
         name="broadcast",
-        title=N_("A message from the career team"),
+        title=N_("A message from {office}"),
         intro=N_("You'll see a preview, with how many people it reaches, before anything is sent."),
         fields=[
             Field("audience", "choice", N_("Who should receive it?"), choices=_audiences),

@@ -49,8 +49,8 @@ async def _done(ctx: Context, answers: dict[str, Any], context: dict[str, Any]) 
 register_form(
     Form(
         name="report",
-        title=N_("Tell the career team"),
-        intro=N_("Only the career team reads this. Your mentor or mentee is not told."),
+        title=N_("Tell {office}"),
+        intro=N_("Only {office} reads this. Your mentor or mentee is not told."),
         fields=[
             Field("about", "choice", N_("What is it about?"), choices=_about, when=lambda a: not a.get("_has_about")),
             Field(

@@ -26,11 +26,11 @@ from storage.models import Notice
 
 ROLES = ("mentor", "mentee")
 END_OF_CYCLE_INTRO = N_(
-    "Thank you for taking two minutes. Your answers go to the career team only and help us "
+    "Thank you for taking two minutes. Your answers go to {office} only and help us "
     "make the programme better; your match does not see them."
 )
 SCHEDULED_INTRO = N_(
-    "Thank you for taking a minute. Your answers go to the career team only and help us "
+    "Thank you for taking a minute. Your answers go to {office} only and help us "
     "make the programme better; your match does not see them."
 )
 

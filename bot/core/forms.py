@@ -215,7 +215,7 @@ async def on_action(ctx: Context) -> list[Reply]:
 
     if verb == "cancel":
         await ctx.session.delete(progress)
-        return [Reply(_(form.cancelled) if form.cancelled else _("Cancelled. Nothing was changed."), edit=True)]
+        return [Reply(_t(ctx, form.cancelled) if form.cancelled else _("Cancelled. Nothing was changed."), edit=True)]
     if verb == "back":
         previous = _previous_step(form, progress.answers, progress.step)
         progress.step = previous
@@ -314,14 +314,20 @@ async def _save_page(
 # --- rendering -------------------------------------------------------------------------------------
 
 
+def _t(ctx: Context, message: str) -> str:
+    """A form's words in the person's language, naming the programme's own office where they speak of it
+    ("Only {office} reads this")."""
+    return _(message).replace("{office}", ctx.programme.office)
+
+
 def form_view(ctx: Context, form: Form, answers: dict[str, Any], context: dict[str, Any]) -> FormView:
     env = FormEnv(ctx, answers, context)
     fields = [
         FormFieldView(
             name=f.name,
             kind=f.kind,
-            label=_(f.prompt),
-            help=_(f.help) if f.help else "",
+            label=_t(ctx, f.prompt),
+            help=_t(ctx, f.help) if f.help else "",
             required=f.required,
             choices=[(c.value, c.label) for c in f.choice_list(env)],
             initial=answers.get(f.name),
@@ -330,7 +336,7 @@ def form_view(ctx: Context, form: Form, answers: dict[str, Any], context: dict[s
         for f in form.fields
         if f.applies(answers)
     ]
-    return FormView(form=form.name, title=_(form.title), fields=fields, submit_label=_(form.submit_label))
+    return FormView(form=form.name, title=_t(ctx, form.title), fields=fields, submit_label=_(form.submit_label))
 
 
 def _question(ctx: Context, form: Form, progress: FormProgress, *, intro: bool, edit: bool = False) -> Reply:
@@ -343,11 +349,11 @@ def _question(ctx: Context, form: Form, progress: FormProgress, *, intro: bool, 
     position = steps.index(progress.step) + 1 if progress.step in steps else 1
     lines = []
     if intro and form.intro:
-        lines += [_(form.intro), ""]
-    lines.append(fmt(_("<b>{title}</b> · {n} of {total}"), title=_(form.title), n=position, total=len(steps)))
-    lines.append(esc(_(fld.prompt)))
+        lines += [_t(ctx, form.intro), ""]
+    lines.append(fmt(_("<b>{title}</b> · {n} of {total}"), title=_t(ctx, form.title), n=position, total=len(steps)))
+    lines.append(esc(_t(ctx, fld.prompt)))
     if fld.help:
-        lines.append(f"<i>{esc(_(fld.help))}</i>")
+        lines.append(f"<i>{esc(_t(ctx, fld.help))}</i>")
     if fld.kind == "multi":
         lines.append(f"<i>{esc(_('Tap each one that applies, then Done.'))}</i>")
     current = answers.get(fld.name)

@@ -173,7 +173,13 @@ def _already_taken(taken: AlreadyTaken, env: RenderEnv) -> Reply:
 
 @renders(CaseTaken)
 def _case_taken(taken: CaseTaken, env: RenderEnv) -> Reply:
-    return Reply(fmt(_("{name} from the career team is looking into what you told us."), name=taken.staff.first_name))
+    return Reply(
+        fmt(
+            _("{name} from {office} is looking into what you told us."),
+            name=taken.staff.first_name,
+            office=env.programme.office,
+        )
+    )
 
 
 # --- staff: take and resolve, the same for every kind of case ------------------------------------------

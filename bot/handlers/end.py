@@ -83,7 +83,7 @@ async def confirm(ctx: Context) -> Reply:
             name=other.name,
             first=other.first_name,
             office=ctx.programme.office,
-            reason=ending.reason_told(reason),
+            reason=ending.reason_told(reason, ctx.programme),
             consequence=consequence,
         ),
         buttons=[
@@ -153,7 +153,7 @@ def _pair_closed(closed: PairClosed, env: RenderEnv) -> Reply:
         text = fmt(
             _("Your mentorship with {name} has been closed ({reason}). Thank you for the time you gave it."),
             name=other.name,
-            reason=ending.reason_told(closed.reason),
+            reason=ending.reason_told(closed.reason, env.programme),
         )
     else:
         text = fmt(
@@ -162,7 +162,7 @@ def _pair_closed(closed: PairClosed, env: RenderEnv) -> Reply:
                 "it counts, whatever the outcome."
             ),
             name=other.name,
-            reason=ending.reason_told(closed.reason),
+            reason=ending.reason_told(closed.reason, env.programme),
         )
     if side.id == pair.mentor_id:
         text += "\n" + _("Your place is free again, so another student can find you.")
@@ -171,14 +171,14 @@ def _pair_closed(closed: PairClosed, env: RenderEnv) -> Reply:
 
 @renders(PairClosedForStaff)
 def _pair_closed_for_staff(closed: PairClosedForStaff, env: RenderEnv) -> Reply:
-    who = closed.by.name if closed.by is not None else _("the career team or the schedule")
+    who = closed.by.name if closed.by is not None else fmt(_("{office} or the schedule"), office=env.programme.office)
     lines = [
         fmt(
             _("Mentorship ended: {mentor} (mentor) and {mentee} (student), ended by {who}. Reason: {reason}."),
             mentor=closed.mentor.name,
             mentee=closed.mentee.name,
             who=who,
-            reason=ending.reason_told(closed.reason),
+            reason=ending.reason_told(closed.reason, env.programme),
         )
     ]
     if closed.pair.started_at is not None:

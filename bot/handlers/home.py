@@ -15,7 +15,7 @@ from bot.handlers.milestones import milestone_cards
 from bot.i18n import _, ngettext
 from bot.programme import Programme
 from bot.services.dashboard import Dashboard, Figures, PairLine, ReportLine, RequestLine, load_dashboard
-from bot.views import STATUS_LABELS
+from bot.views import status_text, welcome_question
 
 
 @home
@@ -49,11 +49,7 @@ def dashboard_cards(board: Dashboard, programme: Programme) -> list[Reply]:
 def _profile_card(board: Dashboard, programme: Programme) -> Reply:
     if board.role is None and not board.is_staff:
         return Reply(
-            fmt(_("<b>Welcome to the {title}!</b>"), title=programme.title)
-            + "\n"
-            + _(
-                "Alumni volunteer as mentors; students choose a mentor and meet them about once a month. Which are you?"
-            ),
+            fmt(_("<b>Welcome to the {title}!</b>"), title=programme.title) + "\n" + welcome_question(programme),
             buttons=[
                 [
                     Button(_("I'm a student"), "start.role", "student"),
@@ -64,7 +60,11 @@ def _profile_card(board: Dashboard, programme: Programme) -> Reply:
     hello = fmt(_("<b>Hello, {name}!</b>"), name=board.name.split()[0] if board.name.strip() else _("friend"))
     if board.profile_status == "none":
         if board.is_staff and board.role is None:
-            return Reply(hello + "\n" + _("You're on the career team. The programme's figures are below."))
+            return Reply(
+                hello
+                + "\n"
+                + fmt(_("You're part of {office}. The programme's figures are below."), office=programme.office)
+            )
         return Reply(
             hello + "\n" + _("Your profile isn't finished yet."),
             buttons=[[Button(_("Finish my profile"), "profile.show")]],
@@ -74,7 +74,7 @@ def _profile_card(board: Dashboard, programme: Programme) -> Reply:
             hello + "\n" + _("Your student profile is ready: mentors see it when you approach them."),
             buttons=[[Button(_("Browse mentors"), "browse.open"), Button(_("My profile"), "profile.show")]],
         )
-    status = _(STATUS_LABELS.get(board.profile_status, board.profile_status))
+    status = status_text(board.profile_status, programme)
     line = fmt(_("Your mentor profile: {status}."), status=status)
     if board.paused:
         line += " " + _("It is paused, so students don't see it.")

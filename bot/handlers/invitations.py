@@ -318,9 +318,15 @@ def _opened(outcome: InvitationOpened, env: RenderEnv) -> Reply:
     elif outcome.status == "accepted":
         text = _("You've opened your invitation already, so here is where you are.")
     elif outcome.status == "used":
-        text = _("That invitation link has been used already. If it was yours, ask the career team for a new one.")
+        text = fmt(
+            _("That invitation link has been used already. If it was yours, ask {office} for a new one."),
+            office=programme.office,
+        )
     elif outcome.status == "other_role":
         text = _("That invitation is for someone joining in another role than yours, so I've left it unused.")
     else:
-        text = _("I don't recognise that invitation link. Let's start as usual; the career team can send a new one.")
+        text = fmt(
+            _("I don't recognise that invitation link. Let's start as usual; {office} can send a new one."),
+            office=programme.office,
+        )
     return Reply(text)

@@ -87,7 +87,7 @@ async def pick_mentor(ctx: Context) -> Reply:
         )
     ]
     current = await pairs.open_pairs_of(ctx.session, student)
-    if current:
+    if current and all(p.mentor_id != mentor.id for p in current):
         return await _second_mentor_question(ctx, student, mentor, current)
     waiting = await requests.pending_of_mentee(ctx.session, student.id)
     if waiting:
@@ -143,7 +143,8 @@ async def _second_mentor_question(ctx: Context, student: User, mentor: User, cur
 async def confirm_match(ctx: Context) -> Reply | list[Reply]:
     student, mentor, _profile = await _both(ctx)
     current = await pairs.open_pairs_of(ctx.session, student)
-    if current and not ctx.event.payload.endswith("." + SECOND):
+    # (Already matched with this very mentor: the match itself says so.)
+    if current and all(p.mentor_id != mentor.id for p in current) and not ctx.event.payload.endswith("." + SECOND):
         return await _second_mentor_question(ctx, student, mentor, current)  # a mentor came since the list
     pair = await requests.match_by_staff(ctx.session, student, mentor, ctx.now, ctx.programme, by=ctx.user)
     for side in (student, mentor):

@@ -20,9 +20,12 @@ from bot.i18n import N_, _
 async def quiet(ctx: Context) -> Reply:
     ctx.user.reminders_paused = True
     return Reply(
-        _(
-            "Done: no more reminders from the bot until you send /unquiet. Messages from your match and "
-            "from the career team still reach you."
+        fmt(
+            _(
+                "Done: no more reminders from the bot until you send /unquiet. Messages from your match and "
+                "from {office} still reach you."
+            ),
+            office=ctx.programme.office,
         ),
         buttons=[[Button(_("Turn reminders back on"), "quiet.off")]],
     )

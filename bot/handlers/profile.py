@@ -27,7 +27,9 @@ async def show_profile(ctx: Context) -> Reply:
         )
         contact = await pairs.may_see_contact(ctx.session, ctx.user, ctx.user)
         return Reply(
-            mentor_card(ctx.user, profile, ctx.programme, contact=contact) + "\n\n" + mentor_status(profile),
+            mentor_card(ctx.user, profile, ctx.programme, contact=contact)
+            + "\n\n"
+            + mentor_status(profile, ctx.programme),
             buttons=[[Button(_("Edit"), "profile.edit"), toggle]],
         )
     if ctx.user.role == "student":

@@ -10,8 +10,8 @@ from bot.core.registry import action, command, registry
 from bot.core.replies import Button, Reply
 from bot.handlers import invitations
 from bot.i18n import N_, _, ngettext
-from bot.programme import Programme
 from bot.services import pairs, requests, surveys
+from bot.views import welcome_question
 from storage.models import User
 
 
@@ -26,23 +26,6 @@ async def start(ctx: Context) -> Reply:
     reply = await _start(ctx)
     reply.text = note + "\n\n" + reply.text
     return reply
-
-
-def _welcome_question(programme: Programme) -> str:
-    """What the programme is, in a line, and the question that starts a profile."""
-    if programme.milestones:
-        how = fmt(
-            _("Alumni volunteer as mentors; students choose a mentor and meet them for {n} interviews in the year."),
-            n=len(programme.milestones),
-        )
-    elif programme.matching == "staff_match":
-        how = fmt(
-            _("Alumni volunteer as mentors; {office} matches each student with one, and they meet about once a month."),
-            office=programme.office,
-        )
-    else:
-        how = _("Alumni volunteer as mentors; students choose a mentor and meet them about once a month.")
-    return how + " " + _("Which are you?")
 
 
 async def _start(ctx: Context) -> Reply:
@@ -60,7 +43,7 @@ async def _start(ctx: Context) -> Reply:
             name=f", {ctx.user.first_name}" if ctx.user.first_name else "",
             title=ctx.programme.title,
         )
-        question = _welcome_question(ctx.programme)
+        question = welcome_question(ctx.programme)
         if ctx.user.is_staff:
             question = _staff_welcome(ctx)
         return Reply(

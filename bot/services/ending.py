@@ -41,9 +41,9 @@ _REASON_TOLD: dict[str, str] = {
     "circumstances": N_("circumstances changed"),
     "other": N_("another reason"),
     "forget": N_("they left the programme"),
-    "staff": N_("the career team closed it"),
+    "staff": N_("{office} closed it"),
     "cycle": N_("the programme's months are complete"),
-    "rematch": N_("the career team closed it to find a better fit"),
+    "rematch": N_("{office} closed it to find a better fit"),
 }
 MAX_THANKS = 2000
 
@@ -52,8 +52,8 @@ def reason_label(reason: str) -> str:
     return _(REASONS.get(reason, reason))
 
 
-def reason_told(reason: str) -> str:
-    return _(_REASON_TOLD.get(reason, reason))
+def reason_told(reason: str, programme: Programme) -> str:
+    return _(_REASON_TOLD.get(reason, reason)).replace("{office}", programme.office)
 
 
 @dataclass(frozen=True)

@@ -304,7 +304,7 @@ async def _invitation(
     session: AsyncSession, user: User, payload: str, now: dt.datetime
 ) -> tuple[OrientationAttendance, OrientationSession]:
     """The invitation a button names, only when it is this mentor's and the session is still to come."""
-    not_yours = _("I couldn't find that invitation among yours. The career team will invite you to the next session.")
+    not_yours = _("I couldn't find that invitation among yours. You'll be invited to the next session.")
     attendance = await session.get(OrientationAttendance, id_in(payload, not_yours))
     if attendance is None or attendance.mentor_id != user.id:
         raise Refusal(not_yours)

@@ -13,7 +13,7 @@ from bot.programme import Programme, Question
 from storage.models import MenteeProfile, MentorProfile, User
 
 STATUS_LABELS = {
-    "awaiting_approval": N_("Waiting for the career team's approval (after the orientation session)"),
+    "awaiting_approval": N_("Waiting for {office}'s approval"),
     "approved": N_("Approved"),
     "rejected": N_("Not approved"),
     "waiting": N_("On the waiting list until the next recruitment"),
@@ -115,8 +115,17 @@ def mentee_card(user: User, profile: MenteeProfile, programme: Programme, *, con
     return "\n".join(lines)
 
 
-def mentor_status(profile: MentorProfile) -> str:
-    status = _(STATUS_LABELS.get(profile.status, profile.status))
+def status_text(status: str, programme: Programme) -> str:
+    """A mentor profile's state in words, naming the programme's office (and the orientation, where it is
+    needed before approval)."""
+    text = _(STATUS_LABELS.get(status, status)).replace("{office}", programme.office)
+    if status == "awaiting_approval" and programme.orientation_required:
+        text += " " + _("(after the orientation session)")
+    return text
+
+
+def mentor_status(profile: MentorProfile, programme: Programme) -> str:
+    status = status_text(profile.status, programme)
     visibility = _("visible to students") if profile.active else _("paused: hidden from students")
     if profile.status != "approved":
         visibility = _("not yet visible to students")
@@ -132,3 +141,20 @@ def mentor_status(profile: MentorProfile) -> str:
 def pair_names(mentor: User, mentee: User) -> str:
     """'Aigerim Sadykova (mentor) and Alex Kim (student)', as staff read a pair in a case."""
     return fmt(_("{mentor} (mentor) and {mentee} (student)"), mentor=mentor.name, mentee=mentee.name)
+
+
+def welcome_question(programme: Programme) -> str:
+    """What the programme is, in a line, and the question that starts a profile."""
+    if programme.milestones:
+        how = fmt(
+            _("Alumni volunteer as mentors; students choose a mentor and meet them for {n} interviews in the year."),
+            n=len(programme.milestones),
+        )
+    elif programme.matching == "staff_match":
+        how = fmt(
+            _("Alumni volunteer as mentors; {office} matches each student with one, and they meet about once a month."),
+            office=programme.office,
+        )
+    else:
+        how = _("Alumni volunteer as mentors; students choose a mentor and meet them about once a month.")
+    return how + " " + _("Which are you?")

@@ -37,5 +37,5 @@ async def test_someone_on_the_career_team_sees_the_figures_on_their_first_visit(
     sam = slack.user(STAFF_ID, "Sam Career")
     await sam.open_home()
     home = sam.home_text()
-    assert "*Hello, Sam!*" in home and "You're on the career team. The programme's figures are below." in home
+    assert "*Hello, Sam!*" in home and "You're part of the career team. The programme's figures are below." in home
     assert "Mentors: 0 approved, 0 waiting for approval. Students: 0." in home
