@@ -38,18 +38,16 @@ I'd love help with my CV for software jobs.
 Decline
 It's not my field
 ## recruitment opens in March
-/clock {march.isoformat()}
-/clock +10h
+/clock {march.isoformat()} 10:00
 /as olzhas
 Yes, count me in
 ## an alumnus who signs up in March goes straight on
 {alumnus_signs_up("bauyrzhan", "Bauyrzhan Bekov")}
 ## one who signs up in April waits for August
-/clock {april.isoformat()}
+/clock {april.isoformat()} 10:00
 {alumnus_signs_up("zarina", "Zarina Alieva")}
 ## August: recruitment again, and mentors confirm their profiles
-/clock {august.isoformat()}
-/clock +10h
+/clock {august.isoformat()} 10:00
 """
 
 

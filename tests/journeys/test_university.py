@@ -19,6 +19,9 @@ from tests.journeys.terminal import Terminal, alumnus_signs_up, on_sqlite_only
 
 def journey(today: dt.date) -> str:
     meeting_day = (today + dt.timedelta(days=3)).strftime("%d %B")
+    # Moments, not steps from whatever time it is now: each reminder is then read in the daytime it waits for.
+    day_before = f"{today + dt.timedelta(days=2)} 12:00"
+    after_it = f"{today + dt.timedelta(days=3)} 18:00"
     return f"""
 ## a mentor signs up
 {alumnus_signs_up("olzhas", "Olzhas Nurpeisov")}
@@ -47,10 +50,9 @@ I agree — confirm
 /as aigerim
 Confirm
 ## the day before
-/clock +2d
-/clock +12h
+/clock {day_before}
 ## after the meeting
-/clock +1d
+/clock {after_it}
 /as alex
 Yes, we met
 /history
