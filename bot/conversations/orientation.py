@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.context import Context
+from bot.core.dates import moment_text
 from bot.core.errors import Refusal
 from bot.core.forms import Field, Form, FormEnv, register_form
 from bot.core.replies import Reply
@@ -24,8 +25,7 @@ FORM = "orient"
 
 def when_text(moment: dt.datetime, zone: ZoneInfo) -> str:
     """'Thursday 15 January, 18:00' on that clock (plain text; the caller escapes it)."""
-    local = moment.astimezone(zone)
-    return f"{local.strftime('%A')} {local.day} {local.strftime('%B')}, {local.strftime('%H:%M')}"
+    return moment_text(moment, zone)
 
 
 def default_about(programme: Programme) -> str:

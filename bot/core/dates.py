@@ -56,3 +56,9 @@ def day_text(moment: dt.datetime | dt.date | None, settings: Settings) -> str:
     if isinstance(moment, dt.datetime):
         moment = moment.astimezone(settings.zone).date()
     return moment.strftime("%d %B %Y").lstrip("0")
+
+
+def moment_text(moment: dt.datetime, zone: ZoneInfo) -> str:
+    """'Thursday 15 January, 18:00' on that clock: how a planned meeting or session reads (plain text)."""
+    local = moment.astimezone(zone)
+    return f"{local.strftime('%A')} {local.day} {local.strftime('%B')}, {local.strftime('%H:%M')}"

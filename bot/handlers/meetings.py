@@ -7,6 +7,7 @@ from bot.config import Settings
 from bot.conversations.meeting import FORM, MOVE_FORM, plan
 from bot.core import forms
 from bot.core.context import Context
+from bot.core.dates import moment_text
 from bot.core.daytime import zone_for
 from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
@@ -35,8 +36,7 @@ SHOWN_WITH_BUTTONS = 3
 
 def when_text(meeting: Meeting, person: User, settings: Settings) -> str:
     """'Thursday 15 January, 15:00' on the person's own clock."""
-    local = meeting.starts_at.astimezone(zone_for(person, settings))
-    return f"{local.strftime('%A')} {local.day} {local.strftime('%B')}, {local.strftime('%H:%M')}"
+    return moment_text(meeting.starts_at, zone_for(person, settings))
 
 
 def way_text(meeting: Meeting) -> str:

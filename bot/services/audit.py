@@ -109,22 +109,12 @@ async def all_entries(session: AsyncSession) -> list[Line]:
 async def _named(session: AsyncSession, entries: list[AuditEntry]) -> list[Line]:
     ids = {i for e in entries for i in (e.actor_id, e.subject_id, e.other_id) if i is not None}
     names = {row.id: row.name for row in await session.execute(select(User.id, User.name).where(User.id.in_(ids)))}
-    gone = _("someone who left")
+    gone = _("someone who left")  # a row set to NULL, or a person deleted since: never named
 
-    def name(person_id: int | None, *, named: bool) -> str:
-        if person_id is None:
-            return gone if named else ""
-        return names.get(person_id, gone)
+    def name(person_id: int | None) -> str:
+        return names.get(person_id, gone) if person_id is not None else gone
 
-    return [
-        Line(
-            entry,
-            name(entry.actor_id, named=True),
-            name(entry.subject_id, named=entry.subject_id is not None or "{subject}" in ACTIONS[entry.action]),
-            name(entry.other_id, named="{other}" in ACTIONS[entry.action]),
-        )
-        for entry in entries
-    ]
+    return [Line(entry, name(entry.actor_id), name(entry.subject_id), name(entry.other_id)) for entry in entries]
 
 
 @export("office_actions", covers=(AuditEntry,))
