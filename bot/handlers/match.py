@@ -117,8 +117,6 @@ async def _second_mentor_question(ctx: Context, student: User, mentor: User, cur
     """The student has a mentor already (perhaps since the list was opened): matching adds a second one, so
     staff say so explicitly, having read who the first one is."""
     first = await ctx.session.get(User, current[0].mentor_id)
-    student_id, _sep, rest = ctx.event.payload.partition(".")
-    mentor_id = rest.partition(".")[0]
     return Reply(
         fmt(
             _(
@@ -131,7 +129,7 @@ async def _second_mentor_question(ctx: Context, student: User, mentor: User, cur
         ),
         buttons=[
             [
-                Button(_("Yes, add a second mentor"), "match.ok", f"{student_id}.{mentor_id}.{SECOND}"),
+                Button(_("Yes, add a second mentor"), "match.ok", f"{student.id}.{mentor.id}.{SECOND}"),
                 Button(_("Cancel"), "match.no"),
             ]
         ],
