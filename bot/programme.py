@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.config import ConfigError
+from bot.i18n import current_language
 
 
 class _Strict(BaseModel):
@@ -156,7 +157,13 @@ class OfficeRequest(_Strict):
 class Programme(_Strict):
     key: str
     title: str
-    office: str = Field(description="who runs it, as people call them: 'the career team'")
+    # The language the programme speaks to a person who has not chosen one, and in the staff chat.
+    language: str = Field("en", pattern=r"^(en|ru|kk|fr)$")
+    # Its own texts in other languages (areas, topics, questions, the office's name ...): per language, each
+    # text as written in this file and its translation. A text without one reads as written.
+    translations: dict[str, dict[str, str]] = {}
+    # Who runs it, as people call them ("the career team"); read through `office`, in the reader's language.
+    office_as_written: str = Field(alias="office")
     institution: str = ""  # the university or school, as its certificates name it
     certificate_signatory: str = ""  # the line under the signature on a certificate; the office when empty
     areas: list[Area] = Field(min_length=1)
@@ -232,12 +239,20 @@ class Programme(_Strict):
                 raise ValueError(f"survey {survey.key!r} comes at month {what}, not before the cycle's end")
         return self
 
+    def text(self, written: str) -> str:
+        """One of the programme's own texts in the reader's language (as written when not translated)."""
+        return self.translations.get(current_language(), {}).get(written, written)
+
     def form(self, key: str) -> FormDefinition:
         return next(form for form in self.forms if form.key == key)
 
     def recruiting(self, month: int) -> bool:
         """Whether new mentors are taken on in this month of the year."""
         return not self.recruitment_months or month in self.recruitment_months
+
+    @property
+    def office(self) -> str:
+        return self.text(self.office_as_written)
 
     @property
     def office_opening(self) -> str:
@@ -248,14 +263,24 @@ class Programme(_Strict):
     def area_by_key(self) -> dict[str, Area]:
         return {area.key: area for area in self.areas}
 
-    @cached_property
+    @property
     def topic_labels(self) -> dict[str, str]:
-        """Every area and topic key with its label; topics are keyed 'area.topic'."""
+        """Every area and topic key with its label in the reader's language; topics are keyed 'area.topic'."""
+        language = current_language()
+        if language not in self._labels_by_language:
+            self._labels_by_language[language] = self._topic_labels()
+        return self._labels_by_language[language]
+
+    @cached_property
+    def _labels_by_language(self) -> dict[str, dict[str, str]]:
+        return {}
+
+    def _topic_labels(self) -> dict[str, str]:
         labels: dict[str, str] = {}
         for area in self.areas:
-            labels[area.key] = area.label
+            labels[area.key] = self.text(area.label)
             for topic in area.topics:
-                labels[f"{area.key}.{topic.key}"] = topic.label
+                labels[f"{area.key}.{topic.key}"] = self.text(topic.label)
         return labels
 
     def survey_for(self, role: Literal["mentor", "mentee"]) -> list[SurveyQuestion]:

@@ -76,6 +76,9 @@ class User(Base):
     # them) or "chat" (added by a colleague with /staff add, until one removes them). None when not staff.
     staff_source: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The language they read (a shipped one: "en", "ru", "kk", "fr"); None: the programme's own language.
+    # Taken from the platform at first contact, changed with /language.
+    language: Mapped[str | None] = mapped_column(String(8))
     contact_details: Mapped[str] = mapped_column(String(300), default="")
     reminders_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked_bot_at: Mapped[dt.datetime | None]  # the platform said the person blocked us (403)

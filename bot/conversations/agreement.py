@@ -19,7 +19,7 @@ from bot.core.forms import FORMS, Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import esc, fmt
 from bot.core.registry import on_programme
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import N_, _, date_text
 from bot.programme import Programme
 from bot.services import pairs
 from storage.models import Pair, User
@@ -129,24 +129,28 @@ async def announce_outcome(ctx: Context, outcome: pairs.AgreementOutcome) -> lis
     other = mentee if ctx.user.id == mentor.id else mentor
     summary = agreement_summary(pair, mentor, mentee, ctx.programme)
     if outcome.became_active:
-        started = fmt(
-            _(
-                "Your mentorship is confirmed by you both. Congratulations! It runs until {end}; "
-                "/log records each time you meet and /goals keeps your action plan."
-            ),
-            end=pair.cycle_ends_at.strftime("%d %B %Y") if pair.cycle_ends_at else "",
-        )
-        ctx.notify(other.id, Reply(summary + "\n\n" + started))
-        return [Reply(summary + "\n\n" + started)]
+
+        def confirmed() -> Reply:  # written again in the other side's language
+            started = fmt(
+                _(
+                    "Your mentorship is confirmed by you both. Congratulations! It runs until {end}; "
+                    "/log records each time you meet and /goals keeps your action plan."
+                ),
+                end=date_text(pair.cycle_ends_at) if pair.cycle_ends_at else "",
+            )
+            return Reply(agreement_summary(pair, mentor, mentee, ctx.programme) + "\n\n" + started)
+
+        ctx.notify(other.id, confirmed)
+        return [confirmed()]
     ctx.notify(
         other.id,
-        Reply(
+        lambda: Reply(
             fmt(
                 _("{name} has filled in your mentorship agreement. Please read it and confirm:"),
                 name=ctx.user.first_name,
             )
             + "\n\n"
-            + summary,
+            + agreement_summary(pair, mentor, mentee, ctx.programme),
             buttons=confirm_buttons(pair),
         ),
     )

@@ -13,7 +13,7 @@ from bot.core.context import Context
 from bot.core.forms import Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import fmt
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import N_, _, date_text
 from bot.services import contacts
 from bot.services.contacts import METHODS, before_start
 from bot.services.pairs import pair_for
@@ -119,7 +119,7 @@ async def save_logged_contact(
 
 
 def day_label(day: dt.date) -> str:
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}"
+    return date_text(day, "EEEE d MMMM y")
 
 
 CONTACT_FORM = register_form(

@@ -8,7 +8,7 @@ from bot.core.context import Context
 from bot.core.forms import Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import esc, fmt, shorten
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import N_, _, date_text
 from bot.services import goals
 from bot.services.pairs import pair_for
 from bot.views.pair_choice import other_of
@@ -91,7 +91,7 @@ async def goal_card(ctx: Context, goal: Goal, pair: Pair, *, edit: bool = False)
             author = await ctx.session.get(User, note.author_id) if note.author_id else None
             who = _("you") if note.author_id == ctx.user.id else (author.first_name if author else "?")
             lines.append(
-                fmt(_("• {day}, {who}: {text}"), day=note.created_at.strftime("%d %b"), who=who, text=note.text)
+                fmt(_("• {day}, {who}: {text}"), day=date_text(note.created_at, "dd MMM"), who=who, text=note.text)
             )
     buttons: list[list[Button]] = []
     if pair.status != "ended":

@@ -17,7 +17,7 @@ from bot.core.forms import Choice, Field, Form, FormEnv, register_form
 from bot.core.markup import fmt
 from bot.core.registry import on_programme
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import N_, _, month_text
 from bot.programme import Programme, Question
 from bot.services import matching, orientation, profiles
 from bot.views import mentor_card
@@ -128,7 +128,7 @@ async def _mentor_done(ctx: Context, answers: dict[str, Any], context: dict[str,
             )
         ]
     ctx.notify_staff(
-        Reply(
+        lambda: Reply(
             fmt(
                 _(
                     "New mentor profile waiting for approval: {name}, {role} at {employer} ({industry}). "
@@ -178,9 +178,9 @@ def _on_the_waiting_list(ctx: Context, profile: MentorProfile) -> Reply:
     """A mentor who signed up outside the recruitment months: welcomed, told when recruitment opens, and that
     they are on the waiting list until then; the career team hears of them and may take them on early."""
     opens = profiles.next_recruitment(ctx.now, ctx.programme, _programme_zone(ctx))
-    month = opens.strftime("%B") if opens else ""
+    month = month_text(opens) if opens else ""
     ctx.notify_staff(
-        Reply(
+        lambda: Reply(
             fmt(
                 _(
                     "New mentor on the waiting list: {name}, {role} at {employer} ({industry}). They will be "
@@ -213,7 +213,7 @@ def _on_the_waiting_list(ctx: Context, profile: MentorProfile) -> Reply:
 def _resubmitted(ctx: Context, profile: MentorProfile) -> Reply:
     """A profile the career team turned down was edited: it goes back to them, and both sides know."""
     ctx.notify_staff(
-        Reply(
+        lambda: Reply(
             fmt(
                 _(
                     "{name} has updated their mentor profile after it was not approved. It is waiting for "

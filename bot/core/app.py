@@ -21,17 +21,27 @@ from bot.core.delivery import Delivery
 from bot.core.errors import Refusal, database_unavailable
 from bot.core.events import Actor, Event, Origin
 from bot.core.intake import Inbox, mark_handled
+from bot.core.language import reader_language
 from bot.core.markup import fmt
 from bot.core.payloads import quoted
 from bot.core.registry import ActionSpec, CommandSpec, Registry, RenderEnv, registry
 from bot.core.replies import Reply
-from bot.i18n import _
+from bot.i18n import _, supported, switch_language, use_language
 from bot.programme import Programme, load_programme
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Identity, ProcessedUpdate, User
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MenuKey:
+    """What a person's command menu depends on: their role, whether they are staff, their language."""
+
+    role: str | None
+    is_staff: bool
+    language: str
 
 
 @dataclass
@@ -44,6 +54,8 @@ class Core:
     delivery: Delivery
     inbox: Inbox
     registry: Registry = field(default_factory=lambda: registry)
+    # (platform, external id) -> their menu's key when this process last handled them (`menu_key`)
+    _menu_keys: dict[tuple[str, str], MenuKey] = field(default_factory=dict, repr=False)
 
     @classmethod
     async def create(
@@ -119,6 +131,13 @@ class Core:
     async def _handle(
         self, event: Event, *, queue: bool, unless_refused_in_form: bool = False
     ) -> tuple[list[Reply], list[int]]:
+        # In the language the platform says the person reads until the database says which they chose.
+        with use_language(supported(event.actor.language) or self.programme.language):
+            return await self._handle_in_language(event, queue=queue, unless_refused_in_form=unless_refused_in_form)
+
+    async def _handle_in_language(
+        self, event: Event, *, queue: bool, unless_refused_in_form: bool
+    ) -> tuple[list[Reply], list[int]]:
         now = self.clock.now()
         origin = event.origin if queue else None
         private: Origin | None = None  # where the answers go instead, when not in the chat itself
@@ -130,6 +149,7 @@ class Core:
                         await mark_handled(session, origin.platform, event.update_key, now)
                     return [], []
                 user, identity = await identify(session, event.actor, self.settings, now)
+                switch_language(reader_language(user.language, self.programme))
                 place = where_to_answer(event, self.registry)
                 reachable = private_origin(origin, identity)
                 if place == "elsewhere" or (place == "private" and reachable is None):
@@ -139,6 +159,9 @@ class Core:
                     ctx = Context(event=event, session=session, user=user, core=self, now=now)
                     replies = await self._route(ctx)
                     replies = [*replies, *ctx.extra_replies]
+                    self._menu_keys[(event.actor.platform, event.actor.external_id)] = MenuKey(
+                        user.role, user.is_staff, reader_language(user.language, self.programme)
+                    )
                     in_public = origin is not None and origin.kind != "private"
                     if private is None and in_public and any(asks(reply) for reply in replies):
                         # A form asks its questions in private; without a private chat it waits for /start.
@@ -245,6 +268,25 @@ class Core:
         """The commands a person may run, for /help and the platforms' command menus."""
         return [spec for spec in self.registry.commands.values() if user is None or allowed(spec, user)]
 
+    def menu_key(self, actor: Actor) -> MenuKey | None:
+        """What a person's command menu depends on, as of the last update of theirs this process handled."""
+        return self._menu_keys.get((actor.platform, actor.external_id))
+
+    def menu(self, key: MenuKey) -> list[tuple[str, str]]:
+        """A person's command menu: the commands they may run (a student's, a mentor's, the career team's),
+        each with its description in their language."""
+        person = User(role=key.role, is_staff=key.is_staff)
+        with use_language(key.language):
+            return [
+                (spec.name, spec.description(self.programme) or spec.name)
+                for spec in self.commands_for(person)
+                if spec.menu
+            ]
+
+    def menu_everyone(self, language: str) -> list[tuple[str, str]]:
+        """The menu before the bot knows someone (Telegram's default, per language)."""
+        return self.menu(MenuKey(None, False, language))
+
 
 # --- privacy in groups -------------------------------------------------------------------------------
 
@@ -336,7 +378,8 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
         .options(selectinload(Identity.user))
     )
     if identity is None:
-        user = User(name=quoted(actor.display_name, 120), created_at=now)  # a name with NUL is storable too
+        # A name with NUL is storable too; the language the platform reports is theirs until they choose.
+        user = User(name=quoted(actor.display_name, 120), language=supported(actor.language), created_at=now)
         identity = Identity(
             user=user,
             platform=actor.platform,

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from bot.core.daytime import zone_for
 from bot.core.events import Event, Origin
+from bot.core.language import reader_language, staff_language
 from bot.core.replies import Reply
+from bot.i18n import use_language
 from storage.models import Outbox, User
 
 if TYPE_CHECKING:
@@ -27,10 +33,21 @@ def bind_sessions(sessions: async_sessionmaker[AsyncSession], env: RenderEnv) ->
     sessions.configure(info={RENDER_ENV: env})
 
 
-def render(session: AsyncSession, message: Reply | object) -> Reply:
-    """A reply as it is, or an outcome a service reported, in the words its capability's handler gave it."""
+# A message for someone else, as its caller gives it: a Reply already in words (the same in every language:
+# a colleague's broadcast), an outcome a service reported, or a function writing the words, called in the
+# reader's language.
+Message = Reply | Callable[[], Reply] | object
+
+_TO_RENDER = "outbox_to_render"  # Session.info: the outbox rows queued since the last flush, with their message
+
+
+def render(session: AsyncSession | Session, message: Message) -> Reply:
+    """A reply as it is, or an outcome a service reported, in the words its capability's handler gave it, in
+    the language in use."""
     if isinstance(message, Reply):
         return message
+    if callable(message) and not isinstance(message, type):
+        return message()  # type: ignore[no-any-return]
     env: RenderEnv | None = session.info.get(RENDER_ENV)
     if env is None:
         raise RuntimeError("this session was not made by a core, so it cannot render outcomes")
@@ -40,26 +57,54 @@ def render(session: AsyncSession, message: Reply | object) -> Reply:
 def queue_message(
     session: AsyncSession,
     now: dt.datetime,
-    reply: Reply | object,
+    reply: Message,
     *,
     user_id: int | None = None,
     to_staff: bool = False,
     not_before: dt.datetime | None = None,
 ) -> Outbox:
     """Write a message for someone else into the outbox, inside the caller's transaction: a Reply, or an
-    outcome (a service's dataclass saying what happened) that is rendered here by its registered renderer.
+    outcome (a service's dataclass saying what happened) that is rendered by its registered renderer in the
+    reader's language when the transaction next writes (`_render_queued`).
 
     It is sent after the transaction commits, so a refused or failed action never tells anyone anything.
     """
-    row = Outbox(
-        user_id=user_id,
-        to_staff=to_staff,
-        reply=render(session, reply).to_dict(),
-        not_before=not_before or now,
-        created_at=now,
-    )
+    row = Outbox(user_id=user_id, to_staff=to_staff, reply={}, not_before=not_before or now, created_at=now)
     session.add(row)
+    session.info.setdefault(_TO_RENDER, []).append((row, reply))
     return row
+
+
+@event.listens_for(Session, "before_flush")
+def _render_queued(session: Session, _flush: object, _instances: object) -> None:
+    """Each message queued for someone else, in the language they read (the staff chat: the programme's).
+    Here, where the transaction is about to write, the readers' languages can be read from the database for
+    all of them at once, whichever code queued the message and however it was called."""
+    queued: list[tuple[Outbox, Message]] = session.info.pop(_TO_RENDER, [])
+    if not queued:
+        return
+    env: RenderEnv | None = session.info.get(RENDER_ENV)
+    readers = {row.user_id for row, _message in queued if row.user_id is not None}
+    known = {uid: session.identity_map.get(identity_key(User, uid)) for uid in readers}
+    missing = [uid for uid, user in known.items() if user is None]
+    languages = {uid: user.language for uid, user in known.items() if user is not None}
+    if missing:
+        chosen = session.execute(select(User.id, User.language).where(User.id.in_(missing)))
+        languages.update({uid: code for uid, code in chosen})
+    for row, message in queued:
+        if env is None:
+            language = None
+        elif row.to_staff or row.user_id is None:
+            language = staff_language(env.programme)
+        else:
+            language = reader_language(languages.get(row.user_id), env.programme)
+        with use_language(language):
+            row.reply = render(session, message).to_dict()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_queued(session: Session, _previous: object) -> None:
+    session.info.pop(_TO_RENDER, None)  # rolled back with the rows they were for
 
 
 # An answer is written already claimed by the process that handles the update, which sends it at once
@@ -118,7 +163,7 @@ class Context:
         """The acting person's time zone (theirs, else the programme's)."""
         return zone_for(self.user, self.settings)
 
-    def notify(self, user_id: int, reply: Reply | object, *, not_before: dt.datetime | None = None) -> None:
+    def notify(self, user_id: int, reply: Message, *, not_before: dt.datetime | None = None) -> None:
         """Tell another person something (through the outbox, after commit)."""
         queue_message(self.session, self.now, reply, user_id=user_id, not_before=not_before)
 
@@ -126,6 +171,6 @@ class Context:
         """An outcome in the words its capability's handler gave it (for a reply to the acting person)."""
         return render(self.session, outcome)
 
-    def notify_staff(self, reply: Reply | object) -> None:
+    def notify_staff(self, reply: Message) -> None:
         """Tell the career team, in their staff chat(s)."""
         queue_message(self.session, self.now, reply, to_staff=True)

@@ -11,7 +11,8 @@ from bot.config import Settings
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.payloads import quoted
-from bot.i18n import _
+from bot.i18n import _, date_languages, date_text
+from bot.i18n import moment_text as _moment_text
 
 
 def parse_past_date(text: str, zone: ZoneInfo, now: dt.datetime, *, allow_future: bool = False) -> dt.date:
@@ -22,7 +23,7 @@ def parse_past_date(text: str, zone: ZoneInfo, now: dt.datetime, *, allow_future
     if cleaned:
         parsed = dateparser.parse(
             cleaned,
-            languages=["en"],
+            languages=date_languages(),
             settings={
                 "PREFER_DATES_FROM": "future" if allow_future else "past",
                 "RELATIVE_BASE": local_now.replace(tzinfo=None),
@@ -43,7 +44,7 @@ def parse_past_date(text: str, zone: ZoneInfo, now: dt.datetime, *, allow_future
         raise Refusal(
             fmt(
                 _("{day} is in the future. Log a contact once it has happened, e.g. 'today' or 'yesterday'."),
-                day=day.strftime("%d %B %Y"),
+                day=date_text(day),
             )
         )
     return day
@@ -55,10 +56,9 @@ def day_text(moment: dt.datetime | dt.date | None, settings: Settings) -> str:
         return _("none logged")
     if isinstance(moment, dt.datetime):
         moment = moment.astimezone(settings.zone).date()
-    return moment.strftime("%d %B %Y").lstrip("0")
+    return date_text(moment)
 
 
 def moment_text(moment: dt.datetime, zone: ZoneInfo) -> str:
     """'Thursday 15 January, 18:00' on that clock: how a planned meeting or session reads (plain text)."""
-    local = moment.astimezone(zone)
-    return f"{local.strftime('%A')} {local.day} {local.strftime('%B')}, {local.strftime('%H:%M')}"
+    return _moment_text(moment.astimezone(zone))

@@ -331,7 +331,7 @@ class Delivery:
                 queue_message(
                     session,
                     now,
-                    Reply(
+                    lambda: Reply(
                         fmt(
                             _(
                                 "{name} can't receive messages from the bot any more (they blocked it or left). "

@@ -40,6 +40,7 @@ class Actor:
     chat_id: str | None = None
     display_name: str = ""
     username: str | None = None
+    language: str | None = None  # the language the platform says they use (Telegram's language_code, Slack's locale)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from bot.core.markup import esc, fmt
 from bot.core.payloads import index_in, quoted, storable
 from bot.core.replies import Button, FormFieldView, FormView, Reply, rows
 from bot.i18n import _
+from bot.programme import Programme
 from storage.models import FormProgress
 
 FieldKind = Literal["text", "choice", "multi", "date", "number", "yes_no"]
@@ -76,9 +77,8 @@ class Field:
     def choice_list(self, env: FormEnv) -> list[Choice]:
         if self.kind == "yes_no":
             return [Choice("yes", _("Yes")), Choice("no", _("No"))]
-        if callable(self.choices):
-            return self.choices(env)
-        return list(self.choices or [])
+        choices = self.choices(env) if callable(self.choices) else list(self.choices or [])
+        return [Choice(c.value, words(env.programme, c.label)) for c in choices]
 
 
 Completion = Callable[[Context, dict[str, Any], dict[str, Any]], Awaitable["Reply | list[Reply] | None"]]
@@ -314,10 +314,16 @@ async def _save_page(
 # --- rendering -------------------------------------------------------------------------------------
 
 
+def words(programme: Programme, message: str) -> str:
+    """A form's words in the reader's language: the catalogue's, or the programme's own translation of what
+    its file defines (a question, an area, an industry)."""
+    translated = _(message)
+    return programme.text(message) if translated == message else translated
+
+
 def _t(ctx: Context, message: str) -> str:
-    """A form's words in the person's language, naming the programme's own office where they speak of it
-    ("Only {office} reads this")."""
-    return _(message).replace("{office}", ctx.programme.office)
+    """A form's words, naming the programme's own office where they speak of it ("Only {office} reads this")."""
+    return words(ctx.programme, message).replace("{office}", ctx.programme.office)
 
 
 def form_view(ctx: Context, form: Form, answers: dict[str, Any], context: dict[str, Any]) -> FormView:

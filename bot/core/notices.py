@@ -24,7 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.core.context import queue_message, render
 from bot.core.daytime import daytime_start_on, local_day, next_daytime, zone_for
+from bot.core.language import reader_language
 from bot.core.replies import Button, Reply
+from bot.i18n import use_language
 from bot.programme import Programme
 from storage.models import Notice, Outbox, SweepMark, User
 
@@ -164,8 +166,12 @@ async def post_notes(
 ) -> int:
     """Queue the notes, one message per person per local day, in their daytime. Returns messages touched."""
     by_user: dict[int, list[Note]] = {}
-    for note in [_rendered(session, note) for note in notes]:
-        by_user.setdefault(note.user_id, []).append(note)
+    readers = sorted({note.user_id for note in notes})
+    chosen = await session.execute(select(User.id, User.language).where(User.id.in_(readers)))
+    languages = {uid: code for uid, code in chosen}
+    for note in notes:
+        with use_language(reader_language(languages.get(note.user_id), programme)):  # each in their own words
+            by_user.setdefault(note.user_id, []).append(_rendered(session, note))
     slow = await _post_first_of_day(session, now, programme, settings, by_user)
     for user_id in sorted(slow):  # one order everywhere, so two sweepers never wait on each other in a circle
         await _post_for(session, now, programme, settings, user_id, by_user[user_id])

@@ -162,9 +162,9 @@ def _card_buttons(place: Place, index: int, total: int, ask: Button | None) -> l
 def _filter_line(ctx: Context, place: Place) -> str:
     parts = []
     if place.area is not None:
-        parts.append(ctx.programme.areas[place.area].label)
+        parts.append(ctx.programme.text(ctx.programme.areas[place.area].label))
     if place.industry is not None:
-        parts.append(ctx.programme.industries[place.industry])
+        parts.append(ctx.programme.text(ctx.programme.industries[place.industry]))
     return ", ".join(parts)
 
 

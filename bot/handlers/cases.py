@@ -16,7 +16,7 @@ from bot.core.markup import esc, fmt
 from bot.core.payloads import storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import N_, _, date_text
 from bot.services import cases, checkins, ending
 from bot.services.cases import AlreadyTaken, CaseCard, CaseTaken
 from bot.services.nudges import pair_sides
@@ -55,7 +55,7 @@ def _role(user: User) -> str:
 
 
 def _day(moment: Any) -> str:
-    return moment.strftime("%d %b %Y")
+    return date_text(moment, "dd MMM y")
 
 
 def pair_summary(case: CaseCard) -> str:

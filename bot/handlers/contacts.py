@@ -10,7 +10,7 @@ from bot.core.markup import esc, fmt
 from bot.core.payloads import storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import N_, _, date_text
 from bot.services import contacts
 from bot.services.contacts import FitConfirmed, FitQuestion
 from bot.services.pairs import pair_for
@@ -103,7 +103,7 @@ async def _history_of(ctx: Context, pair: Pair) -> Reply:
         lines.append(
             fmt(
                 _("• {day} · {method} · logged by {author}"),
-                day=entry.happened_on.strftime("%d %b %Y"),
+                day=date_text(entry.happened_on, "dd MMM y"),
                 method=contacts.method_label(entry.method),
                 author=author,
             )

@@ -12,7 +12,7 @@ from bot.core.forms import Field, Form, register_form
 from bot.core.markup import esc, fmt
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import N_, _, date_text
 from bot.services import ending
 from bot.services.ending import MenteeNextSteps, PairClosed, PairClosedForStaff, ThanksReceived, YouEnded
 from bot.services.pairs import open_pairs_of, pair_for
@@ -182,7 +182,7 @@ def _pair_closed_for_staff(closed: PairClosedForStaff, env: RenderEnv) -> Reply:
         )
     ]
     if closed.pair.started_at is not None:
-        lines.append(fmt(_("Together since {day}."), day=closed.pair.started_at.strftime("%d %B %Y")))
+        lines.append(fmt(_("Together since {day}."), day=date_text(closed.pair.started_at)))
     if closed.note.strip():
         lines.append(fmt(_("Note: {note}"), note=closed.note.strip()))
     return Reply("\n".join(lines))

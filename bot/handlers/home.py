@@ -12,7 +12,7 @@ from bot.core.registry import home
 from bot.core.replies import Button, Reply
 from bot.handlers.meetings import upcoming_cards
 from bot.handlers.milestones import milestone_cards
-from bot.i18n import _, ngettext
+from bot.i18n import _, date_text, ngettext
 from bot.programme import Programme
 from bot.services.dashboard import Dashboard, Figures, PairLine, ReportLine, RequestLine, load_dashboard
 from bot.views import status_text, welcome_question
@@ -26,7 +26,7 @@ async def overview(ctx: Context) -> list[Reply]:
 
 
 def _day(moment: dt.datetime | dt.date) -> str:
-    return moment.strftime("%d %b %Y")
+    return date_text(moment, "dd MMM y")
 
 
 def dashboard_cards(board: Dashboard, programme: Programme) -> list[Reply]:

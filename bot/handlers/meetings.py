@@ -14,7 +14,7 @@ from bot.core.markup import esc, fmt
 from bot.core.payloads import storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Attachment, Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import N_, _, date_text
 from bot.services import contacts, meetings
 from bot.services.meetings import (
     MeetingCancelled,
@@ -345,7 +345,7 @@ def _planned(ctx: Context, planned: list[tuple[Meeting, User]]) -> Reply:
             )
         )
         if index < SHOWN_WITH_BUTTONS:
-            day = meeting.starts_at.astimezone(ctx.zone).strftime("%d %b").lstrip("0")
+            day = date_text(meeting.starts_at.astimezone(ctx.zone), "d MMM")
             row = []
             if meeting.status == meetings.PROPOSED and meeting.proposed_by != ctx.user.id:
                 row.append(

@@ -16,7 +16,7 @@ from bot.core.payloads import storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply, rows
 from bot.handlers.meetings import when_text
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, date_text, ngettext
 from bot.programme import FormDefinition, Milestone, Programme
 from bot.services import milestones
 from bot.services.milestones import (
@@ -42,7 +42,7 @@ MEET_EXAMPLE = N_("/meet, e.g. /meet Thursday 15:00 on zoom")
 
 def day_text(day: dt.date | dt.datetime) -> str:
     """'29 January'."""
-    return f"{day.day} {day.strftime('%B')}"
+    return date_text(day, "d MMMM")
 
 
 def window_text(progress: MilestoneProgress) -> str:

@@ -1,4 +1,5 @@
-"""Personal preferences: pausing the bot's reminders (/quiet), and the time zone dates and reminders use."""
+"""Personal preferences: pausing the bot's reminders (/quiet), the time zone dates and reminders use, and the
+language the bot writes in (/language)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from zoneinfo import available_timezones
 
 from bot.core.context import Context
 from bot.core.errors import Refusal
+from bot.core.language import reader_language
 from bot.core.markup import fmt
 from bot.core.payloads import quoted
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _
+from bot.i18n import LANGUAGES, N_, _, language_name, supported, switch_language, use_language
 
 # --- quiet: before /timezone, so /help and the command menus list them in their usual order ---------
 
@@ -97,3 +99,75 @@ async def timezone(ctx: Context) -> Reply:
         )
     ctx.user.timezone = zone
     return Reply(fmt(_("Done: your time zone is now {zone}."), zone=zone))
+
+
+# --- language -------------------------------------------------------------------------------------
+
+
+def _find_language(text: str) -> str | None:
+    """'ru', 'Русский', 'russian', 'kk-KZ', 'Қазақша', 'kazakh', 'français' -> a shipped language's code."""
+    wanted = text.strip().lower()
+    code = supported(wanted)
+    if code is not None:
+        return code
+    for code, own_name in LANGUAGES.items():
+        names = {own_name.lower(), ENGLISH_NAMES[code].lower(), language_name(code).lower()}
+        with use_language(code):
+            names.add(_(ENGLISH_NAMES[code]).lower())
+        if wanted in names:
+            return code
+    return None
+
+
+# How each shipped language is called in English, for people who type "/language russian".
+ENGLISH_NAMES = {"en": N_("English"), "ru": N_("Russian"), "kk": N_("Kazakh"), "fr": N_("French")}
+
+
+def _language_buttons(current: str) -> list[list[Button]]:
+    return [
+        [
+            Button(("✓ " if code == current else "") + name, "lang.set", code)
+            for code, name in LANGUAGES.items()
+        ]
+    ]
+
+
+@command("language", help=N_("the language I write to you in, e.g. /language ru"), roles=("any",))
+async def language(ctx: Context) -> Reply:
+    current = reader_language(ctx.user.language, ctx.programme)
+    if not ctx.event.args:
+        return Reply(
+            fmt(
+                _("I write to you in {language}. Choose another, or send e.g. /language ru."),
+                language=LANGUAGES[current],
+            ),
+            buttons=_language_buttons(current),
+        )
+    code = _find_language(ctx.event.args)
+    if code is None:
+        raise Refusal(
+            fmt(
+                _("I don't have '{text}' yet. I can write in {languages}."),
+                text=quoted(ctx.event.args),
+                languages=", ".join(LANGUAGES.values()),
+            ),
+            buttons=_language_buttons(current),
+        )
+    return _chosen(ctx, code)
+
+
+@action("lang.set", roles=("any",))
+async def language_button(ctx: Context) -> Reply:
+    code = supported(ctx.event.payload)
+    if code is None or code != ctx.event.payload:
+        raise Refusal(_("That button is out of date. Send /language to choose again."))
+    return _chosen(ctx, code)
+
+
+def _chosen(ctx: Context, code: str) -> Reply:
+    ctx.user.language = code
+    switch_language(code)  # the answer, and everything from now on, in the language chosen
+    return Reply(
+        fmt(_("Done: I'll write to you in {language} from now on."), language=LANGUAGES[code]),
+        edit=ctx.event.kind == "action",
+    )

@@ -107,7 +107,7 @@ async def send_certificate(ctx: Context) -> Reply:
     facts = await recognition.certificate_facts(ctx.session, mentor, period, ctx.now)
     ctx.notify(
         mentor.id,
-        Reply(
+        lambda: Reply(
             fmt(
                 _(
                     "{first}, thank you! {office} is grateful for the time and care you give your students. "

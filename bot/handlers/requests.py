@@ -16,7 +16,7 @@ from bot.core.markup import esc, fmt, shorten
 from bot.core.payloads import id_in, quoted, storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, date_text, ngettext
 from bot.programme import Programme
 from bot.services import pairs, requests
 from bot.services.matching import Match
@@ -104,7 +104,7 @@ async def _requests_of_mentee(ctx: Context) -> Reply:
     for request in pending:
         mentor = await ctx.session.get(User, request.mentor_id)
         name = mentor.name if mentor else "?"
-        lines.append(fmt(_("• {name}, sent {day}"), name=name, day=request.created_at.strftime("%d %B")))
+        lines.append(fmt(_("• {name}, sent {day}"), name=name, day=date_text(request.created_at, "d MMMM")))
         buttons.append([Button(shorten(_("Withdraw: {name}").format(name=name), 60), "req.wd", str(request.id))])
     lines.append("")
     lines.append(_("Mentors are told when a request is withdrawn, so nobody waits."))
@@ -132,20 +132,25 @@ async def accept(ctx: Context) -> list[Reply]:
     pair = outcome.pair
     mentee = await ctx.session.get(User, pair.mentee_id)
     assert mentee is not None
-    told = ctx.render(await pairs.matched(ctx.session, pair, mentee))
-    if outcome.withdrawn:  # so the student doesn't wonder what became of their other requests
-        names = [m.name for m in [await ctx.session.get(User, r.mentor_id) for r in outcome.withdrawn] if m]
-        told.text += "\n\n" + fmt(
-            ngettext(
-                "Your other request (to {names}) is closed now; we've thanked them for you.",
-                "Your other requests (to {names}) are closed now; we've thanked them for you.",
-                len(names),
-            ),
-            names=", ".join(names),
-        )
+    matched = await pairs.matched(ctx.session, pair, mentee)
+    names = [m.name for m in [await ctx.session.get(User, r.mentor_id) for r in outcome.withdrawn] if m]
+
+    def told() -> Reply:  # in the student's language
+        reply = ctx.render(matched)
+        if names:  # so the student doesn't wonder what became of their other requests
+            reply.text += "\n\n" + fmt(
+                ngettext(
+                    "Your other request (to {names}) is closed now; we've thanked them for you.",
+                    "Your other requests (to {names}) are closed now; we've thanked them for you.",
+                    len(names),
+                ),
+                names=", ".join(names),
+            )
+        return reply
+
     ctx.notify(mentee.id, told)
     ctx.notify_staff(
-        Reply(
+        lambda: Reply(
             fmt(
                 _("New match from a request: {mentor} (mentor) and {mentee} (student). They are agreeing terms now."),
                 mentor=ctx.user.name,

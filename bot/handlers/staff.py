@@ -11,7 +11,7 @@ from bot.core.forms import Field, Form, register_form
 from bot.core.markup import fmt
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Attachment, Button, Reply
-from bot.i18n import N_, _, ngettext
+from bot.i18n import N_, _, date_text, ngettext
 from bot.services import charts, pairs, staff
 from bot.services import orientation as orientation_sessions
 from bot.services.reports_export import MIN_ANSWERS
@@ -77,7 +77,7 @@ async def _card(ctx: Context, user: User, profile: MentorProfile, *, edit: bool 
         orientation = _("Orientation: not needed in this programme")
     else:
         orientation = _("Orientation: not recorded yet; /orientation plans a session")
-    since = profile.updated_at.strftime("%d %b %Y")
+    since = date_text(profile.updated_at, "dd MMM y")
     waiting = (
         fmt(_("On the waiting list since {day}"), day=since)
         if profile.status == "waiting"

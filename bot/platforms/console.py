@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import html
+import os
 import re
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ from bot.config import Settings
 from bot.core.app import Core
 from bot.core.events import MAX_FILE_BYTES, Actor, Event, IncomingFile, Origin
 from bot.core.replies import Attachment, Button, Reply
-from bot.i18n import _, ngettext
+from bot.i18n import _, moment_text, ngettext
 from bot.platforms.base import ChatKind, register
 from storage.models import Identity
 
@@ -98,7 +99,14 @@ class ConsoleChat:
     # --- the chat ----------------------------------------------------------------------------------
 
     def actor(self) -> Actor:
-        return Actor(platform=PLATFORM, external_id=self.me, chat_id=self.me, display_name=self.me.capitalize())
+        # The terminal's own language (LANGUAGE, LC_ALL, LC_MESSAGES, LANG) is the person's at first contact.
+        return Actor(
+            platform=PLATFORM,
+            external_id=self.me,
+            chat_id=self.me,
+            display_name=self.me.capitalize(),
+            language=_terminal_language(),
+        )
 
     async def handle_line(self, line: str) -> bool:
         """Handle one typed line; False when the person asked to quit."""
@@ -192,7 +200,7 @@ class ConsoleChat:
         delivered = ngettext("{n} message delivered", "{n} messages delivered", sent).format(n=sent)
         self._print(
             _("— it is now {time} (UTC); {found}, {delivered} —").format(
-                time=clock.now().strftime("%a %d %b %Y %H:%M"), found=found, delivered=delivered
+                time=moment_text(clock.now(), "EEE dd MMM y HH:mm"), found=found, delivered=delivered
             )
         )
         if await self._waiting_for_daytime():
@@ -303,3 +311,11 @@ def _button_named(buttons: list[Button], typed: str, *, whole_only: bool) -> But
         if label.startswith(wanted) and not label[len(wanted) : len(wanted) + 1].isalnum()
     ]
     return starting[0] if len(starting) == 1 and wanted else None
+
+
+def _terminal_language() -> str | None:
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").split(":")[0]
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return value
+    return None

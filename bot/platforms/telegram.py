@@ -59,18 +59,16 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError, Settings
-from bot.core.app import Core
+from bot.core.app import Core, MenuKey
 from bot.core.delivery import RetryLater, Undeliverable, Unreachable
 from bot.core.events import MAX_FILE_BYTES, Actor, Event, IncomingFile, Origin
 from bot.core.intake import Due, Recorded
 from bot.core.markup import shorten
 from bot.core.outage import Outage, first_line
-from bot.core.registry import CommandSpec
 from bot.core.replies import Attachment, Button, Reply
-from bot.i18n import _
+from bot.i18n import LANGUAGES, _, use_language
 from bot.platforms.base import ChatKind, register
 from bot.platforms.console import to_plain
-from bot.programme import Programme
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
@@ -339,6 +337,7 @@ class TelegramPlatform:
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         self.core = core
         self.staff_chat_id: int | None = settings.telegram_staff_chat_id
+        self._menus: dict[str, MenuKey] = {}  # private chat id -> the menu last set there (`_refresh_menu`)
         self.webhook_url = settings.telegram_webhook_url or None
         self.webhook_secret = (
             settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
@@ -455,19 +454,45 @@ class TelegramPlatform:
                 wait = min(wait * 2, longest_wait)
 
     async def _publish_commands(self) -> None:
-        """The command menu: everyone's commands by default, the career team's in the staff chat."""
-        specs = [spec for spec in self.core.registry.commands.values() if spec.menu and _COMMAND_NAME.match(spec.name)]
+        """The command menus: a newcomer's by default, in each shipped language (Telegram picks the one of the
+        person's app, the programme's language where none fits), and the career team's in the staff chat.
+        Each person's own menu, once the bot knows their role, comes with their updates (`_refresh_menu`)."""
         programme = self.core.programme
-        everyone = [_bot_command(spec, programme) for spec in specs if spec.roles != frozenset({"staff"})]
-        staff = [
-            _bot_command(spec, programme) for spec in specs if spec.roles == frozenset({"staff"}) or spec.name == "help"
-        ]
         try:
-            await self.app.bot.set_my_commands(everyone[:100], scope=BotCommandScopeDefault())
-            if self.staff_chat_id is not None and staff:
-                await self.app.bot.set_my_commands(staff[:100], scope=BotCommandScopeChat(self.staff_chat_id))
+            await self.app.bot.set_my_commands(
+                _bot_commands(self.core.menu_everyone(programme.language)), scope=BotCommandScopeDefault()
+            )
+            for language in LANGUAGES:
+                await self.app.bot.set_my_commands(
+                    _bot_commands(self.core.menu_everyone(language)),
+                    scope=BotCommandScopeDefault(),
+                    language_code=language,
+                )
+            if self.staff_chat_id is not None:
+                with use_language(programme.language):
+                    staff = [
+                        (spec.name, spec.description(programme) or spec.name)
+                        for spec in self.core.registry.commands.values()
+                        if spec.menu and (spec.roles == frozenset({"staff"}) or spec.name == "help")
+                    ]
+                await self.app.bot.set_my_commands(_bot_commands(staff), scope=BotCommandScopeChat(self.staff_chat_id))
         except TelegramError as exc:  # a menu is a convenience: run without it rather than not at all
             log.warning("could not publish the command menu: %s", exc)
+
+    async def _refresh_menu(self, actor: Actor) -> None:
+        """A person's own menu in their private chat: a student's, a mentor's or the career team's commands,
+        in their language, sent again only when one of those changed (a profile saved, /language)."""
+        key = self.core.menu_key(actor)
+        if key is None or actor.chat_id is None or self._menus.get(actor.chat_id) == key:
+            return
+        try:
+            await self.app.bot.set_my_commands(
+                _bot_commands(self.core.menu(key)), scope=BotCommandScopeChat(int(actor.chat_id))
+            )
+        except (TelegramError, ValueError) as exc:  # a convenience: the answer has gone already
+            log.info("could not set the command menu of chat %s: %s", actor.chat_id, exc)
+            return
+        self._menus[actor.chat_id] = key
 
     # --- receiving: record first, confirm after -----------------------------------------------------
 
@@ -614,6 +639,7 @@ class TelegramPlatform:
             return
         event = Event.command_from_text(self._actor(user, chat, private), text, update_key=key, origin=origin)
         await self.core.delivery.send_answers(await self.core.answer(event))
+        await self._refresh_menu(event.actor)
 
     async def _on_document(self, message: Message, key: str, origin: Origin) -> None:
         """A file sent in a private chat: fetched from Telegram (getFile, then the download) unless it is over
@@ -660,6 +686,7 @@ class TelegramPlatform:
             origin=origin,
         )
         await self.core.delivery.send_answers(await self.core.answer(event))
+        await self._refresh_menu(event.actor)
 
     async def _say(self, origin: Origin, replies: list[Reply], key: str) -> None:
         await self.core.delivery.send_answers(await self.core.say(origin, replies, update_key=key))
@@ -697,6 +724,7 @@ class TelegramPlatform:
             chat_id=str(chat.id) if private else None,
             display_name=user.full_name,
             username=user.username,
+            language=user.language_code,
         )
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -859,9 +887,11 @@ def _message_ref(ref: str | None) -> tuple[int, int] | None:
     return (chat_id, message_id) if chat_id is not None and message_id is not None else None
 
 
-def _bot_command(spec: CommandSpec, programme: Programme) -> BotCommand:
-    description = spec.description(programme) or spec.name
-    return BotCommand(spec.name, shorten(description, 256))
+def _bot_commands(commands: list[tuple[str, str]]) -> list[BotCommand]:
+    """Telegram's menu entries: names it accepts, descriptions within its length, a hundred at most."""
+    return [
+        BotCommand(name, shorten(description, 256)) for name, description in commands if _COMMAND_NAME.match(name)
+    ][:100]
 
 
 def _digest(reply: Reply) -> str:

@@ -23,7 +23,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from bot.core.replies import Attachment
-from bot.i18n import _, ngettext
+from bot.i18n import _, date_text, ngettext
 from bot.programme import Programme
 
 WIDTH, HEIGHT = landscape(A4)
@@ -116,7 +116,7 @@ def certificate_pdf(facts: CertificateFacts, programme: Programme) -> bytes:
     page.line(WIDTH / 2 - 50 * mm, foot + 9 * mm, WIDTH / 2 + 50 * mm, foot + 9 * mm)
     signatory = programme.certificate_signatory or programme.office_opening
     below = _centred(page, foot + 3 * mm, signatory, "italic", 12, smallest=9)
-    _centred(page, below - 1 * mm, facts.issued.strftime("%d %B %Y"), "regular", 11, smallest=9)
+    _centred(page, below - 1 * mm, date_text(facts.issued), "regular", 11, smallest=9)
     page.showPage()
     page.save()
     return out.getvalue()

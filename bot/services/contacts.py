@@ -24,7 +24,7 @@ from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.outcomes import Outcome
 from bot.core.registry import registry
-from bot.i18n import N_, _
+from bot.i18n import N_, _, date_languages, date_text
 from bot.programme import Programme
 from bot.services import ending
 from bot.services.ending import YouEnded
@@ -70,12 +70,27 @@ _METHOD_WORDS: list[tuple[str, str]] = [
     ("slack", "chat"),
     ("messaged", "chat"),
     ("texted", "chat"),
-]
+    # The same in the other languages people write in (Russian, Kazakh, French).
+    ("лично", "in_person"), ("вживую", "in_person"), ("в кафе", "in_person"), ("за кофе", "in_person"),
+    ("за обедом", "in_person"), ("по видео", "video"), ("видеозвонок", "video"), ("видеосвязь", "video"),
+    ("зум", "video"), ("по телефону", "phone"), ("телефон", "phone"), ("созвонились", "phone"),
+    ("позвонил", "phone"), ("позвонила", "phone"), ("звонок", "phone"), ("по почте", "email"),
+    ("письмо", "email"), ("почта", "email"), ("в чате", "chat"), ("переписывались", "chat"),
+    ("в телеграме", "chat"), ("телеграм", "chat"),
+    ("бетпе-бет", "in_person"), ("жеке", "in_person"), ("бейнеқоңырау", "video"), ("бейне", "video"),
+    ("телефонмен", "phone"), ("телефон арқылы", "phone"), ("қоңырау", "phone"), ("хат", "email"),
+    ("поштамен", "email"), ("чатта", "chat"), ("жазыстық", "chat"),
+    ("en personne", "in_person"), ("face à face", "in_person"), ("déjeuner", "in_person"),
+    ("visio", "video"), ("vidéo", "video"), ("par téléphone", "phone"), ("téléphone", "phone"),
+    ("appel", "phone"), ("courriel", "email"), ("par mail", "email"), ("messagerie", "chat"),
+]  # fmt: skip
 # Words that carry neither date nor method in sentences like "we met yesterday on zoom".
 _FILLER = {
     "we", "i", "met", "meet", "had", "have", "a", "an", "the", "on", "via", "by", "over", "with", "my",
     "mentor", "mentee", "talked", "spoke", "speak", "talk", "did", "and", "at", "for", "session",
     "meeting", "catch", "up", "catchup", "quick", "long", "short", "good", "great", "nice", "it", "was",
+    "мы", "я", "встретились", "встречались", "поговорили", "говорили", "общались", "с", "со", "по", "встреча",
+    "біз", "мен", "кездестік", "сөйлестік", "nous", "s'est", "vus", "rencontrés", "parlé", "avons", "par",
 }  # fmt: skip
 _NOTE_SPLIT = re.compile(r"\s*(?:[,;:]|\s-\s|\s—\s|\babout\b)\s*", re.IGNORECASE)
 
@@ -137,7 +152,7 @@ def _date_span(words: str, zone: ZoneInfo, now: dt.datetime) -> str | None:
     for size in range(len(parts), 0, -1):
         for start in range(len(parts) - size + 1):
             candidate = " ".join(parts[start : start + size])
-            if dateparser.parse(candidate, languages=["en"], settings=settings) is not None:  # type: ignore[arg-type]
+            if dateparser.parse(candidate, languages=date_languages(), settings=settings) is not None:  # type: ignore[arg-type]
                 return candidate
     return None
 
@@ -154,8 +169,8 @@ def before_start(day: dt.date, started_on: dt.date) -> str | None:
         return None
     return fmt(
         _("{day} is before your mentorship began on {start}. Log the talks you've had since, e.g. 'yesterday'."),
-        day=day.strftime("%d %B %Y"),
-        start=started_on.strftime("%d %B %Y"),
+        day=date_text(day),
+        start=date_text(started_on),
     )
 
 

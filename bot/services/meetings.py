@@ -30,7 +30,7 @@ from bot.core.outcomes import Outcome
 from bot.core.payloads import id_in, quoted
 from bot.core.policy import YES, Decision, no
 from bot.core.registry import on_pair_closed, pair_export, sweep
-from bot.i18n import _
+from bot.i18n import _, date_languages
 from bot.programme import Programme
 from bot.services import contacts
 from bot.services.pairs import other_side, sides
@@ -67,7 +67,7 @@ def _parse(text: str, zone: ZoneInfo, now: dt.datetime) -> dt.datetime | None:
         "RETURN_AS_TIMEZONE_AWARE": False,
         "DATE_ORDER": "DMY",
     }
-    parsed = dateparser.parse(text, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    parsed = dateparser.parse(text, languages=date_languages(), settings=settings)  # type: ignore[arg-type]
     return parsed.replace(tzinfo=zone).astimezone(dt.UTC) if parsed is not None else None
 
 

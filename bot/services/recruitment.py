@@ -23,7 +23,7 @@ from bot.core.errors import Refusal
 from bot.core.notices import Note, batch, claim, users_by_id
 from bot.core.outcomes import Outcome
 from bot.core.registry import sweep
-from bot.i18n import _
+from bot.i18n import _, month_text
 from bot.programme import Programme
 from bot.services import profiles
 from bot.services.nudges import answer, notice_for
@@ -67,7 +67,7 @@ class StaysOnWaitingList(Outcome):
 
 
 def _month_name(day: dt.date | None) -> str:
-    return day.strftime("%B") if day is not None else ""
+    return month_text(day) if day is not None else ""
 
 
 def window_key(day: dt.date) -> str:
@@ -97,7 +97,7 @@ async def sweep_recruitment(
     )
     more, waiting = len(waiting) > notices.BATCH, waiting[: notices.BATCH]
     users = await users_by_id(session, {p.user_id for p in waiting})
-    month = now.astimezone(zone).strftime("%B")
+    month = month_text(now.astimezone(zone))
     notes = []
     for user_id, person in sorted(users.items()):
         key = f"recruit:{user_id}:{window}"

@@ -45,7 +45,7 @@ from bot.core.outcomes import Outcome
 from bot.core.payloads import id_in
 from bot.core.policy import Decision
 from bot.core.registry import registry, sweep
-from bot.i18n import _
+from bot.i18n import _, date_text
 from bot.programme import Programme
 from bot.services import audit, pairs, profiles
 from bot.services.capacity import has_free_place
@@ -217,7 +217,7 @@ async def may_request(
                 "someone else. /mentors shows who has a free place."
             ),
             name=mentor.first_name,
-            day=said_no.strftime("%d %B"),
+            day=date_text(said_no, "d MMMM"),
         )
         return RequestDecision(False, reason, rule="said_no", mentor=mentor)
     pending = await pending_of_mentee(session, mentee.id)

@@ -26,8 +26,9 @@ def area_labels(programme: Programme, keys: list[str]) -> str:
     for area in programme.areas:
         if area.key not in keys and not any(k.startswith(area.key + ".") for k in keys):
             continue
-        topics = [t.label for t in area.topics if f"{area.key}.{t.key}" in keys]
-        parts.append(f"{area.label} ({', '.join(topics)})" if topics else area.label)
+        topics = [programme.text(t.label) for t in area.topics if f"{area.key}.{t.key}" in keys]
+        label = programme.text(area.label)
+        parts.append(f"{label} ({', '.join(topics)})" if topics else label)
     return ", ".join(parts)
 
 

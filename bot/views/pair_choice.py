@@ -8,7 +8,7 @@ from bot.core.context import Context
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.replies import Button, Reply, rows
-from bot.i18n import _
+from bot.i18n import _, date_text
 from bot.services.pairs import open_pairs_of, other_side
 from storage.models import Pair, User
 
@@ -18,7 +18,7 @@ def no_pairs_refusal(user: User, ended: tuple[Pair, User] | None = None) -> Refu
     there never was one yet."""
     if ended is not None:
         pair, other = ended
-        day = pair.ended_at.strftime("%d %B %Y") if pair.ended_at else ""
+        day = date_text(pair.ended_at) if pair.ended_at else ""
         text = fmt(
             _("Your mentorship with {name} ended on {day}. /history shows what you logged together."),
             name=other.name,

@@ -41,6 +41,7 @@ class Failure:
 @dataclass
 class FakeSlackApi:
     users: dict[str, str] = field(default_factory=dict)  # Slack user id -> real name
+    locales: dict[str, str] = field(default_factory=dict)  # Slack user id -> locale ("ru-RU"), if they set one
     calls: list[Call] = field(default_factory=list)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> messages
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # view id -> view (as shown now)
@@ -169,7 +170,11 @@ class FakeSlackApi:
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         uid = str(args.get("user"))
         name = self.users.get(uid, "")
-        return {"user": {"id": uid, "name": name.split()[0].lower() if name else uid, "profile": {"real_name": name}}}
+        handle = name.split()[0].lower() if name else uid
+        person: dict[str, Any] = {"id": uid, "name": handle, "profile": {"real_name": name}}
+        if args.get("include_locale") in (True, "true", "1", 1) and uid in self.locales:
+            person["locale"] = self.locales[uid]  # Slack sends it only when asked
+        return {"user": person}
 
     def open_dm(self, user_id: str) -> str:
         """The DM between the bot and this person exists (they wrote to the bot, or the bot opened it)."""

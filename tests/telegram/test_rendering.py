@@ -116,7 +116,7 @@ async def test_commands_menu_for_everyone_and_for_the_staff_chat(world: Telegram
     calls = [c for c in world.fake.called("setMyCommands") if c.ok]
     default = next(c for c in calls if c.params.get("scope", {}).get("type", "default") == "default")
     names = {command["command"] for command in default.params["commands"]}
-    assert {"start", "help", "profile"} <= names
+    assert {"start", "help", "language"} <= names  # a newcomer's: what they can run before a profile
     staff_only = {name for name, spec in world.core.registry.commands.items() if spec.roles == {"staff"}}
     assert not names & staff_only
     assert all(1 <= len(command["description"]) <= 256 for command in default.params["commands"])

@@ -127,6 +127,7 @@ class SlackPlatform:
         # person wrote in that DM, never from the channel a slash command came from.
         self._dm: dict[str, str] = {}
         self._names: dict[str, tuple[str, str | None]] = {}  # Slack user id -> (real name, handle)
+        self._locales: dict[str, str] = {}  # Slack user id -> their Slack locale ("ru-RU"), where Slack says
         self._tasks: set[asyncio.Task[None]] = set()
         self._runner: web.AppRunner | None = None
         self._replaying: asyncio.Task[None] | None = None
@@ -391,14 +392,17 @@ class SlackPlatform:
             chat_id=self._dm.get(user_id),
             display_name=name,
             username=handle,
+            language=self._locales.get(user_id),
         )
 
     async def _name(self, user_id: str, *, lookup: bool = True) -> tuple[str, str | None]:
         if user_id in self._names or not lookup:
             return self._names.get(user_id, ("", None))
         try:
-            response = await self.client.users_info(user=user_id)
+            response = await self.client.users_info(user=user_id, include_locale=True)
             person = response.get("user") or {}
+            if person.get("locale"):
+                self._locales[user_id] = str(person["locale"])
             profile = person.get("profile") or {}
             found = (str(profile.get("real_name") or person.get("real_name") or ""), person.get("name"))
         except SlackApiError as error:
@@ -592,7 +596,7 @@ class SlackPlatform:
     async def _actor_without_lookup(self, user_id: str) -> Actor:
         # Before an ack there is no time for users.info; the person opened this modal, so we know them.
         name, handle = await self._name(user_id, lookup=False)
-        return Actor(PLATFORM, user_id, self._dm.get(user_id), name, handle)
+        return Actor(PLATFORM, user_id, self._dm.get(user_id), name, handle, self._locales.get(user_id))
 
     async def _say_to(self, user: str, replies: list[Reply]) -> None:
         """What a submission answered, after its ack: through the outbox into the person's DM."""
