@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.db import DEFAULT_URL, async_url
+
 # The platforms a STAFF_IDS entry may name; a new platform adds its name here with its other settings.
 PLATFORMS = ("telegram", "slack", "console")
 
@@ -22,7 +24,7 @@ class Settings(BaseSettings):
     # An empty line in .env (as .env.example has them) means "not set", not "set to the empty string".
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
-    database_url: str = "sqlite+aiosqlite:///mentorbot.db"
+    database_url: str = DEFAULT_URL
     programme: str = "university"
     timezone: str = "UTC"
     staff_ids: str = Field(default="", description="comma-separated platform:id pairs")
@@ -94,13 +96,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
-        if value.startswith("postgres://") or value.startswith("postgresql://"):
-            return "postgresql+asyncpg://" + value.split("://", 1)[1]
-        if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
-            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
-        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
-            raise ValueError("use an sqlite:/// or postgresql:// URL")
-        return value
+        return async_url(value)
 
     @cached_property
     def staff_identities(self) -> set[tuple[str, str]]:
@@ -124,7 +120,10 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+        # Socket Mode (an app token) needs no signing secret: Slack's own connection carries the events.
+        return self.slack_bot_token is not None and (
+            self.slack_signing_secret is not None or self.slack_app_token is not None
+        )
 
     def secret_values(self) -> list[str]:
         """Every secret the settings hold (tokens, signing and webhook secrets, the database password), for

@@ -7,6 +7,19 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+DEFAULT_URL = "sqlite+aiosqlite:///mentorbot.db"  # beside where the bot is started
+
+
+def async_url(value: str) -> str:
+    """A database URL with the async driver the project uses: sqlite:/// -> aiosqlite, postgresql:// -> asyncpg."""
+    if value.startswith("postgres://") or value.startswith("postgresql://"):
+        return "postgresql+asyncpg://" + value.split("://", 1)[1]
+    if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+    if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+        raise ValueError("use an sqlite:/// or postgresql:// URL")
+    return value
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -22,3 +24,18 @@ async def test_migrated_database_matches_the_models(database_url: str) -> None:
     finally:
         await engine.dispose()
     assert differences == []
+
+
+def test_plain_alembic_from_the_project_root_migrates_the_bots_database(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    alembic = Path(sys.executable).with_name("alembic")
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    done = subprocess.run([str(alembic), "upgrade", "head"], cwd=root, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    current = subprocess.run([str(alembic), "current"], cwd=root, env=env, capture_output=True, text=True)
+    assert "(head)" in current.stdout, current.stderr
+    assert (tmp_path / "bot.db").exists()

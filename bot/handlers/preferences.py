@@ -3,6 +3,7 @@ language the bot writes in (/language)."""
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from zoneinfo import available_timezones
 
@@ -154,6 +155,11 @@ async def language(ctx: Context) -> Reply:
             buttons=_language_buttons(current),
         )
     return _chosen(ctx, code)
+
+
+@action("lang.show", roles=("any",))
+async def language_choice(ctx: Context) -> Reply:
+    return await language(dataclasses.replace(ctx, event=dataclasses.replace(ctx.event, args="")))
 
 
 @action("lang.set", roles=("any",))

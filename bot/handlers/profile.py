@@ -6,10 +6,12 @@ from bot.conversations.profile import mentee_answers, mentor_answers
 from bot.core import forms
 from bot.core.context import Context
 from bot.core.errors import Refusal
+from bot.core.language import reader_language
 from bot.core.markup import fmt
 from bot.core.registry import action, command
 from bot.core.replies import Button, Reply
-from bot.i18n import N_, _, ngettext
+from bot.handlers import links
+from bot.i18n import LANGUAGES, N_, _, ngettext
 from bot.services import pairs, profiles, requests
 from bot.views import mentee_card, mentor_card, mentor_status
 
@@ -29,8 +31,10 @@ async def show_profile(ctx: Context) -> Reply:
         return Reply(
             mentor_card(ctx.user, profile, ctx.programme, contact=contact)
             + "\n\n"
-            + mentor_status(profile, ctx.programme),
-            buttons=[[Button(_("Edit"), "profile.edit"), toggle]],
+            + mentor_status(profile, ctx.programme)
+            + _share_line(ctx)
+            + _language_line(ctx),
+            buttons=[[Button(_("Edit"), "profile.edit"), toggle], [Button(_("Language"), "lang.show")]],
         )
     if ctx.user.role == "student":
         mentee = await profiles.mentee_profile(ctx.session, ctx.user)
@@ -38,10 +42,24 @@ async def show_profile(ctx: Context) -> Reply:
             return await forms.start_form(ctx, "mentee")
         contact = await pairs.may_see_contact(ctx.session, ctx.user, ctx.user)
         return Reply(
-            mentee_card(ctx.user, mentee, ctx.programme, contact=contact),
-            buttons=[[Button(_("Edit"), "profile.edit")]],
+            mentee_card(ctx.user, mentee, ctx.programme, contact=contact) + _language_line(ctx),
+            buttons=[[Button(_("Edit"), "profile.edit"), Button(_("Language"), "lang.show")]],
         )
     return Reply(_("You're on the career team, so you have no mentor or student profile. /help lists what you can do."))
+
+
+def _share_line(ctx: Context) -> str:
+    """A link that opens the mentor's card for a student on Telegram, to share where students are."""
+    username = (ctx.settings.telegram_bot_username or "").lstrip("@")
+    if not (ctx.settings.telegram_enabled and username):
+        return ""
+    link = f"https://t.me/{username}?start={links.start_argument(ctx.user)}"
+    return "\n\n" + fmt(_("A link that opens your profile for a student: {link}"), link=link)
+
+
+def _language_line(ctx: Context) -> str:
+    language = LANGUAGES[reader_language(ctx.user.language, ctx.programme)]
+    return "\n\n" + fmt(_("The bot writes to you in {language} (/language changes it)."), language=language)
 
 
 @action("profile.show", roles=("member",))

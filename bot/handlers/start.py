@@ -8,7 +8,7 @@ from bot.core.errors import Refusal
 from bot.core.markup import esc, fmt
 from bot.core.registry import action, command, registry
 from bot.core.replies import Button, Reply
-from bot.handlers import invitations
+from bot.handlers import invitations, links
 from bot.i18n import N_, _, ngettext
 from bot.services import pairs, requests, surveys
 from bot.views import welcome_question
@@ -17,6 +17,8 @@ from storage.models import User
 
 @command("start", help=N_("start here, or pick up where you left off"))
 async def start(ctx: Context) -> Reply:
+    if links.is_link(ctx.event.args):  # a link to a place: a sign-up, a mentor's card
+        return await links.follow(ctx) or await _start(ctx)
     if not invitations.is_link(ctx.event.args):
         return await _start(ctx)
     # An invitation's link (/start inv_<token>): its profile form, or a sentence above the usual start.

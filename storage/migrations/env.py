@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from alembic import context
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from storage.db import DEFAULT_URL, async_url
 from storage.models import Base
 
 config = context.config
@@ -31,7 +33,9 @@ def run_migrations_online() -> None:
         return
 
     async def _standalone() -> None:
-        engine = create_async_engine(config.get_main_option("sqlalchemy.url") or "")
+        # A plain `alembic upgrade head` from the project's root (alembic.ini there): the bot's DATABASE_URL.
+        url = config.get_main_option("sqlalchemy.url") or async_url(os.environ.get("DATABASE_URL") or DEFAULT_URL)
+        engine = create_async_engine(url)
         async with engine.begin() as conn:
             await conn.run_sync(_run)
         await engine.dispose()
@@ -40,7 +44,8 @@ def run_migrations_online() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata)
+    offline_url = config.get_main_option("sqlalchemy.url") or async_url(os.environ.get("DATABASE_URL") or DEFAULT_URL)
+    context.configure(url=offline_url, target_metadata=target_metadata)
     with context.begin_transaction():
         context.run_migrations()
 else:

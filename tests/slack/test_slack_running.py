@@ -34,14 +34,8 @@ def _free_port() -> int:
 async def running(
     database_url: str, clock: ManualClock, fake: FakeSlackApi, **settings: object
 ) -> AsyncIterator[tuple[Core, SlackPlatform]]:
-    config = load_settings(
-        database_url=database_url,
-        slack_bot_token="xoxb-test",
-        slack_signing_secret=SECRET,
-        slack_api_url=fake.base_url,
-        _env_file=None,
-        **settings,
-    )
+    values: dict[str, object] = {"slack_bot_token": "xoxb-test", "slack_signing_secret": SECRET, **settings}
+    config = load_settings(database_url=database_url, slack_api_url=fake.base_url, _env_file=None, **values)
     core = await create_core(config, clock, migrate=False)
     platform = SlackPlatform(core)
     core.delivery.add_transport(platform)
@@ -90,6 +84,25 @@ async def test_socket_mode_when_an_app_token_is_set(
     assert [c.token for c in fake_slack.calls if c.method == "apps.connections.open"] == ["xapp-test"]
     assert {c.token for c in fake_slack.calls if c.method == "chat.postMessage"} == {"xoxb-test"}
     assert "What you can do" in block_text(fake_slack.messages["DUAL"][-1]["blocks"])
+
+
+async def test_socket_mode_needs_only_the_bot_and_app_tokens_and_answers_in_the_persons_locale(
+    database_url: str, clock: ManualClock, fake_slack: FakeSlackApi
+) -> None:
+    fake_slack.open_dm("UOL")
+    fake_slack.users["UOL"] = "Olga Ivanova"
+    fake_slack.locales["UOL"] = "ru-RU"  # her Slack is in Russian
+    tokens = {"slack_app_token": "xapp-test", "slack_signing_secret": None}
+    async with running(database_url, clock, fake_slack, **tokens) as (core, platform):
+        assert core.settings.slack_enabled
+        event = {
+            "type": "event_callback",
+            "event_id": "EvSocket2",
+            "event": {"type": "message", "channel": "DUOL", "channel_type": "im", "user": "UOL", "text": "help"},
+        }
+        await fake_slack.push({"envelope_id": "env-2", "type": "events_api", "payload": event})
+        await platform.settle()
+    assert "Вот что вы можете сделать" in block_text(fake_slack.messages["DUOL"][-1]["blocks"])
 
 
 async def test_run_starts_slack_alone_when_only_slack_is_configured(
@@ -141,13 +154,15 @@ async def test_run_starts_slack_alone_when_only_slack_is_configured(
 
 
 @pytest.mark.parametrize("missing", ["slack_bot_token", "slack_signing_secret"])
-async def test_slack_needs_both_its_token_and_secret(database_url: str, clock: ManualClock, missing: str) -> None:
-    values = {"slack_bot_token": "xoxb-test", "slack_signing_secret": SECRET, missing: None}
+async def test_slack_needs_its_token_and_a_secret_or_app_token(
+    database_url: str, clock: ManualClock, missing: str
+) -> None:
+    values = {"slack_bot_token": "xoxb-test", "slack_signing_secret": SECRET, "slack_app_token": None, missing: None}
     config = load_settings(database_url=database_url, _env_file=None, **values)
     assert not config.slack_enabled
     core = await create_core(config, clock, migrate=False)
     try:
-        with pytest.raises(ValueError, match="SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"):
+        with pytest.raises(ValueError, match="SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN"):
             SlackPlatform(core)
     finally:
         await core.close()

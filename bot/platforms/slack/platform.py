@@ -48,7 +48,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.core.app import Core
 from bot.core.delivery import Unreachable
 from bot.core.events import MAX_FILE_BYTES, Actor, Event, IncomingFile, Origin
@@ -107,8 +107,8 @@ class SlackPlatform:
         replay_every: float = 15.0,
     ) -> None:
         settings = core.settings
-        if settings.slack_bot_token is None or settings.slack_signing_secret is None:
-            raise ValueError("Slack needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+        if settings.slack_bot_token is None or not settings.slack_enabled:
+            raise ValueError("Slack needs SLACK_BOT_TOKEN, and SLACK_SIGNING_SECRET or SLACK_APP_TOKEN (Socket Mode)")
         self.core = core
         self.settings = settings
         self.replay_every = replay_every
@@ -117,7 +117,8 @@ class SlackPlatform:
         )
         self.app = AsyncApp(
             client=self.client,
-            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            # Only HTTP requests are verified with it; Socket Mode's come over the app token's connection.
+            signing_secret=settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else "",
             # The HTTP answer leaves when a listener returns: each records its request, acks, and hands
             # the work to a task, so Slack hears back only about what is written down.
             process_before_response=True,
@@ -160,7 +161,8 @@ class SlackPlatform:
         previous run recorded and did not finish is taken up first."""
         await self._begin_replay()
         secret = self.settings.slack_signing_secret
-        assert secret is not None  # checked when the platform was made
+        if secret is None:
+            raise ConfigError("Slack's HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")
         front = endpoint.handler(secret.get_secret_value(), self.app.async_dispatch)
         self._runner = web.AppRunner(endpoint.application(EVENTS_PATH, front), access_log=None)
         await self._runner.setup()
