@@ -39,8 +39,9 @@ def test_the_template_holds_exactly_what_the_code_says() -> None:
     ):
         in_code.add(message if isinstance(message, str) else tuple(message))
     template = _ids(_catalogue(LOCALE / "mentorbot.pot"))
-    assert not in_code - template, f"not in the template (run `make messages`): {sorted(map(str, in_code - template))[:5]}"
-    assert not template - in_code, f"no longer in the code (run `make messages`): {sorted(map(str, template - in_code))[:5]}"
+    new, gone = sorted(map(str, in_code - template)), sorted(map(str, template - in_code))
+    assert not new, f"not in the template (run `make messages`): {new[:5]}"
+    assert not gone, f"no longer in the code (run `make messages`): {gone[:5]}"
 
 
 def _marks(text: str) -> tuple[list[str], list[str]]:

@@ -402,3 +402,13 @@ async def test_a_student_at_the_request_limit_sees_it_on_the_card_not_after_pres
     assert "You have 3 requests waiting, the most at a time" in alex.text
     labels = [b.label for r in alex.last for row in r.buttons for b in row]
     assert "Interested" not in labels and "My requests" in labels
+
+
+async def test_a_contact_the_day_before_the_match_is_refused_on_the_day_of_the_match(harness: Harness) -> None:
+    harness.core.clock.set(START + dt.timedelta(hours=6))  # type: ignore[attr-defined]
+    await zhanna_and_alex(harness.core)  # matched on 12 January 2026, this morning
+    alex = harness.person("alex")
+    assert "before your mentorship began on 12 January 2026" in await alex.say("/log met yesterday by phone")
+    assert "Nothing logged with Zhanna Abenova yet" in await alex.say("/history")  # refused: nothing saved
+    logged = await alex.say("/log met today by phone")
+    assert "Logged: phone call with Zhanna Abenova on Monday 12 January 2026" in logged

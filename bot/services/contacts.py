@@ -157,15 +157,11 @@ def _date_span(words: str, zone: ZoneInfo, now: dt.datetime) -> str | None:
     return None
 
 
-# A talk a few days before the match still counts (an introductory call often comes first); a date
-# weeks or months earlier is a misread ('12 March' meaning next March) or a slip.
-EARLY_CONTACT_DAYS = 7
-
-
 def before_start(day: dt.date, started_on: dt.date) -> str | None:
-    """The refusal for a contact dated well before the mentorship existed (None when the day is fine).
-    `started_on` is the day of the match in the person's own time zone."""
-    if day >= started_on - dt.timedelta(days=EARLY_CONTACT_DAYS):
+    """The refusal for a contact dated before the mentorship existed (None when the day is fine): the log
+    counts the talks of the mentorship, from the day of the match on (in the person's own time zone); an
+    earlier date is a talk before it, a misread ('12 March' meaning next March) or a slip."""
+    if day >= started_on:
         return None
     return fmt(
         _("{day} is before your mentorship began on {start}. Log the talks you've had since, e.g. 'yesterday'."),
