@@ -72,15 +72,15 @@ def mentor_card(user: User, profile: MentorProfile, programme: Programme, *, con
     lines += [
         x
         for x in (
-            _line(_("Industry"), profile.industry),
+            _line(_("Industry"), programme.text(profile.industry) if profile.industry else ""),
             _line(_("Based in"), profile.country),
             _line(_("Studied"), studied),
             _line(_("Can help with"), area_labels(programme, profile.areas)),
             _line(_("Job history"), profile.job_history),
             _line(_("Key successes"), profile.key_successes),
             _line(_("Moving country or industry"), profile.moving_experience),
-            _line(_("Languages"), ", ".join(profile.languages)),
-            _line(_("Prefers"), profile.contact_method),
+            _line(_("Languages"), ", ".join(programme.text(x) for x in profile.languages)),
+            _line(_("Prefers"), programme.text(profile.contact_method) if profile.contact_method else ""),
         )
         if x
     ]
@@ -105,8 +105,8 @@ def mentee_card(user: User, profile: MenteeProfile, programme: Programme, *, con
             _line(_("Studying"), studying),
             _line(_("Goals"), profile.goals),
             _line(_("Wants help with"), area_labels(programme, profile.areas)),
-            _line(_("Industries"), ", ".join(profile.industries)),
-            _line(_("Languages"), ", ".join(profile.languages)),
+            _line(_("Industries"), ", ".join(programme.text(x) for x in profile.industries)),
+            _line(_("Languages"), ", ".join(programme.text(x) for x in profile.languages)),
         )
         if x
     ]
