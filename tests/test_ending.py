@@ -154,7 +154,7 @@ async def test_the_whole_mentorship_in_the_chat(harness: Harness) -> None:
     await zhanna.press("Yes")
     assert "confirmed by you both" in await alex.press("I agree", among=alex.inbox)
 
-    assert "Logged: video call with Zhanna Abenova" in await alex.say("/log met yesterday on zoom")
+    assert "Logged: video call with Zhanna Abenova" in await alex.say("/log met today on zoom")
     await alex.press("Yes, a good fit", among=alex.inbox)
     await alex.say("/goals")
     await alex.press("Add a goal")
@@ -179,7 +179,7 @@ async def test_the_whole_mentorship_in_the_chat(harness: Harness) -> None:
 async def test_the_history_of_an_ended_mentorship_stays_readable(harness: Harness) -> None:
     await zhanna_and_alex(harness.core)
     alex, zhanna = harness.person("alex"), harness.person("zhanna")
-    await alex.say("/log met yesterday on zoom")
+    await alex.say("/log met today on zoom")
     await alex.say("/end")
     await alex.press("We reached our goals")
     await alex.press("Yes, end it")
