@@ -31,6 +31,7 @@ Done
 English
 Done
 lena@example.org
+Save
 /profile
 """
 
@@ -78,13 +79,15 @@ def test_scripted_journey_student_and_alumnus(tmp_path: Path) -> None:
             "3",  # Video
             "olzhas@example.org",
             "2",  # two mentees at a time
+            "Save",  # the answers, checked
             "/profile",
         ]
     )
     out = console(tmp_path / "bot.db", STUDENT_SCRIPT + alumnus + "\n")
     # The invalid year was explained and asked again.
     assert "Please write a whole number, like 1." in out
-    assert out.count("Which year of study are you in?") == 2
+    assert out.count("Which year of study are you in?") == 3  # asked, asked again, and in the answers to check
+    assert "please check before I save it" in out
     assert "You're all set, Lena!" in out
     # /profile shows what was entered.
     assert "Studying: BA International Relations year 4" in out

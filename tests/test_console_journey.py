@@ -25,7 +25,7 @@ Monthly
 Yes
 /as alex
 I agree — confirm
-/log met yesterday on zoom
+/log met today on zoom
 Yes, a good fit
 /goals
 Add a goal
@@ -77,7 +77,7 @@ def test_a_whole_mentorship_in_the_terminal(tmp_path: Path) -> None:
     assert "Your mentorship is confirmed by you both." in confirmed
     assert "Meeting: once a month; preferred way: video" in confirmed
 
-    logged = after(out, "/log met yesterday on zoom")
+    logged = after(out, "/log met today on zoom")
     assert "Logged: video call with Aigerim Sadykova" in logged
     assert "Is this a good fit for you?" in logged
     assert "Send my CV to three software companies — Open" in after(out, "Send my CV to three software companies")

@@ -50,6 +50,7 @@ async def test_a_year_of_study_may_be_written_in_words(harness: Harness, typed: 
     await lena.press("Done")
     assert "How should your match reach you?" in lena.text
     await lena.say("lena@example.org")
+    await lena.press("Save")
     async with harness.core.sessions() as session:
         user = await session.scalar(select(User).join(Identity).where(Identity.external_id == "lena"))
         assert user is not None and user.name == "Lena Petrova"
@@ -77,7 +78,8 @@ async def test_contact_details_that_reach_nobody_are_asked_again(harness: Harnes
     await lena.press("Done")
     assert told in await lena.say(typed)
     assert "How should your match reach you?" in lena.text
-    assert "You're all set, Lena!" in await lena.say("Telegram @lena_p or +7 701 123 4567")
+    assert "Telegram @lena_p or +7 701 123 4567" in await lena.say("Telegram @lena_p or +7 701 123 4567")
+    assert "You're all set, Lena!" in await lena.press("Save")
 
 
 @pytest.mark.parametrize("name", ["university", "career", "last_year"])

@@ -41,9 +41,9 @@ async def fill_student(person: Person, *, internships: str | None = None) -> str
     assert "This one is needed" in await person.say("  ")
     asked = await person.say(PROJECT)
     assert "Which internships or experiences connect with this project?" in asked
-    if internships is None:
-        return await person.press("Skip")
-    return await person.say(internships)
+    await (person.press("Skip") if internships is None else person.say(internships))
+    assert "please check before I save it" in person.text
+    return await person.press("Save")
 
 
 async def fill_alumnus(person: Person, story: str | None) -> str:
@@ -65,7 +65,9 @@ async def fill_alumnus(person: Person, story: str | None) -> str:
     await person.say("marc@example.com")
     asked = await person.press("2")
     assert "How did you find your first job after the School?" in asked
-    return await person.press("Skip") if story is None else await person.say(story)
+    await (person.press("Skip") if story is None else person.say(story))
+    assert "please check before I save it" in person.text
+    return await person.press("Save")
 
 
 async def extra_of(harness: Harness, model: type) -> dict[str, object]:

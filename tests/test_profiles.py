@@ -40,6 +40,8 @@ async def fill_mentor_profile(person, capacity: str = "2") -> None:  # type: ign
     await person.press("Video")
     await person.say("zhanna@example.com")
     await person.press(capacity)
+    assert "please check before I save it" in person.text  # every answer shown once more, then saved
+    await person.press("Save")
 
 
 async def fill_mentee_profile(person) -> None:  # type: ignore[no-untyped-def]
@@ -57,6 +59,8 @@ async def fill_mentee_profile(person) -> None:  # type: ignore[no-untyped-def]
     await person.press("English")
     await person.press("Done")
     await person.say("alex@example.com")
+    assert "please check before I save it" in person.text
+    await person.press("Save")
 
 
 async def test_alumnus_builds_mentor_profile_and_awaits_approval(harness: Harness) -> None:
@@ -175,7 +179,9 @@ async def test_editing_keeps_answers_not_changed(harness: Harness) -> None:
     await zhanna.press("Done")  # languages as they were
     await zhanna.press("Phone")
     await zhanna.press("Keep")
-    await zhanna.press("3")
+    review = await zhanna.press("3")
+    assert "Consulting" in review and "Phone" in review  # the changes, shown to check
+    await zhanna.press("Save")
     assert "Saved" in zhanna.text
     async with harness.core.sessions() as session:
         profile = await session.scalar(select(MentorProfile))

@@ -297,6 +297,7 @@ MENTOR_FORM = register_form(
     Form(
         name="mentor",
         title=N_("Your mentor profile"),
+        review=True,
         intro=N_(
             "Let's build your mentor profile. Students read it to choose a mentor, so the more detail, "
             "the better. Your contact details stay hidden until you accept someone."
@@ -395,6 +396,7 @@ MENTEE_FORM = register_form(
     Form(
         name="mentee",
         title=N_("Your student profile"),
+        review=True,
         intro=N_(
             "Let's build your profile, so we can show you the mentors who fit you best. "
             "Mentors see it when you approach them."

@@ -94,6 +94,9 @@ class Form:
     intro: str = ""  # catalogue msgid shown above the first question
     cancelled: str = ""  # catalogue msgid shown on Cancel (default: nothing was changed)
     submit_label: str = "Save"
+    # Answered question by question in a chat, the answers are shown together to check before they are saved
+    # (a profile others will read); Save saves them, Back goes to the questions again, answers kept.
+    review: bool = False
     # About one mentorship (its id in the progress' context or answers as "pair", or a goal's as "goal"): the
     # form is closed when that mentorship ends, so the person's next words aren't taken as its answers.
     about_pair: bool = False
@@ -158,7 +161,12 @@ async def current_progress(ctx: Context) -> FormProgress | None:
 
 
 def _answered(progress: FormProgress) -> bool:
-    return bool(progress.answers) and progress.step < len(FORMS[progress.form].fields)
+    return bool(progress.answers) and progress.step <= len(FORMS[progress.form].fields)
+
+
+def _reviewing(form: Form, progress: FormProgress) -> bool:
+    """Past the last question: the answers are shown to check (`Form.review`)."""
+    return progress.step >= len(form.fields)
 
 
 def _carrying_on(ctx: Context, form: Form, progress: FormProgress, *, other: bool) -> Reply:
@@ -188,6 +196,10 @@ async def resume(ctx: Context) -> Reply | None:
 
 async def on_text(ctx: Context, progress: FormProgress) -> list[Reply]:
     form = FORMS[progress.form]
+    if _reviewing(form, progress):
+        if ctx.event.text.strip().lower() in {"yes", "save", _("Yes").lower(), _("Save").lower()}:
+            return await _finish(ctx, form, progress, dict(progress.answers))
+        return [Reply(_("Press Save to keep these answers, or « Back to change one.")), _review(ctx, form, progress)]
     fld = form.fields[progress.step]
     env = FormEnv(ctx, dict(progress.answers), dict(progress.context))
     try:
@@ -208,6 +220,8 @@ async def on_action(ctx: Context) -> list[Reply]:
     if len(parts) < 2 or parts[0] != progress.form or parts[1] != str(progress.step):
         raise _StaleButton(ctx, progress)
     form = FORMS[progress.form]
+    if _reviewing(form, progress):
+        return await _on_review_action(ctx, form, progress, verb)
     fld = form.fields[progress.step]
     env = FormEnv(ctx, dict(progress.answers), dict(progress.context))
     found = index_in(parts[2]) if len(parts) > 2 else None
@@ -249,6 +263,19 @@ async def on_action(ctx: Context) -> list[Reply]:
         except Refusal as refusal:
             return [Reply(refusal.text), _question(ctx, form, progress, intro=False)]
         return await _store_and_advance(ctx, form, progress, fld, selected)
+    raise _StaleButton(ctx, progress)
+
+
+async def _on_review_action(ctx: Context, form: Form, progress: FormProgress, verb: str) -> list[Reply]:
+    if verb == "done":
+        return await _finish(ctx, form, progress, dict(progress.answers))
+    if verb == "back":
+        progress.step = _previous_step(form, progress.answers, progress.step)
+        progress.updated_at = ctx.now
+        return [_question(ctx, form, progress, intro=False, edit=True)]
+    if verb == "cancel":
+        await ctx.session.delete(progress)
+        return [Reply(_t(ctx, form.cancelled) if form.cancelled else _("Cancelled. Nothing was changed."), edit=True)]
     raise _StaleButton(ctx, progress)
 
 
@@ -345,7 +372,42 @@ def form_view(ctx: Context, form: Form, answers: dict[str, Any], context: dict[s
     return FormView(form=form.name, title=_t(ctx, form.title), fields=fields, submit_label=_(form.submit_label))
 
 
+def _review(ctx: Context, form: Form, progress: FormProgress, *, edit: bool = False) -> Reply:
+    """Every answer given, under its question, to check before saving."""
+    answers = dict(progress.answers)
+    env = FormEnv(ctx, answers, dict(progress.context))
+    lines = [fmt(_("<b>{title}</b> · please check before I save it"), title=_t(ctx, form.title)), ""]
+    for fld in form.fields:
+        if not fld.applies(answers) or answers.get(fld.name) in (None, "", []):
+            continue
+        question = _t(ctx, fld.prompt).split("?")[0].strip() + ("?" if "?" in _t(ctx, fld.prompt) else "")
+        lines.append(fmt("<b>{question}</b> {answer}", question=question, answer=_answer_text(fld, answers, env)))
+    lines += ["", _("Is this right? Save it, or go back to change an answer.")]
+    tag = f"{form.name}.{progress.step}"
+    return Reply(
+        "\n".join(lines),
+        buttons=[
+            [Button(_("Save"), "f.done", tag, style="primary")],
+            [Button(_("« Back"), "f.back", tag), Button(_("Cancel"), "f.cancel", tag)],
+        ],
+        edit=edit,
+    )
+
+
+def _answer_text(fld: Field, answers: dict[str, Any], env: FormEnv) -> str:
+    value = answers.get(fld.name)
+    if fld.kind == "yes_no":
+        return _("Yes") if value else _("No")
+    if fld.kind in ("choice", "multi"):
+        labels = {c.value: c.label for c in fld.choice_list(env)}
+        picked = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(str(v), str(v)) for v in picked)
+    return str(value)
+
+
 def _question(ctx: Context, form: Form, progress: FormProgress, *, intro: bool, edit: bool = False) -> Reply:
+    if _reviewing(form, progress):
+        return _review(ctx, form, progress, edit=edit)
     fld = form.fields[progress.step]
     answers = dict(progress.answers)
     env = FormEnv(ctx, answers, dict(progress.context))
@@ -588,6 +650,13 @@ async def _store_and_advance(ctx: Context, form: Form, progress: FormProgress, f
     if step < len(form.fields):
         progress.step = step
         return [_question(ctx, form, progress, intro=False)]
+    if form.review:
+        progress.step = len(form.fields)
+        return [_review(ctx, form, progress)]
+    return await _finish(ctx, form, progress, answers)
+
+
+async def _finish(ctx: Context, form: Form, progress: FormProgress, answers: dict[str, Any]) -> list[Reply]:
     context = dict(progress.context)
     await ctx.session.delete(progress)
     await ctx.session.flush()

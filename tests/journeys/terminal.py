@@ -102,7 +102,12 @@ class Terminal:
         self.programme = programme
 
     def run(self, script: str, timeout: float = 120) -> Transcript:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SLACK_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "SLACK_", "LC_")) and k not in ("LANG", "LANGUAGE")
+        }
+        env["LANG"] = "C.UTF-8"  # the terminal's own language is the person's: the programme's here, whatever the machine
         env.update(DATABASE_URL=f"sqlite:///{self.database}", PROGRAMME=self.programme, PYTHONPATH=str(ROOT))
         typed: list[str] = []
         parts: dict[str, tuple[int, int]] = {}
@@ -157,6 +162,7 @@ Done
 Video
 {console_name}@example.org
 2
+Save
 """
 
 

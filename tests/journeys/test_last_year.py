@@ -57,6 +57,7 @@ Done
 lea@school.example
 I want to join a strategy consulting firm in Paris, working on energy transition.
 Internship at EDF, exchange semester in Montreal.
+Save
 ## she chooses a mentor, who accepts
 /mentors
 Interested

@@ -49,7 +49,7 @@ async def test_a_whole_mentorship_through_telegram(world: TelegramWorld) -> None
     assert "confirmed by you both" in await alex.press("I agree")
 
     # A contact logged in plain words; the fit question follows.
-    logged = await alex.say("/log met yesterday on zoom")
+    logged = await alex.say("/log met today on zoom")
     assert "Logged: video call with Zhanna Abenova" in logged
     assert any("good fit" in c.text for c in alex.inbox())
 

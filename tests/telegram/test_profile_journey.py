@@ -25,6 +25,8 @@ async def fill_mentee(alex: TgPerson) -> None:
     await alex.press("English")
     await alex.press("Done")
     await alex.say("alex@example.com")
+    assert "please check before I save it" in alex.text
+    await alex.press("Save")
 
 
 async def fill_mentor(zhanna: TgPerson, capacity: str = "2") -> None:
@@ -47,6 +49,8 @@ async def fill_mentor(zhanna: TgPerson, capacity: str = "2") -> None:
     await zhanna.press("Video")
     await zhanna.say("zhanna@example.com")
     await zhanna.press(capacity)
+    assert "please check before I save it" in zhanna.text
+    await zhanna.press("Save")
 
 
 async def test_student_sets_up_a_profile_through_telegram(world: TelegramWorld) -> None:
