@@ -107,7 +107,7 @@ class Terminal:
             for k, v in os.environ.items()
             if not k.startswith(("TELEGRAM_", "SLACK_", "LC_")) and k not in ("LANG", "LANGUAGE")
         }
-        env["LANG"] = "C.UTF-8"  # the terminal's own language is the person's: the programme's here, whatever the machine
+        env["LANG"] = "C.UTF-8"  # the terminal's language is the person's: here the programme's, on any machine
         env.update(DATABASE_URL=f"sqlite:///{self.database}", PROGRAMME=self.programme, PYTHONPATH=str(ROOT))
         typed: list[str] = []
         parts: dict[str, tuple[int, int]] = {}
