@@ -156,7 +156,7 @@ class OfficeRequest(_Strict):
 
 class Programme(_Strict):
     key: str
-    title: str
+    title_as_written: str = Field(alias="title")  # read through `title`, in the reader's language
     # The language the programme speaks to a person who has not chosen one, and in the staff chat.
     language: str = Field("en", pattern=r"^(en|ru|kk|fr)$")
     # Its own texts in other languages (areas, topics, questions, the office's name ...): per language, each
@@ -249,6 +249,10 @@ class Programme(_Strict):
     def recruiting(self, month: int) -> bool:
         """Whether new mentors are taken on in this month of the year."""
         return not self.recruitment_months or month in self.recruitment_months
+
+    @property
+    def title(self) -> str:
+        return self.text(self.title_as_written)
 
     @property
     def office(self) -> str:
