@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     # The bot's @username without the @, for the t.me links in invitations; empty: what Telegram's getMe says.
     telegram_bot_username: str | None = None
+    # Telegram's overall flood limit (about 30 messages a second); more for a local Bot API server or paid
+    # broadcasts. Outgoing messages are paced to it, so a higher number only helps where Telegram allows it.
+    telegram_max_messages_per_second: float = Field(default=30, gt=0)
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

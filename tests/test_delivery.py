@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.core.context import queue_message
-from bot.core.delivery import RetryLater, Unreachable
+from bot.core.delivery import Pace, RetryLater, Unreachable
 from bot.core.replies import Reply
 from storage.models import Identity, Outbox, User
 from tests.rollback_support import REFUSAL, Seen, write_then_stop_core
@@ -173,3 +173,20 @@ async def test_someone_on_two_platforms_hears_once_where_they_last_wrote(core: C
     await core.delivery.flush()
     assert slack.delivered == ["first"]
     assert telegram.delivered == ["second"]
+
+
+async def test_an_answer_waiting_for_the_flood_limit_goes_before_waiting_outbox_messages() -> None:
+    pace = Pace(per_second=1000, burst=1)  # one place, free again a millisecond after each send
+    order: list[str] = []
+
+    async def send(name: str, urgent: bool) -> None:
+        async with pace.slot(urgent=urgent):
+            order.append(name)
+
+    async with pace.slot(urgent=False):  # a notice is being sent: everyone else waits
+        waiting = [asyncio.create_task(send(f"notice {n}", False)) for n in range(3)]
+        await asyncio.sleep(0)
+        waiting.append(asyncio.create_task(send("answer", True)))
+        await asyncio.sleep(0)
+    await asyncio.gather(*waiting)
+    assert order == ["answer", "notice 0", "notice 1", "notice 2"]

@@ -13,8 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import heapq
+import itertools
 import logging
-from collections.abc import Awaitable, Callable
+import math
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Protocol, TypeVar
 
 from sqlalchemy import select, update
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_LEASE = dt.timedelta(minutes=2)  # a worker that dies mid-send frees the message after this
 MAX_ATTEMPTS = 10
+RETRY_SOON = 60.0  # a retry_after up to this long wakes this process's worker when it is over
 
 
 class RetryLater(Exception):
@@ -50,6 +56,96 @@ class Unreachable(Exception):
 
 class Undeliverable(Exception):
     """This message can never be sent as it is (the platform refused its content): failed, not retried."""
+
+
+# --- pacing -----------------------------------------------------------------------------------------
+
+
+class Pace:
+    """At most `burst` sends in any `burst / per_second` seconds: a platform's flood limit, kept on our side
+    so that it is met before the platform has to refuse anything.
+
+    Each send holds one of the `burst` places from the moment it starts until that long after its answer
+    came back. The platform counts the send somewhere in between, so however long the request takes on
+    the way, it never sees more than the limit in its window; waiting costs only the round trip. A waiting
+    answer to what a person just did goes before a waiting message from the outbox (`urgent`)."""
+
+    def __init__(self, per_second: float, burst: int | None = None) -> None:
+        if per_second <= 0:
+            raise ValueError("a pace needs a positive rate")
+        self.burst = burst if burst is not None else max(1, math.floor(per_second))
+        self.period = self.burst / per_second
+        self._busy = 0  # sends under way
+        self._used: deque[float] = deque()  # when each place held by a finished send comes free
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []  # (0 urgent / 1 queued, arrival, future)
+        self._arrivals = itertools.count()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def _free(self, now: float) -> int:
+        while self._used and self._used[0] <= now:
+            self._used.popleft()
+        return self.burst - self._busy - len(self._used)
+
+    @property
+    def idle(self) -> bool:
+        """Nothing under way or waiting, and every place free again: this pace can be forgotten."""
+        return not self._waiting and self._free(time.monotonic()) == self.burst
+
+    @contextlib.asynccontextmanager
+    async def slot(self, *, urgent: bool = True) -> AsyncIterator[None]:
+        await self._acquire(urgent)
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            self._used.append(time.monotonic() + self.period)
+            self._wake()
+
+    async def _acquire(self, urgent: bool) -> None:
+        if not self._waiting and self._free(time.monotonic()) > 0:
+            self._busy += 1
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (0 if urgent else 1, next(self._arrivals), future))
+        self._wake()
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():  # given a place just as it was cancelled: hand it on
+                self._busy -= 1
+                self._wake()
+            raise
+
+    def _wake(self) -> None:
+        now = time.monotonic()
+        while self._waiting and self._free(now) > 0:
+            _order, _arrival, future = heapq.heappop(self._waiting)
+            if not future.done():
+                self._busy += 1
+                future.set_result(None)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._waiting and self._used:  # otherwise the end of a send under way wakes the next one
+            self._timer = asyncio.get_running_loop().call_later(max(0.0, self._used[0] - now), self._wake)
+
+
+class Paces:
+    """One Pace per chat (or channel), made by `make` when the chat is first written to; quiet ones are
+    forgotten, so a bot that has written to a million chats keeps only the busy ones."""
+
+    def __init__(self, make: Callable[[Hashable], Pace], keep: int = 1024) -> None:
+        self._make = make
+        self._keep = keep
+        self._paces: dict[Hashable, Pace] = {}
+
+    def __call__(self, key: Hashable) -> Pace:
+        pace = self._paces.get(key)
+        if pace is None:
+            if len(self._paces) >= self._keep:
+                self._paces = {k: p for k, p in self._paces.items() if not p.idle}
+            pace = self._paces[key] = self._make(key)
+        return pace
 
 
 class Transport(Protocol):
@@ -195,6 +291,8 @@ class Delivery:
                 await self._send_user(row.user_id, reply)
         except RetryLater as wait:
             await self._reschedule(row, dt.timedelta(seconds=wait.seconds), str(wait))
+            if wait.seconds <= RETRY_SOON:  # the platform's "wait a moment": look again then, not at the next pass
+                asyncio.get_running_loop().call_later(wait.seconds, self.kick)
             return False
         except Unreachable as gone:
             await self._unreachable(row, str(gone))

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+import math
 import re
 import warnings
 from collections.abc import Awaitable, Callable, Coroutine
@@ -23,7 +24,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from aiolimiter import AsyncLimiter
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
@@ -48,8 +48,8 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
+    BaseRateLimiter,
     BaseUpdateProcessor,
     ContextTypes,
     ExtBot,
@@ -60,7 +60,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError, Settings
 from bot.core.app import Core, MenuKey
-from bot.core.delivery import RetryLater, Undeliverable, Unreachable
+from bot.core.delivery import Pace, Paces, RetryLater, Undeliverable, Unreachable
 from bot.core.events import MAX_FILE_BYTES, Actor, Event, IncomingFile, Origin
 from bot.core.intake import Due, Recorded
 from bot.core.markup import shorten
@@ -87,36 +87,32 @@ QUEUED = 1  # rate_limit_args marking a message from our outbox (as opposed to a
 # --- pacing ----------------------------------------------------------------------------------------
 
 
-class ChatPacedRateLimiter(AIORateLimiter):
-    """PTB's AIORateLimiter paces every request to about 30 a second. Messages from our outbox (sent with
-    `rate_limit_args=QUEUED`) are paced per chat too: about one a second in a private chat after a burst of
-    three, 20 a minute in a group.
+class FloodPace(BaseRateLimiter[int]):
+    """Telegram's flood limits, met on our side: every write (a message, a file, an edit) takes a place in
+    the overall pace (TELEGRAM_MAX_MESSAGES_PER_SECOND) and in its chat's (a burst, then about one a second
+    in a private chat; 20 a minute in a group). Answers to what a person just did go before messages from
+    the outbox (sent with `rate_limit_args=QUEUED`) whenever both wait.
 
-    Answers to what a person just did are not held back per chat: updates are handled one at a time, so
-    waiting on one chat's limiter would keep everyone waiting; should Telegram object, the 429 moves the
-    answer into the outbox. `max_retries=0`: a 429 goes straight back to the caller, whose outbox retries
-    it after `retry_after` without halting every other request of the bot."""
+    A 429 that still comes goes straight back to the caller (no retry here, which would hold up the
+    request's place): the outbox sends the message again after `retry_after`, so it is never lost."""
 
     def __init__(
         self, *, overall_per_second: float, group_per_minute: float, per_chat_per_second: float, chat_burst: int
     ) -> None:
-        super().__init__(overall_max_rate=overall_per_second, overall_time_period=1, group_max_rate=0, max_retries=0)
-        self._per_chat = per_chat_per_second
-        self._per_group = group_per_minute
-        self._burst = max(1, chat_burst)
-        self._chats: dict[int, AsyncLimiter] = {}
-
-    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
-        if len(self._chats) > 1024:  # forget chats that have been quiet long enough to be at full capacity
-            for key, limiter in list(self._chats.items()):
-                if key != chat_id and limiter.has_capacity(limiter.max_rate):
-                    del self._chats[key]
-        if chat_id not in self._chats:
-            group = chat_id < 0
-            self._chats[chat_id] = (
-                AsyncLimiter(self._per_group, 60) if group else AsyncLimiter(self._burst, self._burst / self._per_chat)
+        self.overall = Pace(overall_per_second)
+        self.chats = Paces(
+            lambda chat: (
+                Pace(group_per_minute / 60, max(1, math.floor(group_per_minute)))
+                if isinstance(chat, int) and chat < 0
+                else Pace(per_chat_per_second, max(1, chat_burst))
             )
-        return self._chats[chat_id]
+        )
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to tear down."""
 
     async def process_request(
         self,
@@ -128,11 +124,12 @@ class ChatPacedRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         chat_id = _int_or_none(data.get("chat_id"))
-        queued = rate_limit_args == QUEUED and endpoint in _CHAT_WRITES and chat_id is not None
-        if queued and self._per_chat > 0 and self._per_group > 0:
-            async with self._chat_limiter(chat_id):  # type: ignore[arg-type]
-                return await super().process_request(callback, args, kwargs, endpoint, data, None)
-        return await super().process_request(callback, args, kwargs, endpoint, data, None)
+        if endpoint not in _CHAT_WRITES or chat_id is None:
+            return await callback(*args, **kwargs)
+        urgent = rate_limit_args != QUEUED
+        # The chat's place first: a chat at its limit must not hold an overall place while it waits.
+        async with self.chats(chat_id).slot(urgent=urgent), self.overall.slot(urgent=urgent):
+            return await callback(*args, **kwargs)
 
 
 # --- updates as they come ----------------------------------------------------------------------------
@@ -323,7 +320,7 @@ class TelegramPlatform:
         listen: str | None = None,  # the webhook server's address; TELEGRAM_WEBHOOK_LISTEN by default
         poll_timeout: float = 10.0,
         request_timeout: float = 10.0,
-        overall_per_second: float = 30,
+        overall_per_second: float | None = None,  # TELEGRAM_MAX_MESSAGES_PER_SECOND by default
         group_per_minute: float = 20,
         per_chat_per_second: float = 1.0,
         chat_burst: int = 3,
@@ -356,8 +353,8 @@ class TelegramPlatform:
         self.port: int | None = None  # the webhook server's port once it listens
         self._partial: dict[tuple[int, str], int] = {}  # long messages cut short mid-way: parts already sent
         self._webhook: web.AppRunner | None = None
-        limiter = ChatPacedRateLimiter(
-            overall_per_second=overall_per_second,
+        limiter = FloodPace(
+            overall_per_second=overall_per_second or settings.telegram_max_messages_per_second,
             group_per_minute=group_per_minute,
             per_chat_per_second=per_chat_per_second,
             chat_burst=chat_burst,
@@ -795,7 +792,8 @@ class TelegramPlatform:
     ) -> None:
         """One Reply as Telegram messages: an edit of the pressed message when it asks for one and fits,
         otherwise its text in parts under the limit, then its file; the buttons go on the last one.
-        `queued`: a notice from the outbox, paced per chat. `thread`: the forum topic to stay in."""
+        `queued`: a notice from the outbox, which waits behind answers for its place. `thread`: the forum
+        topic to stay in."""
         pace: dict[str, Any] = {"rate_limit_args": QUEUED} if queued else {}
         markup = keyboard(reply.buttons)
         chunks = split_html(to_telegram_html(reply.text))

@@ -13,6 +13,7 @@ from bot.app import create_core
 from bot.config import Settings, load_settings
 from bot.core.clock import ManualClock
 from bot.platforms.slack import SlackPlatform
+from bot.platforms.slack.client import make_client
 from tests.slack.driver import SECRET, Workspace
 from tests.slack.fake_api import FakeSlackApi
 
@@ -49,16 +50,26 @@ def slack_settings(database_url: str, fake: FakeSlackApi) -> Settings:
 
 @contextlib.asynccontextmanager
 async def slack_running(
-    database_url: str, clock: ManualClock, fake: FakeSlackApi, waits: list[float], **options: Any
+    database_url: str,
+    clock: ManualClock,
+    fake: FakeSlackApi,
+    waits: list[float],
+    *,
+    paced: bool = False,
+    **options: Any,
 ) -> AsyncIterator[Workspace]:
     """One run of the bot's Slack side: a core and a platform serving HTTP. A second one on the same database
-    is the bot after a restart."""
-    core = await create_core(slack_settings(database_url, fake), clock, migrate=False)
+    is the bot after a restart. `paced`: with the client's pacing to Slack's limits, which holds a quick
+    series of messages in one DM to about one a second (real seconds), so only the tests of it have it."""
+    settings = slack_settings(database_url, fake)
+    core = await create_core(settings, clock, migrate=False)
 
     async def no_sleep(seconds: float) -> None:
         waits.append(seconds)
 
-    platform = SlackPlatform(core, sleep=no_sleep, **options)
+    assert settings.slack_bot_token is not None
+    client = make_client(settings.slack_bot_token.get_secret_value(), fake.base_url, sleep=no_sleep, paced=paced)
+    platform = SlackPlatform(core, sleep=no_sleep, client=client, **options)
     core.delivery.add_transport(platform)
     try:
         port = await platform.start_http("127.0.0.1", 0)

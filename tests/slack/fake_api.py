@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,37 @@ class Failure:
     times: int = 1
 
 
+# Slack's published limits, enforced once `limits_on`: chat.postMessage a burst of 3 then 1 a second in a
+# channel; the tiered methods so many a minute in the workspace. Over a limit: 429, Retry-After 1.
+POST_BURST, POST_PER_SECOND = 3, 1.0
+TIER_PER_MINUTE = {"views.publish": 100, "chat.update": 50, "views.update": 50, "conversations.open": 50}
+
+
+@dataclass
+class _Limits:
+    channels: dict[str, tuple[float, float]] = field(default_factory=dict)  # channel -> (tokens, when counted)
+    methods: dict[str, deque[float]] = field(default_factory=dict)
+
+    def admit(self, method: str, args: dict[str, Any], now: float) -> bool:
+        if method == "chat.postMessage":
+            channel = str(args.get("channel", ""))
+            tokens, then = self.channels.get(channel, (float(POST_BURST), now))
+            tokens = min(float(POST_BURST), tokens + (now - then) * POST_PER_SECOND)
+            if tokens < 1:
+                self.channels[channel] = (tokens, now)
+                return False
+            self.channels[channel] = (tokens - 1, now)
+            return True
+        if method in TIER_PER_MINUTE:
+            stamps = self.methods.setdefault(method, deque())
+            while stamps and stamps[0] <= now - 60:
+                stamps.popleft()
+            if len(stamps) >= TIER_PER_MINUTE[method]:
+                return False
+            stamps.append(now)
+        return True
+
+
 @dataclass
 class FakeSlackApi:
     users: dict[str, str] = field(default_factory=dict)  # Slack user id -> real name
@@ -52,12 +85,15 @@ class FakeSlackApi:
     downloads: list[tuple[str, str]] = field(default_factory=list)  # (file id, the bearer token it was fetched with)
     dms: set[str] = field(default_factory=set)  # the DM channels the bot is in
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    limits_on: bool = False
+    ratelimited: int = 0  # 429s given for going over a limit
     base_url: str = ""
     socket_acks: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     _socket: web.WebSocketResponse | None = None
     _socket_ready: asyncio.Event = field(default_factory=asyncio.Event)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
+    _limits: _Limits = field(default_factory=_Limits)
 
     async def start(self) -> str:
         app = web.Application()
@@ -113,6 +149,9 @@ class FakeSlackApi:
                 return web.Response(status=500)
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             return web.json_response({"ok": False, "error": failure.error}, status=failure.status, headers=headers)
+        if self.limits_on and not self._limits.admit(method, args, time.monotonic()):
+            self.ratelimited += 1
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})

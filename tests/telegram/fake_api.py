@@ -9,6 +9,8 @@ import html
 import itertools
 import json
 import re
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +77,50 @@ class Fault:
     skip: int = 0  # let this many matching calls through first
 
 
+@dataclass
+class FloodLimits:
+    """Telegram's flood limits as its FAQ gives them: `overall` writes in any second, all chats together;
+    in a private chat a burst of `chat_burst`, then `per_chat` a second; `group_per_minute` in a group. A
+    write over a limit gets 429 with `retry_after` (whole seconds, as Telegram sends it)."""
+
+    overall: float = 30
+    per_chat: float = 1
+    chat_burst: int = 3
+    group_per_minute: int = 20
+    retry_after: int = 1
+
+
+class _Flood:
+    def __init__(self, limits: FloodLimits) -> None:
+        self.limits = limits
+        self.overall: deque[float] = deque()  # when the writes of the last second were accepted
+        self.chats: dict[int, tuple[float, float]] = {}  # private chat -> (tokens, when counted)
+        self.groups: dict[int, deque[float]] = {}
+
+    def admit(self, chat_id: int | None, now: float) -> bool:
+        limits = self.limits
+        while self.overall and self.overall[0] <= now - 1:
+            self.overall.popleft()
+        if len(self.overall) >= limits.overall:
+            return False
+        if chat_id is not None and chat_id < 0:
+            stamps = self.groups.setdefault(chat_id, deque())
+            while stamps and stamps[0] <= now - 60:
+                stamps.popleft()
+            if len(stamps) >= limits.group_per_minute:
+                return False
+            stamps.append(now)
+        elif chat_id is not None:
+            tokens, then = self.chats.get(chat_id, (float(limits.chat_burst), now))
+            tokens = min(float(limits.chat_burst), tokens + (now - then) * limits.per_chat)
+            if tokens < 1:
+                self.chats[chat_id] = (tokens, now)
+                return False
+            self.chats[chat_id] = (tokens - 1, now)
+        self.overall.append(now)
+        return True
+
+
 def visible(text: str) -> str:
     return html.unescape(re.sub(r"</?[a-zA-Z-]+>", "", text))
 
@@ -106,8 +152,11 @@ def utf16_len(text: str) -> int:
 
 
 class FakeTelegram:
-    def __init__(self) -> None:
+    def __init__(self, limits: FloodLimits | None = None) -> None:
         self.calls: list[Call] = []
+        # Telegram's flood limits, enforced on every write once set (`limits`), and the 429s they gave.
+        self._flood = _Flood(limits) if limits is not None else None
+        self.flooded = 0
         self.faults: list[Fault] = []
         self.blocked: set[int] = set()  # chats whose person blocked the bot: every write gets 403
         self.updates: list[dict[str, Any]] = []
@@ -177,6 +226,14 @@ class FakeTelegram:
         self.downloads.append(path)
         return web.Response(body=self.files[file_id])
 
+    @property
+    def limits(self) -> FloodLimits | None:
+        return self._flood.limits if self._flood is not None else None
+
+    @limits.setter
+    def limits(self, limits: FloodLimits | None) -> None:
+        self._flood = _Flood(limits) if limits is not None else None
+
     async def _inject_fault(self, call: Call) -> None:
         if call.method in WRITES and call.chat_id in self.blocked:
             raise Refused(403, "Forbidden: bot was blocked by the user")
@@ -203,6 +260,14 @@ class FakeTelegram:
                 await asyncio.sleep(fault.delay)
                 raise TooSlow(504, "Gateway Timeout")  # nobody is listening any more
             raise AssertionError(f"unknown fault {fault.kind}")
+        self._check_flood(call)
+
+    def _check_flood(self, call: Call) -> None:
+        if self._flood is None or call.method not in WRITES or self._flood.admit(call.chat_id, time.monotonic()):
+            return
+        self.flooded += 1
+        wait = self._flood.limits.retry_after
+        raise Refused(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
 
     # --- methods ------------------------------------------------------------------------------------
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.config import load_settings
+import pytest
+
+from bot.config import ConfigError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,3 +37,15 @@ def test_the_webhook_listen_address_is_a_setting(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("TELEGRAM_WEBHOOK_LISTEN=127.0.0.1\n")
     assert load_settings(_env_file=env).telegram_webhook_listen == "127.0.0.1"
+
+
+def test_the_overall_message_rate_is_30_unless_set_and_must_be_a_positive_number(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text((ROOT / ".env.example").read_text())
+    assert load_settings(_env_file=env).telegram_max_messages_per_second == 30
+    env.write_text("TELEGRAM_MAX_MESSAGES_PER_SECOND=1000\n")  # a local Bot API server
+    assert load_settings(_env_file=env).telegram_max_messages_per_second == 1000
+    for wrong in ("0", "-5", "unlimited"):
+        env.write_text(f"TELEGRAM_MAX_MESSAGES_PER_SECOND={wrong}\n")
+        with pytest.raises(ConfigError, match="TELEGRAM_MAX_MESSAGES_PER_SECOND"):
+            load_settings(_env_file=env)

@@ -18,8 +18,9 @@ from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.core.delivery import RetryLater, Undeliverable, Unreachable
+from bot.core.delivery import Pace, Paces, RetryLater, Undeliverable, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +119,50 @@ class ConnectionRetryHandler(AsyncConnectionErrorRetryHandler):
         state.increment_current_attempt()
 
 
-def make_client(token: str, base_url: str, *, sleep: Sleep = asyncio.sleep) -> AsyncWebClient:
+# Slack's rate limits for the methods the bot calls most (api.slack.com/apis/rate-limits): chat.postMessage
+# about one message a second in a channel, with short bursts; the others per workspace, by tier.
+POST_PER_SECOND, POST_BURST = 1.0, 3
+TIERS: dict[str, float] = {  # requests a minute
+    "views.publish": 100,  # tier 4
+    "chat.update": 50,  # tier 3
+    "views.update": 50,  # tier 3
+    "conversations.open": 50,  # tier 3
+}
+
+
+class PacedWebClient(AsyncWebClient):
+    """slack_sdk's client, keeping to Slack's limits before Slack has to refuse: each chat.postMessage takes
+    a place in its channel's pace, each call of a tiered method a place in that method's pace (see `Pace`).
+    A 429 that still comes waits its Retry-After (the retry handler, or the outbox for a long wait)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.channels = Paces(lambda _channel: Pace(POST_PER_SECOND, POST_BURST))
+        self.methods = {method: Pace(per_minute / 60, int(per_minute)) for method, per_minute in TIERS.items()}
+
+    async def api_call(self, api_method: str, **kwargs: Any) -> AsyncSlackResponse:  # type: ignore[override]
+        pace = self._pace(api_method, kwargs)
+        if pace is None:
+            return await super().api_call(api_method, **kwargs)
+        async with pace.slot():
+            return await super().api_call(api_method, **kwargs)
+
+    def _pace(self, api_method: str, kwargs: dict[str, Any]) -> Pace | None:
+        if api_method == "chat.postMessage":
+            for body in (kwargs.get("json"), kwargs.get("data"), kwargs.get("params")):
+                if isinstance(body, dict) and body.get("channel"):
+                    return self.channels(str(body["channel"]))
+            return None
+        return self.methods.get(api_method)
+
+
+def make_client(token: str, base_url: str, *, sleep: Sleep = asyncio.sleep, paced: bool = True) -> AsyncWebClient:
+    """The client the bot talks to Slack with; `paced=False` only where nothing is counted (a test's fake)."""
     handlers: list[AsyncRetryHandler] = [RateLimitRetryHandler(sleep=sleep), ConnectionRetryHandler(sleep=sleep)]
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=10)
+    kind = PacedWebClient if paced else AsyncWebClient
+    return kind(token=token, base_url=base_url, retry_handlers=handlers, timeout=10)
 
 
 def error_code(error: SlackApiError) -> str:
