@@ -41,8 +41,9 @@ messages: $(STAMP)
 	$(BIN)/pybabel update -i bot/locale/mentorbot.pot -d bot/locale -D mentorbot --no-location --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d bot/locale -D mentorbot
 
+# Every benchmark (bench/__main__.py), on SQLite and a private PostgreSQL when one can start: bench/RESULTS.md.
 bench: $(STAMP)
-	$(BIN)/python -m bench.sweep
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
