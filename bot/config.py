@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     # (it died) another process takes over.
     lease_seconds: float = Field(default=45.0, gt=0)
     lease_renew_seconds: float = Field(default=15.0, gt=0)
+    # How this process is named in the leases table; empty: host:pid, which also lets a process restarted on
+    # the same machine take back at once a lease its killed predecessor held.
+    lease_holder: str = Field(default="", max_length=120)
 
     def files_folder(self) -> Path:
         if self.files_dir:

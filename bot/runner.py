@@ -112,7 +112,7 @@ class _Sweeps:
 
 def _holding(core: Core, name: str, gained: Callable[[], Awaitable[None]], lost: Callable[[], Awaitable[None]]):  # type: ignore[no-untyped-def]
     settings = core.settings
-    lease = RowLease(core.sessions, name, settings.lease_seconds)
+    lease = RowLease(core.sessions, name, settings.lease_seconds, settings.lease_holder or None)
     return asyncio.create_task(hold(lease, settings.lease_renew_seconds, gained, lost), name=f"lease-{name}")
 
 

@@ -28,6 +28,21 @@ async def test_one_holder_at_a_time_and_a_dead_one_is_replaced(core: Core) -> No
     assert not await first.acquire()
 
 
+async def test_a_holder_gone_from_this_machine_is_replaced_at_once(core: Core) -> None:
+    import socket
+    import sys
+
+    finished = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import os; print(os.getpid())", stdout=asyncio.subprocess.PIPE
+    )
+    out, _ = await finished.communicate()
+    dead = f"{socket.gethostname()}:{out.decode().strip()}"
+    assert await RowLease(core.sessions, "delivery", seconds=30, holder=dead).acquire()
+    assert await RowLease(core.sessions, "delivery", seconds=30).acquire()  # this process, after a restart
+    # A holder on another machine is never judged from here: it keeps the lease until it runs out.
+    assert not await RowLease(core.sessions, "delivery", seconds=30, holder="elsewhere:1").acquire()
+
+
 async def test_the_first_ask_among_many_wins_once(core: Core) -> None:
     leases = [RowLease(core.sessions, "scheduler", seconds=30, holder=f"p{n}") for n in range(5)]
     won = await asyncio.gather(*(lease.acquire() for lease in leases))

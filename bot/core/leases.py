@@ -36,6 +36,20 @@ def process_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def _gone(holder: str) -> bool:
+    """True only when `holder` names this machine and a process id that no longer runs here."""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False  # it exists (another user's process) or cannot be asked: assume it runs
+    return False
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -61,8 +75,18 @@ class RowLease:
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
                 return True
-            if await session.get(Lease, self.name) is not None:
-                return False
+            current = await session.get(Lease, self.name)
+            if current is not None:
+                if not _gone(current.holder):
+                    return False
+                # Its holder was a process on this machine that no longer exists (the bot restarted after a
+                # SIGKILL): no need to wait for the lease to run out.
+                result = await session.execute(
+                    update(Lease)
+                    .where(Lease.name == self.name, Lease.holder == current.holder)
+                    .values(holder=self.holder, expires_at=expires)
+                )
+                return bool(result.rowcount == 1)  # type: ignore[attr-defined]
         try:  # nobody ever held it: the first insert wins, the primary key refuses the others
             async with self.sessions() as session, session.begin():
                 session.add(Lease(name=self.name, holder=self.holder, expires_at=expires))
