@@ -17,7 +17,22 @@ class CommandFailed(Exception):
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mentorbot", description="The alumni mentorship bot.")
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="start every platform whose settings are set; with none, the terminal chat")
+    run = sub.add_parser(
+        "run",
+        help="start every platform whose settings are set; with none, the terminal chat",
+        description="Start every platform whose settings are set (with none, the terminal chat). Several "
+        "processes may share one PostgreSQL database, each running some parts: every process with 'updates' "
+        "handles what reaches it (each update once); 'scheduler' and 'delivery' run in one process at a time, "
+        "whichever holds their lease, and another takes over within LEASE_SECONDS + LEASE_RENEW_SECONDS when it "
+        "dies. Processes without the delivery lease hand their answers to the one holding it, so the "
+        "platforms' flood limits hold for all of them together.",
+    )
+    run.add_argument(
+        "--parts",
+        default="updates,scheduler,delivery",
+        help="comma-separated, default all: 'updates' receives and handles updates (polling, the Telegram "
+        "webhook, Slack), 'scheduler' runs the sweeps, 'delivery' sends the outbox (needs 'updates')",
+    )
     sub.add_parser("console", help="the terminal chat (reads a script from standard input too)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations up to the newest")
@@ -128,18 +143,19 @@ def _nothing_configured(settings: Settings) -> bool:
     return not platforms.configured(settings)
 
 
-async def _run(settings: Settings) -> None:
+async def _run(settings: Settings, parts: str = "updates,scheduler,delivery") -> None:
     if _nothing_configured(settings):
         await _console(settings)
         return
     from bot.runner import run_platforms
 
-    await run_platforms(settings)
+    await run_platforms(settings, parts)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
+    parts = getattr(args, "parts", "updates,scheduler,delivery")
     try:
         settings = load_settings()
         from bot.programme import load_programme
@@ -155,8 +171,15 @@ def main(argv: list[str] | None = None) -> int:
     configure(level, settings.secret_values())
     runners = {"run": _run, "console": _console, "db": _upgrade, "demo": _demo, "sweep": _sweep}
     try:
+        if command == "run":
+            from bot.runner import parse_parts
+
+            parse_parts(parts)  # a wrong --parts is one sentence before anything starts
         asyncio.run(_check_database(settings))
-        asyncio.run(runners[command](settings))
+        if command == "run":
+            asyncio.run(_run(settings, parts))
+        else:
+            asyncio.run(runners[command](settings))
     except KeyboardInterrupt:
         pass
     except ConfigError as exc:

@@ -67,6 +67,14 @@ class Settings(BaseSettings):
     smtp_starttls: bool = True
 
     sweep_interval_minutes: int = Field(default=60, ge=1)
+    # Several processes on one database: the delivery worker and the scheduler run in the one process holding
+    # their lease; it renews the lease every LEASE_RENEW_SECONDS, and LEASE_SECONDS after its last renewal
+    # (it died) another process takes over.
+    lease_seconds: float = Field(default=45.0, gt=0)
+    lease_renew_seconds: float = Field(default=15.0, gt=0)
+    # How this process is named in the leases table; empty: host:pid, which also lets a process restarted on
+    # the same machine take back at once a lease its killed predecessor held.
+    lease_holder: str = Field(default="", max_length=120)
 
     def files_folder(self) -> Path:
         if self.files_dir:

@@ -390,6 +390,17 @@ class InboxUpdate(Base):
     handled_at: Mapped[dt.datetime | None]
 
 
+class Lease(Base):
+    """Which process runs a part that must run in exactly one place (the delivery worker, the scheduler):
+    the holder renews `expires_at` while it lives; once it has run out, another process may take it."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[dt.datetime]
+
+
 class ProcessedUpdate(Base):
     """Platform updates already handled (Telegram update_id, Slack event_id): a redelivery changes nothing."""
 

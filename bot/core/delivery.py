@@ -22,13 +22,14 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Protocol, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.context import ANSWER_LEASE, queue_message
 from bot.core.errors import database_unavailable
 from bot.core.events import Origin
+from bot.core.leases import WAKE_CHANNEL
 from bot.core.markup import fmt
 from bot.core.outage import Outage
 from bot.core.replies import Reply
@@ -191,12 +192,28 @@ class Delivery:
         self._kick = asyncio.Event()
         self._stopping = False
         self._sent_unmarked: set[int] = set()  # delivered while the database was away, not marked sent yet
+        # Whether this process sends to the platforms: always when it runs alone; with several processes on
+        # one database, only the one holding the delivery lease (bot/core/leases.py), so flood limits hold
+        # for all of them together. The others hand their answers to it and wake it (`_hand_over`).
+        self.sends = True
+        self._waking: set[asyncio.Task[None]] = set()
 
     def add_transport(self, transport: Transport) -> None:
         self.transports[transport.platform] = transport
 
     def kick(self) -> None:
         self._kick.set()
+        if not self.sends:  # something new in the outbox: the process that sends is told
+            task = asyncio.get_running_loop().create_task(self._wake_sender())
+            self._waking.add(task)
+            task.add_done_callback(self._waking.discard)
+
+    async def _wake_sender(self) -> None:
+        try:
+            async with self.sessions() as session, session.begin():
+                await _notify_sender(session)
+        except Exception as exc:  # the sender's idle poll finds it all the same
+            log.warning("could not wake the delivering process: %s", exc)
 
     async def run_forever(self, idle_seconds: float = 5.0) -> None:
         """Deliver until `stop`: the pass under way finishes first, so no message is cut off half-claimed and
@@ -220,6 +237,10 @@ class Delivery:
     def stop(self) -> None:
         self._stopping = True
         self._kick.set()
+
+    def resume(self) -> None:
+        """After `stop`, let `run_forever` run again (this process took the delivery lease back)."""
+        self._stopping = False
 
     async def flush(self, limit: int = 200) -> int:
         """Send what is due now; return how many messages were delivered."""
@@ -329,6 +350,9 @@ class Delivery:
         is left to the delivery worker, which keeps the order. Returns how many were delivered."""
         if not ids:
             return 0
+        if not self.sends:
+            await self._hand_over(ids)
+            return 0
         sent = 0
         try:
             async with self.sessions() as session:
@@ -351,6 +375,22 @@ class Delivery:
             # answer sent just before the outage may then arrive twice.
             log.warning("answers wait for the database: %s", exc)
         return sent
+
+    async def _hand_over(self, ids: list[int]) -> None:
+        """Another process sends: these answers are freed for it at once (their lease given up), and it is
+        woken. A database that is away: they go when their lease runs out, as after a crash."""
+        try:
+            async with self.sessions() as session, session.begin():
+                await session.execute(
+                    update(Outbox)
+                    .where(Outbox.id.in_(ids), Outbox.status == "pending")
+                    .values(not_before=self.clock.now())
+                )
+                await _notify_sender(session)
+        except Exception as exc:
+            if not database_unavailable(exc):
+                raise
+            log.warning("answers wait for the database: %s", exc)
 
     async def _after(self, first: int, rest: list[int]) -> None:
         """Answers behind one that has to wait wait with it, so they still arrive in order."""
@@ -441,3 +481,10 @@ class Delivery:
                     to_staff=True,
                 )
         self.kick()
+
+
+async def _notify_sender(session: AsyncSession) -> None:
+    """PostgreSQL: wake the delivering process when this transaction commits (it LISTENs). SQLite has no
+    such signal: the delivering process polls the outbox often instead."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"NOTIFY {WAKE_CHANNEL}"))
