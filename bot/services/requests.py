@@ -35,9 +35,11 @@ from bot.core.datacopy import row
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import (
+    Claim,
     Note,
     batch,
     claim,
+    claim_many,
     taken_keys,
     users_by_id,
 )
@@ -536,13 +538,16 @@ async def sweep_requests(
     to_remind, to_expire = to_remind[: notices.BATCH], to_expire[: notices.BATCH]
     users = await users_by_id(session, {uid for r in to_remind + to_expire for uid in (r.mentor_id, r.mentee_id)})
     notes: list[Note] = []
-    for request in to_remind:
-        key = f"req_remind:{request.id}"
+    reminding = [r for r in to_remind if not users[r.mentor_id].reminders_paused]
+    won = await claim_many(
+        session,
+        now,
+        [Claim(f"req_remind:{r.id}", REQUEST_REMINDER, user_id=r.mentor_id, request_id=r.id) for r in reminding],
+    )
+    for request in reminding:
+        if f"req_remind:{request.id}" not in won:
+            continue  # another sweeper reminded them just now
         mentor, mentee = users[request.mentor_id], users[request.mentee_id]
-        if key in taken or mentor.reminders_paused:
-            continue
-        if await claim(session, key, REQUEST_REMINDER, now, user_id=mentor.id, request_id=request.id) is None:
-            continue
         left = request.created_at + dt.timedelta(days=programme.request_expiry_days) - now
         days_left = -(-left // dt.timedelta(days=1))  # rounded up: 6 days and 23 hours is "7 days"
         notes.append(Note(mentor.id, outcome=RequestReminder(request, mentor, mentee, max(days_left, 1))))
