@@ -16,13 +16,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.core.context import queue_message, render
+from bot.core.context import Queued, queue_message, queue_messages, render
 from bot.core.daytime import daytime_start_on, local_day, next_daytime, zone_for
 from bot.core.language import reader_language
 from bot.core.replies import Button, Reply
@@ -110,11 +110,11 @@ async def claim_many(session: AsyncSession, now: dt.datetime, claims: list[Claim
         }
         for c in claims
     ]
-    table = Notice.__table__
+    table: Any = Notice.__table__
     stmt = (
         insert_for(session)(table)
         .on_conflict_do_nothing(index_elements=["key"])
-        .returning(table.c.key, table.c.id)  # type: ignore[attr-defined]
+        .returning(table.c.key, table.c.id)
     )
     result = await session.execute(stmt, rows)
     return {key: notice_id for key, notice_id in result}
@@ -204,18 +204,8 @@ async def _post_first_of_day(
     fresh = [user_id for user_id, (key, _at) in plans.items() if key not in taken]
     if not fresh:
         return set(by_user)
-    rows = [
-        {
-            "user_id": user_id,
-            "to_staff": False,
-            "reply": combine(by_user[user_id]).to_dict(),
-            "not_before": plans[user_id][1],
-            "created_at": now,
-        }
-        for user_id in fresh
-    ]
-    created = await session.execute(insert(Outbox).returning(Outbox.id, Outbox.user_id), rows)
-    outbox_of = {user_id: outbox_id for outbox_id, user_id in created}
+    queued = [Queued(u, combine(by_user[u]), plans[u][1]) for u in fresh]
+    outbox_of = dict(zip(fresh, await queue_messages(session, now, queued), strict=True))
     claims = [Claim(plans[u][0], DAY, user_id=u, data={"outbox_id": outbox_of[u]}) for u in fresh]
     won_keys = await claim_many(session, now, claims)
     won = {c.user_id for c in claims if c.key in won_keys}
