@@ -518,19 +518,19 @@ async def sweep_requests(
     expiry = now - dt.timedelta(days=programme.request_expiry_days)
     remind = now - dt.timedelta(days=programme.request_reminder_days)
     pending = MentorshipRequest.status == "pending"
-    to_remind = list(
+    # Sorted here, not by the query: ORDER BY id lets SQLite read every request in id order instead of the
+    # few due ones through (status, created_at).
+    to_remind = sorted(
         await session.scalars(
-            select(MentorshipRequest)
-            .where(pending, MentorshipRequest.created_at <= remind, MentorshipRequest.created_at > expiry)
-            .order_by(MentorshipRequest.id)
-        )
+            select(MentorshipRequest).where(
+                pending, MentorshipRequest.created_at <= remind, MentorshipRequest.created_at > expiry
+            )
+        ),
+        key=lambda r: r.id,
     )
-    to_expire = list(
-        await session.scalars(
-            select(MentorshipRequest)
-            .where(pending, MentorshipRequest.created_at <= expiry)
-            .order_by(MentorshipRequest.id)
-        )
+    to_expire = sorted(
+        await session.scalars(select(MentorshipRequest).where(pending, MentorshipRequest.created_at <= expiry)),
+        key=lambda r: r.id,
     )
     taken = await taken_keys(session, [f"req_remind:{r.id}" for r in to_remind])
     to_remind = [r for r in to_remind if f"req_remind:{r.id}" not in taken]
