@@ -9,6 +9,10 @@ Each size gets a fresh database with a realistic history: every pair has contact
 pending request. About 1 % of pairs are overdue for a nudge, some reach their half-way check-in, some
 requests pass 7 or 14 days. The sweep should cost in proportion to what is due, not to the pairs: the
 second, idle sweep (everything already claimed) shows the fixed cost.
+
+Beside each figure, an anchor measured in the same run on the same database: the time of one plain
+`SELECT 1` round trip (the mean of ANCHOR_TRIPS), so the sweep reads as a number of round trips whatever
+the machine's speed. `--out FILE` also writes the rows as a markdown table.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ NOW = dt.datetime(2026, 3, 16, 10, 0, tzinfo=dt.UTC)  # a Monday morning outside
 SIZES = (1_000, 10_000, 100_000)
 LOGS_PER_PAIR = 3
 CHUNK = 5_000
+ANCHOR_TRIPS = 500
 
 
 def _rows(n_pairs: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
@@ -158,6 +163,16 @@ async def _plan(engine: AsyncEngine) -> list[str]:
         return [str(r[-1]) for r in rows]
 
 
+async def _round_trip_s(engine: AsyncEngine) -> float:
+    """The anchor: one plain `SELECT 1` round trip through the same driver and pool, in seconds."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))  # the connection is open before the clock starts
+        started = time.perf_counter()
+        for _ in range(ANCHOR_TRIPS):
+            await conn.execute(text("SELECT 1"))
+        return (time.perf_counter() - started) / ANCHOR_TRIPS
+
+
 async def bench_one(url: str, n_pairs: int, *, show_plan: bool) -> dict[str, Any]:
     engine = make_engine(url)
     try:
@@ -176,6 +191,7 @@ async def bench_one(url: str, n_pairs: int, *, show_plan: bool) -> dict[str, Any
         idle = await run_sweeps(sessions, NOW + dt.timedelta(hours=1), programme, settings)
         idle_s = time.perf_counter() - started
         plan = await _plan(engine) if show_plan else []
+        trip_s = await _round_trip_s(engine)
     finally:
         await engine.dispose()
     return {
@@ -189,15 +205,36 @@ async def bench_one(url: str, n_pairs: int, *, show_plan: bool) -> dict[str, Any
         "idle_s": idle_s,
         "idle_notes": idle.total,
         "plan": plan,
+        "trip_s": trip_s,
     }
 
 
-def _print(label: str, result: dict[str, Any]) -> None:
+HEADER = (
+    "| database | pairs | notices | due sweep ms | ms per notice | idle sweep ms | idle notices "
+    "| SELECT 1 round trip ms (anchor) | due sweep in round trips | idle sweep in round trips |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def _row(label: str, result: dict[str, Any]) -> str:
+    per = result["sweep_s"] / max(result["notes"], 1) * 1000
+    trip = result["trip_s"]
+    return (
+        f"| {label} | {result['pairs']:,} | {result['notes']:,} | {result['sweep_s'] * 1000:.0f} | {per:.2f} "
+        f"| {result['idle_s'] * 1000:.0f} | {result['idle_notes']} | {trip * 1000:.3f} "
+        f"| {result['sweep_s'] / trip:,.0f} | {result['idle_s'] / trip:,.0f} |"
+        + (f" FAILED {result['failed']}" if result["failed"] else "")
+    )
+
+
+def _print(label: str, result: dict[str, Any], rows: list[str]) -> None:
+    rows.append(_row(label, result))
     per = result["sweep_s"] / max(result["notes"], 1) * 1000
     print(
         f"{label:10} {result['pairs']:>8,} pairs  built {result['build_s']:6.1f}s  "
         f"sweep {result['sweep_s'] * 1000:8.1f} ms for {result['notes']:>5} notices ({per:5.2f} ms each)  "
-        f"idle sweep {result['idle_s'] * 1000:6.1f} ms ({result['idle_notes']} notices)"
+        f"idle sweep {result['idle_s'] * 1000:6.1f} ms ({result['idle_notes']} notices)  "
+        f"anchor: SELECT 1 round trip {result['trip_s'] * 1000:.3f} ms"
         + (f"  FAILED {result['failed']}" if result["failed"] else ""),
         flush=True,
     )
@@ -217,14 +254,19 @@ async def _pg_admin(url: str, sql: str) -> None:
         await conn.close()
 
 
-async def main(sizes: tuple[int, ...], pg_url: str | None) -> None:
+def _table(rows: list[str]) -> str:
+    return "\n".join([f"One sweep at {NOW:%Y-%m-%d %H:%M} UTC; about 1 % of pairs overdue.", "", HEADER, *rows])
+
+
+async def main(sizes: tuple[int, ...], pg_url: str | None, rows: list[str] | None = None) -> None:
+    rows = [] if rows is None else rows
     load_capabilities()  # the sweeps are declared beside their services
     print(f"One sweep at {NOW:%Y-%m-%d %H:%M} UTC; about 1 % of pairs overdue.\n")
     with tempfile.TemporaryDirectory() as tmp:
         await bench_one(f"sqlite+aiosqlite:///{Path(tmp) / 'warm_up.db'}", 200, show_plan=False)  # fill the caches
         for n in sizes:
             url = f"sqlite+aiosqlite:///{Path(tmp) / f'bench_{n}.db'}"
-            _print("SQLite", await bench_one(url, n, show_plan=n == sizes[-1]))
+            _print("SQLite", await bench_one(url, n, show_plan=n == sizes[-1]), rows)
     if not pg_url:
         print("\nPostgreSQL: set MENTORBOT_BENCH_PG_URL (or use --pg-private) to run it too.")
         return
@@ -233,7 +275,8 @@ async def main(sizes: tuple[int, ...], pg_url: str | None) -> None:
         name = f"mb_bench_{uuid.uuid4().hex[:8]}"
         await _pg_admin(base, f'CREATE DATABASE "{name}"')
         try:
-            _print("PostgreSQL", await bench_one(base.rpartition("/")[0] + "/" + name, n, show_plan=n == sizes[-1]))
+            result = await bench_one(base.rpartition("/")[0] + "/" + name, n, show_plan=n == sizes[-1])
+            _print("PostgreSQL", result, rows)
         finally:
             await _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -242,6 +285,7 @@ def cli() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=",".join(str(s) for s in SIZES), help="pair counts, comma-separated")
     parser.add_argument("--pg-private", action="store_true", help="start a private PostgreSQL server for the run")
+    parser.add_argument("--out", type=Path, help="also write the figures to this file, as a markdown table")
     args = parser.parse_args()
     sizes = tuple(int(s) for s in args.sizes.split(","))
     pg_url = os.environ.get("MENTORBOT_BENCH_PG_URL")
@@ -256,11 +300,16 @@ def cli() -> int:
         else:
             server = Postgres(bindir)
             pg_url = server.start()
+    rows: list[str] = []
     try:
-        asyncio.run(main(sizes, pg_url))
+        asyncio.run(main(sizes, pg_url, rows))
     finally:
         if server is not None:
             server.stop()
+        table = _table(rows)  # what was measured, even when a later size failed
+        print("\n" + table)
+        if args.out is not None:
+            args.out.write_text(table + "\n")
     return 0
 
 

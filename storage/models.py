@@ -223,6 +223,7 @@ class Pair(Base):
         # The scheduler's sweeps: overdue pairs per agreed interval, and check-ins by start date.
         Index("ix_pairs_status_interval_contact", "status", "contact_interval_days", "last_contact_at"),
         Index("ix_pairs_status_started", "status", "started_at"),
+        Index("ix_pairs_status_created", "status", "created_at"),  # the agreements sweep: matches still agreeing
         # One open relationship per mentor and mentee at a time.
         Index(
             "uq_pairs_open_pair",

@@ -16,13 +16,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.core.context import queue_message, render
+from bot.core.context import Queued, queue_message, queue_messages, render
 from bot.core.daytime import daytime_start_on, local_day, next_daytime, zone_for
 from bot.core.language import reader_language
 from bot.core.replies import Button, Reply
@@ -87,31 +87,40 @@ class Claim:
     user_id: int | None = None
     pair_id: int | None = None
     data: dict[str, Any] = field(default_factory=dict)
+    request_id: int | None = None
 
 
 async def claim_many(session: AsyncSession, now: dt.datetime, claims: list[Claim]) -> dict[str, int]:
-    """Claim several notices in one statement (in the given order); returns the keys won, with their ids."""
-    won: dict[str, int] = {}
-    for start in range(0, len(claims), 500):
-        rows = [
-            {
-                "key": c.key,
-                "kind": c.kind,
-                "user_id": c.user_id,
-                "pair_id": c.pair_id,
-                "data": c.data,
-                "created_at": now,
-            }
-            for c in claims[start : start + 500]
-        ]
-        result = await session.execute(
-            insert_for(session)(Notice)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Notice.key, Notice.id)
-        )
-        won.update({key: notice_id for key, notice_id in result})
-    return won
+    """Claim several notices at once; returns the keys won, with their ids (a key someone holds already, or
+    that appears twice here, is won at most once).
+
+    One statement for the whole batch, sent as multi-row INSERTs with ON CONFLICT DO NOTHING: the statement
+    text is the same whatever the batch holds, so it is compiled once, not once per batch."""
+    if not claims:
+        return {}
+    rows = [
+        {
+            "key": c.key,
+            "kind": c.kind,
+            "user_id": c.user_id,
+            "pair_id": c.pair_id,
+            "request_id": c.request_id,
+            "data": c.data,
+            "created_at": now,
+        }
+        for c in claims
+    ]
+    table: Any = Notice.__table__
+    stmt = (
+        insert_for(session)(table)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(table.c.key, table.c.id)
+    )
+    result = await session.execute(stmt, rows)
+    return {key: notice_id for key, notice_id in result}
+
+
+claim_notices = claim_many  # the batch API under the name the scheduler's callers use
 
 
 async def taken_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
@@ -195,30 +204,11 @@ async def _post_first_of_day(
     fresh = [user_id for user_id, (key, _at) in plans.items() if key not in taken]
     if not fresh:
         return set(by_user)
-    rows = [
-        {
-            "user_id": user_id,
-            "to_staff": False,
-            "reply": combine(by_user[user_id]).to_dict(),
-            "not_before": plans[user_id][1],
-            "created_at": now,
-        }
-        for user_id in fresh
-    ]
-    created = await session.execute(insert(Outbox).returning(Outbox.id, Outbox.user_id), rows)
-    outbox_of = {user_id: outbox_id for outbox_id, user_id in created}
-    claims = [
-        {"key": plans[u][0], "kind": DAY, "user_id": u, "data": {"outbox_id": outbox_of[u]}, "created_at": now}
-        for u in fresh
-    ]
-    won = set(
-        await session.scalars(
-            insert_for(session)(Notice)
-            .values(claims)
-            .on_conflict_do_nothing(index_elements=["key"])
-            .returning(Notice.user_id)
-        )
-    )
+    queued = [Queued(u, combine(by_user[u]), plans[u][1]) for u in fresh]
+    outbox_of = dict(zip(fresh, await queue_messages(session, now, queued), strict=True))
+    claims = [Claim(plans[u][0], DAY, user_id=u, data={"outbox_id": outbox_of[u]}) for u in fresh]
+    won_keys = await claim_many(session, now, claims)
+    won = {c.user_id for c in claims if c.key in won_keys}
     lost = [u for u in fresh if u not in won]  # another sweeper queued their day's message just now
     if lost:
         await session.execute(delete(Outbox).where(Outbox.id.in_([outbox_of[u] for u in lost])))

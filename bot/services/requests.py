@@ -35,9 +35,11 @@ from bot.core.datacopy import row
 from bot.core.errors import Refusal
 from bot.core.markup import fmt
 from bot.core.notices import (
+    Claim,
     Note,
     batch,
     claim,
+    claim_many,
     taken_keys,
     users_by_id,
 )
@@ -516,19 +518,19 @@ async def sweep_requests(
     expiry = now - dt.timedelta(days=programme.request_expiry_days)
     remind = now - dt.timedelta(days=programme.request_reminder_days)
     pending = MentorshipRequest.status == "pending"
-    to_remind = list(
+    # Sorted here, not by the query: ORDER BY id lets SQLite read every request in id order instead of the
+    # few due ones through (status, created_at).
+    to_remind = sorted(
         await session.scalars(
-            select(MentorshipRequest)
-            .where(pending, MentorshipRequest.created_at <= remind, MentorshipRequest.created_at > expiry)
-            .order_by(MentorshipRequest.id)
-        )
+            select(MentorshipRequest).where(
+                pending, MentorshipRequest.created_at <= remind, MentorshipRequest.created_at > expiry
+            )
+        ),
+        key=lambda r: r.id,
     )
-    to_expire = list(
-        await session.scalars(
-            select(MentorshipRequest)
-            .where(pending, MentorshipRequest.created_at <= expiry)
-            .order_by(MentorshipRequest.id)
-        )
+    to_expire = sorted(
+        await session.scalars(select(MentorshipRequest).where(pending, MentorshipRequest.created_at <= expiry)),
+        key=lambda r: r.id,
     )
     taken = await taken_keys(session, [f"req_remind:{r.id}" for r in to_remind])
     to_remind = [r for r in to_remind if f"req_remind:{r.id}" not in taken]
@@ -536,13 +538,16 @@ async def sweep_requests(
     to_remind, to_expire = to_remind[: notices.BATCH], to_expire[: notices.BATCH]
     users = await users_by_id(session, {uid for r in to_remind + to_expire for uid in (r.mentor_id, r.mentee_id)})
     notes: list[Note] = []
-    for request in to_remind:
-        key = f"req_remind:{request.id}"
+    reminding = [r for r in to_remind if not users[r.mentor_id].reminders_paused]
+    won = await claim_many(
+        session,
+        now,
+        [Claim(f"req_remind:{r.id}", REQUEST_REMINDER, user_id=r.mentor_id, request_id=r.id) for r in reminding],
+    )
+    for request in reminding:
+        if f"req_remind:{request.id}" not in won:
+            continue  # another sweeper reminded them just now
         mentor, mentee = users[request.mentor_id], users[request.mentee_id]
-        if key in taken or mentor.reminders_paused:
-            continue
-        if await claim(session, key, REQUEST_REMINDER, now, user_id=mentor.id, request_id=request.id) is None:
-            continue
         left = request.created_at + dt.timedelta(days=programme.request_expiry_days) - now
         days_left = -(-left // dt.timedelta(days=1))  # rounded up: 6 days and 23 hours is "7 days"
         notes.append(Note(mentor.id, outcome=RequestReminder(request, mentor, mentee, max(days_left, 1))))
