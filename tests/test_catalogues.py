@@ -4,6 +4,7 @@ show a person a gap, a dropped </b> would break Telegram's HTML)."""
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -42,6 +43,25 @@ def test_the_template_holds_exactly_what_the_code_says() -> None:
     new, gone = sorted(map(str, in_code - template)), sorted(map(str, template - in_code))
     assert not new, f"not in the template (run `make messages`): {new[:5]}"
     assert not gone, f"no longer in the code (run `make messages`): {gone[:5]}"
+
+
+def test_no_catalogue_text_hides_inside_an_f_string() -> None:
+    """The extractor does not look inside f-strings: a `_("...")` there never reaches the catalogue and
+    stays English for everyone."""
+    hidden = []
+    for path in (ROOT / "bot").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                for call in ast.walk(node):
+                    if (
+                        isinstance(call, ast.Call)
+                        and isinstance(call.func, ast.Name)
+                        and call.func.id in ("_", "ngettext")
+                        and call.args
+                        and isinstance(call.args[0], ast.Constant)
+                    ):
+                        hidden.append(f"{path.relative_to(ROOT)}:{call.lineno}")
+    assert not hidden, f"catalogue texts inside f-strings: {hidden}"
 
 
 def _marks(text: str) -> tuple[list[str], list[str]]:

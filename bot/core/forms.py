@@ -423,7 +423,8 @@ def _question(ctx: Context, form: Form, progress: FormProgress, *, intro: bool, 
     if fld.help:
         lines.append(f"<i>{esc(_t(ctx, fld.help))}</i>")
     if fld.kind == "multi":
-        lines.append(f"<i>{esc(_('Tap each one that applies, then Done.'))}</i>")
+        tap = _("Tap each one that applies, then Done.")  # outside the f-string, where the catalogue finds it
+        lines.append(f"<i>{esc(tap)}</i>")
     current = answers.get(fld.name)
     if current not in (None, "", []) and fld.kind in ("text", "number", "date"):
         lines.append(fmt(_("Now: {value}"), value=current))

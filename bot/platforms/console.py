@@ -225,7 +225,8 @@ class ConsoleChat:
             self._print(_("Usage: /as NAME, e.g. /as alex (letters and digits)."))
             return
         self.me = name
-        self._print(f"— {_('you are now')} {name} —")
+        now_you_are = _("you are now")  # outside the f-string, where the catalogue finds it
+        self._print(f"— {now_you_are} {name} —")
         choices = self._buttons.get(name)
         if choices:
             self._print(self._choices_line(choices, self._expects_text.get(name, False)))
