@@ -293,6 +293,8 @@ async def follow_link(ctx: Context) -> tuple[Reply | None, str]:
     and they are new; otherwise no reply, and the sentence to put above the usual start."""
     token = invitations.token_in(ctx.event.args) or ""
     opened = await invitations.accept(ctx.session, ctx.user, token, ctx.now)
+    if opened.invitation is not None and opened.invitation.role == invitations.STAFF_ROLE:
+        return ctx.render(opened), ""  # a colleague joining the career team: no profile to start
     if opened.status == "accepted" and opened.new_member and opened.invitation is not None:
         form = "mentor" if opened.invitation.role == "alumnus" else "mentee"
         reply = await forms.start_form(ctx, form, answers=invitations.prefilled(opened.invitation))
@@ -304,6 +306,18 @@ async def follow_link(ctx: Context) -> tuple[Reply | None, str]:
 @renders(InvitationOpened)
 def _opened(outcome: InvitationOpened, env: RenderEnv) -> Reply:
     programme = env.programme
+    staff = outcome.invitation is not None and outcome.invitation.role == invitations.STAFF_ROLE
+    if staff and outcome.status == "accepted":
+        return Reply(
+            fmt(
+                _(
+                    "Welcome to {office}! You can now approve mentors (/pending), match students (/match), read "
+                    "the figures (/stats) and more: /help lists it all."
+                ),
+                office=programme.office,
+            ),
+            buttons=[[Button(_("Help"), "help.show")]],
+        )
     if outcome.status == "accepted" and outcome.new_member and outcome.invitation is not None:
         first = outcome.invitation.name.split()[0] if outcome.invitation.name.split() else ""
         text = fmt(

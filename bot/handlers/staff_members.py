@@ -9,7 +9,7 @@ from bot.core.payloads import id_in, quoted, storable
 from bot.core.registry import RenderEnv, action, command, renders
 from bot.core.replies import Button, Reply
 from bot.i18n import N_, _
-from bot.services import audit, staff_members
+from bot.services import audit, invitations, staff_members
 from bot.services.staff_members import JoinedStaff, LeftStaff
 from storage.models import User
 
@@ -24,8 +24,15 @@ async def staff(ctx: Context) -> Reply:
         return await _choose(ctx, rest, adding=True)
     if verb == "remove":
         return await _choose(ctx, rest, adding=False)
+    if verb == "invite":
+        return await _invite(ctx)
     if verb:
-        return Reply(_("Use /staff to see the career team, /staff add @name to add someone, /staff remove name."))
+        return Reply(
+            _(
+                "Use /staff to see the career team, /staff add @name to add someone, /staff invite for a link to "
+                "give a colleague, /staff remove name."
+            )
+        )
     team = await staff_members.members(ctx.session)
     lines = [_("<b>The career team</b>:")]
     for member in team:
@@ -72,6 +79,23 @@ async def _choose(ctx: Context, wanted: str, *, adding: bool) -> Reply:
         question = _("Remove from the career team? They keep their own profile, but lose the team's rights.")
     buttons = [[Button(shorten(person.name, 60), action_name, str(person.id))] for person in found]
     return Reply(question, buttons=[*buttons, [Button(_("Cancel"), "team.no")]])
+
+
+async def _invite(ctx: Context) -> Reply:
+    """A one-use link for a colleague who has not written to the bot yet; opening it makes them a member."""
+    invitation = await invitations.invite_staff(ctx.session, ctx.user, ctx.now)
+    found = invitations.links(ctx.settings, invitation.token)
+    link = found.telegram or found.slack or found.command
+    return Reply(
+        fmt(
+            _(
+                "Here is a link for one colleague: whoever opens it first joins the career team, so give it to "
+                "them privately.\n{link}"
+            ),
+            link=link,
+        )
+        + ("\n" + fmt(_("Elsewhere they can send: {command}"), command=found.command) if link != found.command else "")
+    )
 
 
 @action("team.no", roles=STAFF)

@@ -35,6 +35,7 @@ ACTIONS = {
     "staff_add": N_("added {subject} to the career team"),
     "staff_remove": N_("removed {subject} from the career team"),
     "invite": N_("invited {detail}"),
+    "staff_invite": N_("made a link inviting a colleague to the career team"),
 }
 MAX_DETAIL = 500
 PAGE = 20

@@ -660,6 +660,8 @@ async def accept(session: AsyncSession, user: User, token: str, now: dt.datetime
         if invitation.accepted_by == user.id:
             return InvitationOpened("accepted", invitation)
         return InvitationOpened("used", invitation)
+    if invitation.role == STAFF_ROLE:
+        return await _join_staff(session, user, invitation, now)
     if user.role is not None and user.role != invitation.role:
         return InvitationOpened("other_role", invitation)
     claimed = await session.execute(
@@ -673,6 +675,43 @@ async def accept(session: AsyncSession, user: User, token: str, now: dt.datetime
     new_member = user.role is None
     user.role = invitation.role
     return InvitationOpened("accepted", invitation, new_member=new_member)
+
+
+# --- a colleague invited to the career team --------------------------------------------------------------
+
+STAFF_ROLE = "staff"  # an invitation to the career team: a link a member gives a colleague, used once
+
+
+async def invite_staff(session: AsyncSession, by: User, now: dt.datetime) -> Invitation:
+    """A link that makes whoever opens it first a member of the career team (given by a member, in private)."""
+    invitation = Invitation(
+        token=secrets.token_urlsafe(24),
+        role=STAFF_ROLE,
+        name="",
+        created_by=by.id,
+        created_at=now,
+        sent_at=now,  # handed over by the member who made it: nothing for the mailer
+    )
+    session.add(invitation)
+    await session.flush()
+    await audit.record(session, by, "staff_invite", now)
+    return invitation
+
+
+async def _join_staff(session: AsyncSession, user: User, invitation: Invitation, now: dt.datetime) -> InvitationOpened:
+    claimed = await session.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
+        .values(accepted_by=user.id, accepted_at=now)
+    )
+    if not claimed.rowcount:  # type: ignore[attr-defined]
+        return InvitationOpened("used", invitation)
+    await session.refresh(invitation)
+    if not user.is_staff:
+        user.is_staff, user.staff_source = True, "chat"
+        inviter = await session.get(User, invitation.created_by) if invitation.created_by else None
+        await audit.record(session, inviter or user, "staff_add", now, subject=user)
+    return InvitationOpened("accepted", invitation)
 
 
 def prefilled(invitation: Invitation) -> dict[str, Any]:
@@ -697,7 +736,7 @@ async def counts(session: AsyncSession) -> InvitationCounts:
                 func.count(Invitation.id),
                 func.count(Invitation.sent_at),
                 func.count(Invitation.accepted_at),
-            )
+            ).where(Invitation.role != STAFF_ROLE)  # colleagues' links are not the cohort's invitations
         )
     ).one()
     waiting = len(await unsent(session))
