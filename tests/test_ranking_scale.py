@@ -83,6 +83,19 @@ async def test_a_page_and_the_excluded_mentors_follow_the_reference(programme_at
         assert _live(got) == expected[:5]
 
 
+async def test_each_card_a_student_pages_to_is_the_reference_mentor_at_that_place(programme_at_scale: Core) -> None:
+    core = programme_at_scale
+    area = core.programme.areas[1].key
+    async with core.sessions() as session:
+        for student in (await _students(session))[:3]:
+            expected = await reference_best_mentors_for(session, student, core.programme, area=area, now=NOW)
+            ranking = await matching.rank_mentors(session, student, core.programme, area=area, now=NOW)
+            assert len(ranking) == len(expected)
+            for index in (0, 1, 2, 17, len(expected) - 1):
+                shown = await matching.matches_in(session, ranking, core.programme, index, index + 1, now=NOW)
+                assert _live(shown) == [expected[index]]
+
+
 # --- the reference: the ranking as it was, copied unchanged -------------------------------------------
 
 RECENT_ANSWERS = 10

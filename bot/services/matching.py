@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.markup import fmt
@@ -123,6 +125,38 @@ async def mentors_who_said_no(
     return found
 
 
+class Offer(Protocol):
+    """What a mentor's profile offers, as the score reads it: a MentorProfile, or the same columns read as a row."""
+
+    areas: list[str]
+    industry: str
+    programme_of_study: str
+    languages: list[str]
+    country: str
+
+
+def _offered(area: str | None, industry: str | None) -> list[ColumnElement[bool]]:
+    """Approved, active mentors with a free place, optionally in an industry and (roughly, in SQL) offering an
+    area: the JSON list's text names the key or one of its topics. `_offers_area` makes it exact."""
+    conditions = [
+        MentorProfile.status == "approved",
+        MentorProfile.active.is_(True),
+        with_free_place(),
+        User.role == "alumnus",
+    ]
+    if industry:
+        conditions.append(MentorProfile.industry == industry)
+    if area:
+        text = cast(MentorProfile.areas, String)
+        # LIKE's "_" matches any one character, so this may let a few too many through, never too few.
+        conditions.append(or_(text.like(f'%"{area}"%'), text.like(f'%"{area}.%')))
+    return conditions
+
+
+def _offers_area(profile: Offer, area: str | None) -> bool:
+    return not area or area in area_keys(profile.areas)
+
+
 async def available_mentors(
     session: AsyncSession, *, area: str | None = None, industry: str | None = None
 ) -> list[tuple[User, MentorProfile]]:
@@ -130,19 +164,94 @@ async def available_mentors(
     query = (
         select(User, MentorProfile)
         .join(MentorProfile, MentorProfile.user_id == User.id)
-        .where(
-            MentorProfile.status == "approved",
-            MentorProfile.active.is_(True),
-            with_free_place(),
-            User.role == "alumnus",
-        )
+        .where(*_offered(area, industry))
     )
-    if industry:
-        query = query.where(MentorProfile.industry == industry)
-    rows = [(user, profile) for user, profile in (await session.execute(query)).all()]
-    if area:
-        rows = [(user, profile) for user, profile in rows if area in area_keys(profile.areas)]
-    return rows
+    return [(user, profile) for user, profile in (await session.execute(query)).all() if _offers_area(profile, area)]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The mentors a mentee could approach, best first, as ids: a page turns only its own into Matches."""
+
+    wanted: MenteeProfile | None
+    mentor_ids: list[int]
+    answer_days: dict[int, float]
+
+    def __len__(self) -> int:
+        return len(self.mentor_ids)
+
+
+async def rank_mentors(
+    session: AsyncSession,
+    mentee: User,
+    programme: Programme,
+    *,
+    exclude_ids: Iterable[int] = (),
+    area: str | None = None,
+    industry: str | None = None,
+    now: dt.datetime,
+) -> Ranking:
+    """The order of every mentor a mentee could approach now, from the profile columns the score reads and
+    one query of answer times: no rendered text, no other history. `now` is the caller's clock (never the
+    wall clock: the terminal's /clock moves it): it dates the "asked again" window."""
+    wanted = await session.get(MenteeProfile, mentee.id)
+    excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
+    excluded |= set(await mentors_who_said_no(session, mentee.id, now, programme))
+    offered = _offered(area, industry)
+    query = (
+        select(
+            User.id,
+            User.name,
+            MentorProfile.areas,
+            MentorProfile.industry,
+            MentorProfile.programme_of_study,
+            MentorProfile.languages,
+            MentorProfile.country,
+            MentorProfile.capacity,
+            MentorProfile.active_mentees,
+        )
+        .join(MentorProfile, MentorProfile.user_id == User.id)
+        .where(*offered)
+    )
+    candidates = [
+        row for row in (await session.execute(query)).all() if row.id not in excluded and _offers_area(row, area)
+    ]
+    offered_ids = select(MentorProfile.user_id).join(User, User.id == MentorProfile.user_id).where(*offered)
+    answer_days = await median_answer_days(session, offered_ids)
+    keyed = []
+    for row in candidates:
+        score = fit_score(typing.cast(Offer, row), wanted, programme)
+        days = answer_days.get(row.id)
+        free = free_places(typing.cast(MentorProfile, row))  # the capacity columns are on the row too
+        # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
+        keyed.append(((-score, days if days is not None else 99.0, -free, row.name.lower(), row.id), row.id))
+    keyed.sort(key=lambda item: item[0])
+    order = [mentor_id for _key, mentor_id in keyed]
+    return Ranking(
+        wanted, order, {mentor_id: answer_days[mentor_id] for mentor_id in order if mentor_id in answer_days}
+    )
+
+
+async def matches_in(
+    session: AsyncSession, ranking: Ranking, programme: Programme, start: int, stop: int, *, now: dt.datetime
+) -> list[Match]:
+    """The Matches of ranks start..stop-1: their profiles, reasons and responsiveness, read for them only.
+    `now` dates "active this week"."""
+    ids = ranking.mentor_ids[start:stop]
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(User, MentorProfile).join(MentorProfile, MentorProfile.user_id == User.id).where(User.id.in_(ids))
+    )
+    found = {user.id: (user, profile) for user, profile in rows.all()}
+    shown = [found[mentor_id] for mentor_id in ids if mentor_id in found]
+    last_active = await last_activity(session, shown)
+    matches = []
+    for user, profile in shown:
+        score, reason = score_mentor(profile, ranking.wanted, programme)
+        responsiveness = describe_responsiveness(ranking.answer_days.get(user.id), last_active.get(user.id), now)
+        matches.append(Match(user, profile, score, reason, responsiveness))
+    return matches
 
 
 async def best_mentors_for(
@@ -156,36 +265,15 @@ async def best_mentors_for(
     limit: int | None = None,
     now: dt.datetime,
 ) -> list[Match]:
-    """The mentors a mentee could approach now, best matches first. `now` is the caller's clock (never the
-    wall clock: the terminal's /clock moves it): it dates the "asked again" window and "active this week"."""
-    wanted = await session.get(MenteeProfile, mentee.id)
-    excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
-    excluded |= set(await mentors_who_said_no(session, mentee.id, now, programme))
-    candidates = [
-        (user, profile)
-        for user, profile in await available_mentors(session, area=area, industry=industry)
-        if user.id not in excluded
-    ]
-    answer_days = await median_answer_days(session, [user.id for user, _p in candidates])
-    last_active = await last_activity(session, [(user, profile) for user, profile in candidates])
-    scored = []
-    for user, profile in candidates:
-        score, reason = score_mentor(profile, wanted, programme)
-        days = answer_days.get(user.id)
-        responsiveness = describe_responsiveness(days, last_active.get(user.id), now)
-        free = free_places(profile)
-        # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
-        sort_key = (-score, days if days is not None else 99.0, -free, user.name.lower(), user.id)
-        scored.append((sort_key, Match(user, profile, score, reason, responsiveness)))
-    scored.sort(key=lambda item: item[0])
-    matches = [match for _key, match in scored]
-    return matches[:limit] if limit is not None else matches
+    """The mentors a mentee could approach now, best matches first (the first `limit` of them)."""
+    ranking = await rank_mentors(
+        session, mentee, programme, exclude_ids=exclude_ids, area=area, industry=industry, now=now
+    )
+    return await matches_in(session, ranking, programme, 0, len(ranking) if limit is None else limit, now=now)
 
 
-def score_mentor(profile: MentorProfile, wanted: MenteeProfile | None, programme: Programme) -> tuple[int, str]:
-    """Points for what they share, and the one-line reason a mentee reads on the card (markup)."""
-    if wanted is None:
-        return 0, _offers_line(profile, programme)
+def _fit(profile: Offer, wanted: MenteeProfile, programme: Programme) -> tuple[int, list[str], list[str]]:
+    """Points for what they share, with what both have and the topics offered, as the reason names them."""
     score = 0
     both: list[str] = []
     offers: list[str] = []
@@ -215,7 +303,19 @@ def score_mentor(profile: MentorProfile, wanted: MenteeProfile | None, programme
     if profile.country and wanted.country and profile.country.strip().lower() == wanted.country.strip().lower():
         score += COUNTRY_POINTS
         both.append(profile.country)
+    return score, both, offers
 
+
+def fit_score(profile: Offer, wanted: MenteeProfile | None, programme: Programme) -> int:
+    """The points alone, for ordering: no text is made."""
+    return 0 if wanted is None else _fit(profile, wanted, programme)[0]
+
+
+def score_mentor(profile: MentorProfile, wanted: MenteeProfile | None, programme: Programme) -> tuple[int, str]:
+    """Points for what they share, and the one-line reason a mentee reads on the card (markup)."""
+    if wanted is None:
+        return 0, _offers_line(profile, programme)
+    score, both, offers = _fit(profile, wanted, programme)
     parts = []
     if both:
         parts.append(fmt(_("Both: {things}"), things=", ".join(both)))
@@ -250,9 +350,10 @@ def _offers_line(profile: MentorProfile, programme: Programme) -> str:
 # --- responsiveness --------------------------------------------------------------------------------
 
 
-async def median_answer_days(session: AsyncSession, mentor_ids: list[int]) -> dict[int, float]:
-    """Median days each mentor took to accept or decline their latest requests."""
-    if not mentor_ids:
+async def median_answer_days(session: AsyncSession, mentor_ids: list[int] | Select[int]) -> dict[int, float]:
+    """Median days each mentor took to accept or decline their latest requests (the mentors given as ids, or
+    as a query of ids: one read of history, however many mentors)."""
+    if isinstance(mentor_ids, list) and not mentor_ids:
         return {}
     rows = await session.execute(
         select(MentorshipRequest.mentor_id, MentorshipRequest.created_at, MentorshipRequest.answered_at)
