@@ -8,6 +8,7 @@ and country. Ties go to the more responsive mentor, then to the one with more fr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 import typing
 from collections.abc import Iterable
@@ -197,6 +198,7 @@ async def rank_mentors(
     wanted = await session.get(MenteeProfile, mentee.id)
     excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
     excluded |= set(await mentors_who_said_no(session, mentee.id, now, programme))
+    wants = Wants.of(wanted) if wanted is not None else None
     offered = _offered(area, industry)
     query = (
         select(
@@ -220,7 +222,7 @@ async def rank_mentors(
     answer_days = await median_answer_days(session, offered_ids)
     keyed = []
     for row in candidates:
-        score = fit_score(typing.cast(Offer, row), wanted, programme)
+        score = fit(typing.cast(Offer, row), wants).score if wants is not None else 0
         days = answer_days.get(row.id)
         free = free_places(typing.cast(MentorProfile, row))  # the capacity columns are on the row too
         # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
@@ -272,72 +274,100 @@ async def best_mentors_for(
     return await matches_in(session, ranking, programme, 0, len(ranking) if limit is None else limit, now=now)
 
 
-def _fit(profile: Offer, wanted: MenteeProfile, programme: Programme) -> tuple[int, list[str], list[str]]:
-    """Points for what they share, with what both have and the topics offered, as the reason names them."""
-    score = 0
-    both: list[str] = []
-    offers: list[str] = []
-    labels = programme.topic_labels
+@dataclass(frozen=True)
+class Wants:
+    """A mentee's profile as the score compares it, worked out once for all the mentors it is compared with."""
 
-    shared_areas = area_keys(wanted.areas) & area_keys(profile.areas)
-    score += AREA_POINTS * len(shared_areas)
-    shared_topics = topic_keys(wanted.areas) & topic_keys(profile.areas)
-    score += TOPIC_POINTS * len(shared_topics)
-    offers += [labels[key] for key in sorted(shared_topics) if key in labels]
+    areas: frozenset[str]
+    topics: frozenset[str]
+    industries: frozenset[str]
+    programme_words: frozenset[str]
+    languages: frozenset[str]
+    country: str | None  # stripped, lower case; None when not given
 
-    if profile.industry and profile.industry in (wanted.industries or []):
+    @classmethod
+    def of(cls, wanted: MenteeProfile) -> Wants:
+        return cls(
+            frozenset(area_keys(wanted.areas)),
+            frozenset(topic_keys(wanted.areas)),
+            frozenset(wanted.industries or []),
+            _programme_words(wanted.programme_of_study),
+            frozenset(wanted.languages or []),
+            wanted.country.strip().lower() if wanted.country else None,
+        )
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What a mentor and a mentee share, and the points it is worth; the reason line names the same things."""
+
+    score: int
+    areas: frozenset[str]
+    topics: frozenset[str]
+    industry: bool
+    programme: bool
+    country: bool
+
+
+def fit(profile: Offer, wants: Wants) -> Fit:
+    """Points for what they share."""
+    shared_areas = frozenset(area_keys(profile.areas)) & wants.areas
+    shared_topics = frozenset(topic_keys(profile.areas)) & wants.topics
+    score = AREA_POINTS * len(shared_areas) + TOPIC_POINTS * len(shared_topics)
+    industry = bool(profile.industry) and profile.industry in wants.industries
+    if industry:
         score += INDUSTRY_POINTS
-        both.append(profile.industry)
-    both += [labels[key] for key in sorted(shared_areas) if key in labels and not _topic_covers(key, shared_topics)]
-
-    if _same_programme(profile.programme_of_study, wanted.programme_of_study):
+    words = _programme_words(profile.programme_of_study)
+    same_programme = bool(words) and words == wants.programme_words
+    if same_programme:
         score += PROGRAMME_POINTS
-        both.append(profile.programme_of_study)
-
-    languages = set(wanted.languages or []) & set(profile.languages or [])
-    if languages:
+    if wants.languages & set(profile.languages or []):
         score += LANGUAGE_POINTS
-    elif wanted.languages and profile.languages:
+    elif wants.languages and profile.languages:
         score -= NO_LANGUAGE_PENALTY
-
-    if profile.country and wanted.country and profile.country.strip().lower() == wanted.country.strip().lower():
+    country = bool(profile.country) and profile.country.strip().lower() == wants.country
+    if country:
         score += COUNTRY_POINTS
-        both.append(profile.country)
-    return score, both, offers
-
-
-def fit_score(profile: Offer, wanted: MenteeProfile | None, programme: Programme) -> int:
-    """The points alone, for ordering: no text is made."""
-    return 0 if wanted is None else _fit(profile, wanted, programme)[0]
+    return Fit(score, shared_areas, shared_topics, industry, same_programme, country)
 
 
 def score_mentor(profile: MentorProfile, wanted: MenteeProfile | None, programme: Programme) -> tuple[int, str]:
     """Points for what they share, and the one-line reason a mentee reads on the card (markup)."""
     if wanted is None:
         return 0, _offers_line(profile, programme)
-    score, both, offers = _fit(profile, wanted, programme)
+    found = fit(profile, Wants.of(wanted))
+    labels = programme.topic_labels
+    offers = [labels[key] for key in sorted(found.topics) if key in labels]
+    both = [profile.industry] if found.industry else []
+    both += [labels[key] for key in sorted(found.areas) if key in labels and not _topic_covers(key, found.topics)]
+    if found.programme:
+        both.append(profile.programme_of_study)
+    if found.country:
+        both.append(profile.country)
     parts = []
     if both:
         parts.append(fmt(_("Both: {things}"), things=", ".join(both)))
     if offers:
         parts.append(fmt(_("offers {topics}"), topics=", ".join(offers)))
     if not parts:
-        return score, _offers_line(profile, programme)
+        return found.score, _offers_line(profile, programme)
     line = "; ".join(parts)
-    return score, line[0].upper() + line[1:]
+    return found.score, line[0].upper() + line[1:]
 
 
-def _topic_covers(area: str, topics: set[str]) -> bool:
+def _topic_covers(area: str, topics: frozenset[str]) -> bool:
     """An area already named through one of its topics ('offers CV review') is not repeated."""
     return any(topic.startswith(area + ".") for topic in topics)
 
 
-def _same_programme(one: str, other: str) -> bool:
-    """'BSc Computer Science' and 'Computer Science' count as the same; a bare 'BSc' does not."""
-    degree_words = {"ba", "bsc", "beng", "msc", "ma", "mba", "phd", "meng", "in", "of", "and"}
-    words_one = {w for w in one.lower().replace(",", " ").split() if w not in degree_words}
-    words_other = {w for w in other.lower().replace(",", " ").split() if w not in degree_words}
-    return bool(words_one) and words_one == words_other
+DEGREE_WORDS = frozenset({"ba", "bsc", "beng", "msc", "ma", "mba", "phd", "meng", "in", "of", "and"})
+
+
+@functools.lru_cache(maxsize=1024)
+def _programme_words(name: str) -> frozenset[str]:
+    """'BSc Computer Science' and 'Computer Science' count as the same; a bare 'BSc' does not (no words).
+    Programmes are a short list of names, so each is split once."""
+    return frozenset(w for w in name.lower().replace(",", " ").split() if w not in DEGREE_WORDS)
 
 
 def _offers_line(profile: MentorProfile, programme: Programme) -> str:
