@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.programme import Programme
+from bot.services.matching import refresh_answer_days
 from storage.models import (
     ContactLog,
     Goal,
@@ -232,4 +233,5 @@ async def generate(
     ):
         for at in range(0, len(rows), CHUNK):
             await session.execute(insert(model), rows[at : at + CHUNK])
+    await refresh_answer_days(session, mentor_ids)
     return Made(mentors, students, len(pairs), len(requests), len(contacts), len(goals))

@@ -21,6 +21,7 @@ from bot.programme import Programme
 from bot.services import matching
 from bot.services.capacity import free_places, with_free_place
 from storage.models import ContactLog, GoalNote, MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
+from tests.test_requests import accept, add_mentor, add_student, send
 
 NOW = dt.datetime(2026, 5, 20, 10, 0, tzinfo=dt.UTC)
 MENTORS, STUDENTS = 2_000, 600
@@ -94,6 +95,25 @@ async def test_each_card_a_student_pages_to_is_the_reference_mentor_at_that_plac
             for index in (0, 1, 2, 17, len(expected) - 1):
                 shown = await matching.matches_in(session, ranking, core.programme, index, index + 1, now=NOW)
                 assert _live(shown) == [expected[index]]
+
+
+async def test_a_mentor_who_answers_moves_ahead_of_an_unproven_one_at_once(core: Core, clock) -> None:  # type: ignore[no-untyped-def]
+    """The answer time ranking reads is kept on the profile: it follows the answer in the same transaction."""
+    slow = await add_mentor(core, "zed", full="Zed Answerer", capacity=3)
+    await add_mentor(core, "amy", full="Amy Unproven", capacity=3)
+    asking = await add_student(core, "bea")
+    alex = await add_student(core, "alex")
+    request = await send(core, asking, slow)
+    clock.advance(dt.timedelta(hours=30))
+    await accept(core, slow, request)
+    async with core.sessions() as session:
+        student = await session.get(User, alex)
+        assert student is not None
+        matches = await matching.best_mentors_for(session, student, core.programme, now=clock.now())
+        expected = await reference_best_mentors_for(session, student, core.programme, now=clock.now())
+    assert [m.mentor.name for m in matches] == ["Zed Answerer", "Amy Unproven"]
+    assert _live(matches) == expected
+    assert matches[0].responsiveness.startswith("usually answers within 2 days")
 
 
 # --- the reference: the ranking as it was, copied unchanged -------------------------------------------

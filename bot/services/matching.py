@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.markup import fmt
@@ -176,7 +176,6 @@ class Ranking:
 
     wanted: MenteeProfile | None
     mentor_ids: list[int]
-    answer_days: dict[int, float]
 
     def __len__(self) -> int:
         return len(self.mentor_ids)
@@ -192,8 +191,8 @@ async def rank_mentors(
     industry: str | None = None,
     now: dt.datetime,
 ) -> Ranking:
-    """The order of every mentor a mentee could approach now, from the profile columns the score reads and
-    one query of answer times: no rendered text, no other history. `now` is the caller's clock (never the
+    """The order of every mentor a mentee could approach now, from the profile columns the score and the
+    answer time read: no rendered text, no history. `now` is the caller's clock (never the
     wall clock: the terminal's /clock moves it): it dates the "asked again" window."""
     wanted = await session.get(MenteeProfile, mentee.id)
     excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
@@ -211,6 +210,7 @@ async def rank_mentors(
             MentorProfile.country,
             MentorProfile.capacity,
             MentorProfile.active_mentees,
+            MentorProfile.answer_days,
         )
         .join(MentorProfile, MentorProfile.user_id == User.id)
         .where(*offered)
@@ -218,20 +218,16 @@ async def rank_mentors(
     candidates = [
         row for row in (await session.execute(query)).all() if row.id not in excluded and _offers_area(row, area)
     ]
-    offered_ids = select(MentorProfile.user_id).join(User, User.id == MentorProfile.user_id).where(*offered)
-    answer_days = await median_answer_days(session, offered_ids)
     keyed = []
     for row in candidates:
         score = fit(typing.cast(Offer, row), wants).score if wants is not None else 0
-        days = answer_days.get(row.id)
+        days = row.answer_days  # the median kept on the profile (note_answer), not re-read from history
         free = free_places(typing.cast(MentorProfile, row))  # the capacity columns are on the row too
         # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
         keyed.append(((-score, days if days is not None else 99.0, -free, row.name.lower(), row.id), row.id))
     keyed.sort(key=lambda item: item[0])
     order = [mentor_id for _key, mentor_id in keyed]
-    return Ranking(
-        wanted, order, {mentor_id: answer_days[mentor_id] for mentor_id in order if mentor_id in answer_days}
-    )
+    return Ranking(wanted, order)
 
 
 async def matches_in(
@@ -247,11 +243,13 @@ async def matches_in(
     )
     found = {user.id: (user, profile) for user, profile in rows.all()}
     shown = [found[mentor_id] for mentor_id in ids if mentor_id in found]
+    # The card reads the answer history of the mentors it shows, so its words are exact whatever the column says.
+    answer_days = await median_answer_days(session, [user.id for user, _p in shown])
     last_active = await last_activity(session, shown)
     matches = []
     for user, profile in shown:
         score, reason = score_mentor(profile, ranking.wanted, programme)
-        responsiveness = describe_responsiveness(ranking.answer_days.get(user.id), last_active.get(user.id), now)
+        responsiveness = describe_responsiveness(answer_days.get(user.id), last_active.get(user.id), now)
         matches.append(Match(user, profile, score, reason, responsiveness))
     return matches
 
@@ -400,6 +398,21 @@ async def median_answer_days(session: AsyncSession, mentor_ids: list[int] | Sele
         if answered is not None and len(bucket) < RECENT_ANSWERS:
             bucket.append(max(0.0, (answered - created).total_seconds() / 86400))
     return {mentor_id: statistics.median(days) for mentor_id, days in waits.items()}
+
+
+async def note_answer(session: AsyncSession, mentor_id: int) -> None:
+    """A mentor answered a request: their usual answer time on the profile follows (one mentor's history)."""
+    await refresh_answer_days(session, [mentor_id])
+
+
+async def refresh_answer_days(session: AsyncSession, mentor_ids: list[int] | Select[int]) -> None:
+    """Put each mentor's median answer time on their profile (None until they have answered)."""
+    days = await median_answer_days(session, mentor_ids)
+    ids = mentor_ids if isinstance(mentor_ids, list) else list(await session.scalars(mentor_ids))
+    if ids:
+        await session.execute(
+            update(MentorProfile), [{"user_id": mentor_id, "answer_days": days.get(mentor_id)} for mentor_id in ids]
+        )
 
 
 async def last_activity(session: AsyncSession, mentors: list[tuple[User, MentorProfile]]) -> dict[int, dt.datetime]:
