@@ -220,7 +220,7 @@ async def rank_mentors(
     ]
     keyed = []
     for row in candidates:
-        score = fit(typing.cast(Offer, row), wants).score if wants is not None else 0
+        score = fit_score(typing.cast(Offer, row), wants)
         days = row.answer_days  # the median kept on the profile (note_answer), not re-read from history
         free = free_places(typing.cast(MentorProfile, row))  # the capacity columns are on the row too
         # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
@@ -327,6 +327,11 @@ def fit(profile: Offer, wants: Wants) -> Fit:
     if country:
         score += COUNTRY_POINTS
     return Fit(score, shared_areas, shared_topics, industry, same_programme, country)
+
+
+def fit_score(profile: Offer, wants: Wants | None) -> int:
+    """The points alone, for ordering: no text is made (a mentee without a profile shares nothing yet)."""
+    return 0 if wants is None else fit(profile, wants).score
 
 
 def score_mentor(profile: MentorProfile, wanted: MenteeProfile | None, programme: Programme) -> tuple[int, str]:
