@@ -36,7 +36,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("console", help="the terminal chat (reads a script from standard input too)")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply migrations up to the newest")
-    sub.add_parser("demo", help="load the demo people into an empty database")
+    demo = sub.add_parser("demo", help="load the demo people into an empty database, or generate a programme")
+    demo.add_argument("--mentors", type=int, default=0, help="generate this many mentors (with --students)")
+    demo.add_argument("--students", type=int, default=0, help="generate this many students")
+    demo.add_argument("--seed", type=int, default=1, help="the same seed makes the same programme")
     sub.add_parser("sweep", help="run the scheduler's sweeps once and exit (for cron)")
     return parser
 
@@ -110,11 +113,20 @@ async def _upgrade(settings: Settings) -> None:
     print("The database is up to date.")
 
 
-async def _demo(settings: Settings) -> None:
+async def _demo(settings: Settings, mentors: int = 0, students: int = 0, seed: int = 1) -> None:
     from bot.app import create_core
 
     core = await create_core(settings)
     try:
+        if mentors or students:
+            from bot.demo_scale import generate
+
+            async with core.sessions() as session, session.begin():
+                made = await generate(
+                    session, core.programme, core.clock.now(), mentors=mentors, students=students, seed=seed
+                )
+            print(made.summary() if made else "The database already has people in it; nothing generated.")
+            return
         loaded = await _load_demo(core)
         print("Demo data loaded." if loaded else "The database already has people in it; nothing loaded.")
     finally:
@@ -170,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     level = logging.WARNING if console else getattr(logging, settings.log_level.upper(), logging.INFO)
     configure(level, settings.secret_values())
     runners = {"run": _run, "console": _console, "db": _upgrade, "demo": _demo, "sweep": _sweep}
+    if command == "demo":
+        runners["demo"] = lambda settings: _demo(settings, args.mentors, args.students, args.seed)
     try:
         if command == "run":
             from bot.runner import parse_parts

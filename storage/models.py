@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -149,6 +150,9 @@ class MentorProfile(Base):
     approved_at: Mapped[dt.datetime | None]
     confirmed_at: Mapped[dt.datetime | None]  # last time the mentor confirmed the profile is up to date
     updated_at: Mapped[dt.datetime]
+    # The median days of their latest answers (matching.median_answer_days), kept up to date at every answer
+    # (matching.note_answer) so ranking reads no history; None: no answer yet.
+    answer_days: Mapped[float | None] = mapped_column(Float)
 
     user: Mapped[User] = relationship(back_populates="mentor_profile")
 

@@ -17,7 +17,7 @@ from bot.core.registry import action, command
 from bot.core.replies import Button, Reply, rows
 from bot.i18n import N_, _
 from bot.services import pairs, profiles, requests
-from bot.services.matching import Match, best_mentors_for, students_may_ask
+from bot.services.matching import Match, matches_in, rank_mentors, students_may_ask
 from bot.views import mentor_card
 
 
@@ -92,16 +92,17 @@ async def card(ctx: Context, place: Place, *, edit: bool) -> Reply:
         return Reply(eligible.reason, edit=edit)
     area = ctx.programme.areas[place.area].key if place.area is not None else None
     industry = ctx.programme.industries[place.industry] if place.industry is not None else None
-    matches = await best_mentors_for(ctx.session, ctx.user, ctx.programme, area=area, industry=industry, now=ctx.now)
+    # The order is of ids; only the card shown is read in full, with its reason and responsiveness.
+    ranking = await rank_mentors(ctx.session, ctx.user, ctx.programme, area=area, industry=industry, now=ctx.now)
     filters = _filter_line(ctx, place)
-    if not matches:
+    if not ranking:
         asking = students_may_ask(ctx.programme)  # where the office matches, that is the next step to hear
         return (
             Reply(asking.reason, edit=edit) if not asking and not filters else _nobody(ctx, place, filters, edit=edit)
         )
-    index = min(place.index, len(matches) - 1)
-    match = matches[index]
-    head = fmt(_("Mentor {n} of {total} · best matches first"), n=index + 1, total=len(matches))
+    index = min(place.index, len(ranking) - 1)
+    [match] = await matches_in(ctx.session, ranking, ctx.programme, index, index + 1, now=ctx.now)
+    head = fmt(_("Mentor {n} of {total} · best matches first"), n=index + 1, total=len(ranking))
     lines = [f"<i>{head}</i>" + (f" · {esc(filters)}" if filters else "")]
     if match.reason:
         lines.append("★ " + match.reason)
@@ -112,7 +113,7 @@ async def card(ctx: Context, place: Place, *, edit: bool) -> Reply:
     note, ask = await _request_button(ctx, match)
     if note:
         lines += ["", note]
-    return Reply("\n".join(lines), buttons=_card_buttons(place, index, len(matches), ask), edit=edit)
+    return Reply("\n".join(lines), buttons=_card_buttons(place, index, len(ranking), ask), edit=edit)
 
 
 async def _request_button(ctx: Context, match: Match) -> tuple[str, Button | None]:

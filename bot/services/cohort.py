@@ -57,8 +57,10 @@ from bot.programme import Programme
 from bot.services import requests
 from bot.services.capacity import free_places, has_free_place
 from bot.services.matching import (
+    Wants,
     available_mentors,
     current_mentor_ids,
+    fit_score,
     mentors_who_said_no,
     score_mentor,
     staff_may_match,
@@ -177,12 +179,8 @@ async def suggest(session: AsyncSession, staff: User, now: dt.datetime, programm
     scores: list[list[int | None]] = []
     for student, wanted in students:
         excluded = await _not_for(session, student.id, now, programme)
-        scores.append(
-            [
-                None if mentor.id in excluded else score_mentor(profile, wanted, programme)[0]
-                for mentor, profile in mentors
-            ]
-        )
+        wants = Wants.of(wanted) if wanted is not None else None  # worked out once for every mentor
+        scores.append([None if mentor.id in excluded else fit_score(profile, wants) for mentor, profile in mentors])
     chosen = assign(scores, [free_places(profile) for _mentor, profile in mentors])
     assigned = {row for row, _column in chosen}
     left: list[int] = []

@@ -8,11 +8,14 @@ and country. Ties go to the more responsive mentor, then to the one with more fr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
+import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.markup import fmt
@@ -123,6 +126,38 @@ async def mentors_who_said_no(
     return found
 
 
+class Offer(Protocol):
+    """What a mentor's profile offers, as the score reads it: a MentorProfile, or the same columns read as a row."""
+
+    areas: list[str]
+    industry: str
+    programme_of_study: str
+    languages: list[str]
+    country: str
+
+
+def _offered(area: str | None, industry: str | None) -> list[ColumnElement[bool]]:
+    """Approved, active mentors with a free place, optionally in an industry and (roughly, in SQL) offering an
+    area: the JSON list's text names the key or one of its topics. `_offers_area` makes it exact."""
+    conditions = [
+        MentorProfile.status == "approved",
+        MentorProfile.active.is_(True),
+        with_free_place(),
+        User.role == "alumnus",
+    ]
+    if industry:
+        conditions.append(MentorProfile.industry == industry)
+    if area:
+        text = cast(MentorProfile.areas, String)
+        # LIKE's "_" matches any one character, so this may let a few too many through, never too few.
+        conditions.append(or_(text.like(f'%"{area}"%'), text.like(f'%"{area}.%')))
+    return conditions
+
+
+def _offers_area(profile: Offer, area: str | None) -> bool:
+    return not area or area in area_keys(profile.areas)
+
+
 async def available_mentors(
     session: AsyncSession, *, area: str | None = None, industry: str | None = None
 ) -> list[tuple[User, MentorProfile]]:
@@ -130,19 +165,93 @@ async def available_mentors(
     query = (
         select(User, MentorProfile)
         .join(MentorProfile, MentorProfile.user_id == User.id)
-        .where(
-            MentorProfile.status == "approved",
-            MentorProfile.active.is_(True),
-            with_free_place(),
-            User.role == "alumnus",
-        )
+        .where(*_offered(area, industry))
     )
-    if industry:
-        query = query.where(MentorProfile.industry == industry)
-    rows = [(user, profile) for user, profile in (await session.execute(query)).all()]
-    if area:
-        rows = [(user, profile) for user, profile in rows if area in area_keys(profile.areas)]
-    return rows
+    return [(user, profile) for user, profile in (await session.execute(query)).all() if _offers_area(profile, area)]
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The mentors a mentee could approach, best first, as ids: a page turns only its own into Matches."""
+
+    wanted: MenteeProfile | None
+    mentor_ids: list[int]
+
+    def __len__(self) -> int:
+        return len(self.mentor_ids)
+
+
+async def rank_mentors(
+    session: AsyncSession,
+    mentee: User,
+    programme: Programme,
+    *,
+    exclude_ids: Iterable[int] = (),
+    area: str | None = None,
+    industry: str | None = None,
+    now: dt.datetime,
+) -> Ranking:
+    """The order of every mentor a mentee could approach now, from the profile columns the score and the
+    answer time read: no rendered text, no history. `now` is the caller's clock (never the
+    wall clock: the terminal's /clock moves it): it dates the "asked again" window."""
+    wanted = await session.get(MenteeProfile, mentee.id)
+    excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
+    excluded |= set(await mentors_who_said_no(session, mentee.id, now, programme))
+    wants = Wants.of(wanted) if wanted is not None else None
+    offered = _offered(area, industry)
+    query = (
+        select(
+            User.id,
+            User.name,
+            MentorProfile.areas,
+            MentorProfile.industry,
+            MentorProfile.programme_of_study,
+            MentorProfile.languages,
+            MentorProfile.country,
+            MentorProfile.capacity,
+            MentorProfile.active_mentees,
+            MentorProfile.answer_days,
+        )
+        .join(MentorProfile, MentorProfile.user_id == User.id)
+        .where(*offered)
+    )
+    candidates = [
+        row for row in (await session.execute(query)).all() if row.id not in excluded and _offers_area(row, area)
+    ]
+    keyed = []
+    for row in candidates:
+        score = fit_score(typing.cast(Offer, row), wants)
+        days = row.answer_days  # the median kept on the profile (note_answer), not re-read from history
+        free = free_places(typing.cast(MentorProfile, row))  # the capacity columns are on the row too
+        # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
+        keyed.append(((-score, days if days is not None else 99.0, -free, row.name.lower(), row.id), row.id))
+    keyed.sort(key=lambda item: item[0])
+    order = [mentor_id for _key, mentor_id in keyed]
+    return Ranking(wanted, order)
+
+
+async def matches_in(
+    session: AsyncSession, ranking: Ranking, programme: Programme, start: int, stop: int, *, now: dt.datetime
+) -> list[Match]:
+    """The Matches of ranks start..stop-1: their profiles, reasons and responsiveness, read for them only.
+    `now` dates "active this week"."""
+    ids = ranking.mentor_ids[start:stop]
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(User, MentorProfile).join(MentorProfile, MentorProfile.user_id == User.id).where(User.id.in_(ids))
+    )
+    found = {user.id: (user, profile) for user, profile in rows.all()}
+    shown = [found[mentor_id] for mentor_id in ids if mentor_id in found]
+    # The card reads the answer history of the mentors it shows, so its words are exact whatever the column says.
+    answer_days = await median_answer_days(session, [user.id for user, _p in shown])
+    last_active = await last_activity(session, shown)
+    matches = []
+    for user, profile in shown:
+        score, reason = score_mentor(profile, ranking.wanted, programme)
+        responsiveness = describe_responsiveness(answer_days.get(user.id), last_active.get(user.id), now)
+        matches.append(Match(user, profile, score, reason, responsiveness))
+    return matches
 
 
 async def best_mentors_for(
@@ -156,88 +265,112 @@ async def best_mentors_for(
     limit: int | None = None,
     now: dt.datetime,
 ) -> list[Match]:
-    """The mentors a mentee could approach now, best matches first. `now` is the caller's clock (never the
-    wall clock: the terminal's /clock moves it): it dates the "asked again" window and "active this week"."""
-    wanted = await session.get(MenteeProfile, mentee.id)
-    excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
-    excluded |= set(await mentors_who_said_no(session, mentee.id, now, programme))
-    candidates = [
-        (user, profile)
-        for user, profile in await available_mentors(session, area=area, industry=industry)
-        if user.id not in excluded
-    ]
-    answer_days = await median_answer_days(session, [user.id for user, _p in candidates])
-    last_active = await last_activity(session, [(user, profile) for user, profile in candidates])
-    scored = []
-    for user, profile in candidates:
-        score, reason = score_mentor(profile, wanted, programme)
-        days = answer_days.get(user.id)
-        responsiveness = describe_responsiveness(days, last_active.get(user.id), now)
-        free = free_places(profile)
-        # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
-        sort_key = (-score, days if days is not None else 99.0, -free, user.name.lower(), user.id)
-        scored.append((sort_key, Match(user, profile, score, reason, responsiveness)))
-    scored.sort(key=lambda item: item[0])
-    matches = [match for _key, match in scored]
-    return matches[:limit] if limit is not None else matches
+    """The mentors a mentee could approach now, best matches first (the first `limit` of them)."""
+    ranking = await rank_mentors(
+        session, mentee, programme, exclude_ids=exclude_ids, area=area, industry=industry, now=now
+    )
+    return await matches_in(session, ranking, programme, 0, len(ranking) if limit is None else limit, now=now)
+
+
+@dataclass(frozen=True)
+class Wants:
+    """A mentee's profile as the score compares it, worked out once for all the mentors it is compared with."""
+
+    areas: frozenset[str]
+    topics: frozenset[str]
+    industries: frozenset[str]
+    programme_words: frozenset[str]
+    languages: frozenset[str]
+    country: str | None  # stripped, lower case; None when not given
+
+    @classmethod
+    def of(cls, wanted: MenteeProfile) -> Wants:
+        return cls(
+            frozenset(area_keys(wanted.areas)),
+            frozenset(topic_keys(wanted.areas)),
+            frozenset(wanted.industries or []),
+            _programme_words(wanted.programme_of_study),
+            frozenset(wanted.languages or []),
+            wanted.country.strip().lower() if wanted.country else None,
+        )
+
+
+@dataclass(frozen=True)
+class Fit:
+    """What a mentor and a mentee share, and the points it is worth; the reason line names the same things."""
+
+    score: int
+    areas: frozenset[str]
+    topics: frozenset[str]
+    industry: bool
+    programme: bool
+    country: bool
+
+
+def fit(profile: Offer, wants: Wants) -> Fit:
+    """Points for what they share."""
+    shared_areas = frozenset(area_keys(profile.areas)) & wants.areas
+    shared_topics = frozenset(topic_keys(profile.areas)) & wants.topics
+    score = AREA_POINTS * len(shared_areas) + TOPIC_POINTS * len(shared_topics)
+    industry = bool(profile.industry) and profile.industry in wants.industries
+    if industry:
+        score += INDUSTRY_POINTS
+    words = _programme_words(profile.programme_of_study)
+    same_programme = bool(words) and words == wants.programme_words
+    if same_programme:
+        score += PROGRAMME_POINTS
+    if wants.languages & set(profile.languages or []):
+        score += LANGUAGE_POINTS
+    elif wants.languages and profile.languages:
+        score -= NO_LANGUAGE_PENALTY
+    country = bool(profile.country) and profile.country.strip().lower() == wants.country
+    if country:
+        score += COUNTRY_POINTS
+    return Fit(score, shared_areas, shared_topics, industry, same_programme, country)
+
+
+def fit_score(profile: Offer, wants: Wants | None) -> int:
+    """The points alone, for ordering: no text is made (a mentee without a profile shares nothing yet)."""
+    return 0 if wants is None else fit(profile, wants).score
 
 
 def score_mentor(profile: MentorProfile, wanted: MenteeProfile | None, programme: Programme) -> tuple[int, str]:
     """Points for what they share, and the one-line reason a mentee reads on the card (markup)."""
     if wanted is None:
         return 0, _offers_line(profile, programme)
-    score = 0
-    both: list[str] = []
-    offers: list[str] = []
+    found = fit(profile, Wants.of(wanted))
     labels = programme.topic_labels
-
-    shared_areas = area_keys(wanted.areas) & area_keys(profile.areas)
-    score += AREA_POINTS * len(shared_areas)
-    shared_topics = topic_keys(wanted.areas) & topic_keys(profile.areas)
-    score += TOPIC_POINTS * len(shared_topics)
-    offers += [labels[key] for key in sorted(shared_topics) if key in labels]
-
-    if profile.industry and profile.industry in (wanted.industries or []):
-        score += INDUSTRY_POINTS
-        both.append(profile.industry)
-    both += [labels[key] for key in sorted(shared_areas) if key in labels and not _topic_covers(key, shared_topics)]
-
-    if _same_programme(profile.programme_of_study, wanted.programme_of_study):
-        score += PROGRAMME_POINTS
+    offers = [labels[key] for key in sorted(found.topics) if key in labels]
+    both = [profile.industry] if found.industry else []
+    both += [labels[key] for key in sorted(found.areas) if key in labels and not _topic_covers(key, found.topics)]
+    if found.programme:
         both.append(profile.programme_of_study)
-
-    languages = set(wanted.languages or []) & set(profile.languages or [])
-    if languages:
-        score += LANGUAGE_POINTS
-    elif wanted.languages and profile.languages:
-        score -= NO_LANGUAGE_PENALTY
-
-    if profile.country and wanted.country and profile.country.strip().lower() == wanted.country.strip().lower():
-        score += COUNTRY_POINTS
+    if found.country:
         both.append(profile.country)
-
     parts = []
     if both:
         parts.append(fmt(_("Both: {things}"), things=", ".join(both)))
     if offers:
         parts.append(fmt(_("offers {topics}"), topics=", ".join(offers)))
     if not parts:
-        return score, _offers_line(profile, programme)
+        return found.score, _offers_line(profile, programme)
     line = "; ".join(parts)
-    return score, line[0].upper() + line[1:]
+    return found.score, line[0].upper() + line[1:]
 
 
-def _topic_covers(area: str, topics: set[str]) -> bool:
+def _topic_covers(area: str, topics: frozenset[str]) -> bool:
     """An area already named through one of its topics ('offers CV review') is not repeated."""
     return any(topic.startswith(area + ".") for topic in topics)
 
 
-def _same_programme(one: str, other: str) -> bool:
-    """'BSc Computer Science' and 'Computer Science' count as the same; a bare 'BSc' does not."""
-    degree_words = {"ba", "bsc", "beng", "msc", "ma", "mba", "phd", "meng", "in", "of", "and"}
-    words_one = {w for w in one.lower().replace(",", " ").split() if w not in degree_words}
-    words_other = {w for w in other.lower().replace(",", " ").split() if w not in degree_words}
-    return bool(words_one) and words_one == words_other
+DEGREE_WORDS = frozenset({"ba", "bsc", "beng", "msc", "ma", "mba", "phd", "meng", "in", "of", "and"})
+
+
+@functools.lru_cache(maxsize=1024)
+def _programme_words(name: str) -> frozenset[str]:
+    """'BSc Computer Science' and 'Computer Science' count as the same; a bare 'BSc' does not (no words).
+    Programmes are a short list of names, so each is split once."""
+    return frozenset(w for w in name.lower().replace(",", " ").split() if w not in DEGREE_WORDS)
 
 
 def _offers_line(profile: MentorProfile, programme: Programme) -> str:
@@ -250,9 +383,10 @@ def _offers_line(profile: MentorProfile, programme: Programme) -> str:
 # --- responsiveness --------------------------------------------------------------------------------
 
 
-async def median_answer_days(session: AsyncSession, mentor_ids: list[int]) -> dict[int, float]:
-    """Median days each mentor took to accept or decline their latest requests."""
-    if not mentor_ids:
+async def median_answer_days(session: AsyncSession, mentor_ids: list[int] | Select[int]) -> dict[int, float]:
+    """Median days each mentor took to accept or decline their latest requests (the mentors given as ids, or
+    as a query of ids: one read of history, however many mentors)."""
+    if isinstance(mentor_ids, list) and not mentor_ids:
         return {}
     rows = await session.execute(
         select(MentorshipRequest.mentor_id, MentorshipRequest.created_at, MentorshipRequest.answered_at)
@@ -269,6 +403,21 @@ async def median_answer_days(session: AsyncSession, mentor_ids: list[int]) -> di
         if answered is not None and len(bucket) < RECENT_ANSWERS:
             bucket.append(max(0.0, (answered - created).total_seconds() / 86400))
     return {mentor_id: statistics.median(days) for mentor_id, days in waits.items()}
+
+
+async def note_answer(session: AsyncSession, mentor_id: int) -> None:
+    """A mentor answered a request: their usual answer time on the profile follows (one mentor's history)."""
+    await refresh_answer_days(session, [mentor_id])
+
+
+async def refresh_answer_days(session: AsyncSession, mentor_ids: list[int] | Select[int]) -> None:
+    """Put each mentor's median answer time on their profile (None until they have answered)."""
+    days = await median_answer_days(session, mentor_ids)
+    ids = mentor_ids if isinstance(mentor_ids, list) else list(await session.scalars(mentor_ids))
+    if ids:
+        await session.execute(
+            update(MentorProfile), [{"user_id": mentor_id, "answer_days": days.get(mentor_id)} for mentor_id in ids]
+        )
 
 
 async def last_activity(session: AsyncSession, mentors: list[tuple[User, MentorProfile]]) -> dict[int, dt.datetime]:

@@ -51,7 +51,14 @@ from bot.i18n import _, date_text
 from bot.programme import Programme
 from bot.services import audit, pairs, profiles
 from bot.services.capacity import has_free_place
-from bot.services.matching import Match, best_mentors_for, mentors_who_said_no, staff_may_match, students_may_ask
+from bot.services.matching import (
+    Match,
+    best_mentors_for,
+    mentors_who_said_no,
+    note_answer,
+    staff_may_match,
+    students_may_ask,
+)
 from storage.models import MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 
 MIN_MESSAGE = 15  # characters: a sentence, so the mentor has something to answer
@@ -313,6 +320,8 @@ async def _set_status(
         .values(status=status, answered_at=now, reason=reason)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount and status in ("accepted", "declined"):  # type: ignore[attr-defined]
+        await note_answer(session, request.mentor_id)
     await session.refresh(request)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
