@@ -664,14 +664,8 @@ async def accept(session: AsyncSession, user: User, token: str, now: dt.datetime
         return await _join_staff(session, user, invitation, now)
     if user.role is not None and user.role != invitation.role:
         return InvitationOpened("other_role", invitation)
-    claimed = await session.execute(
-        update(Invitation)
-        .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
-        .values(accepted_by=user.id, accepted_at=now)
-    )
-    if not claimed.rowcount:  # type: ignore[attr-defined]
+    if not await _claim(session, invitation, user, now):
         return InvitationOpened("used", invitation)
-    await session.refresh(invitation)
     new_member = user.role is None
     user.role = invitation.role
     return InvitationOpened("accepted", invitation, new_member=new_member)
@@ -699,19 +693,26 @@ async def invite_staff(session: AsyncSession, by: User, now: dt.datetime) -> Inv
 
 
 async def _join_staff(session: AsyncSession, user: User, invitation: Invitation, now: dt.datetime) -> InvitationOpened:
+    if not await _claim(session, invitation, user, now):
+        return InvitationOpened("used", invitation)
+    if not user.is_staff:
+        user.is_staff, user.staff_source = True, "chat"
+        inviter = await session.get(User, invitation.created_by) if invitation.created_by else None
+        await audit.record(session, inviter or user, "staff_add", now, subject=user)
+    return InvitationOpened("accepted", invitation)
+
+
+async def _claim(session: AsyncSession, invitation: Invitation, user: User, now: dt.datetime) -> bool:
+    """The invitation becomes this person's, unless someone opened it first (two at once: one wins)."""
     claimed = await session.execute(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
         .values(accepted_by=user.id, accepted_at=now)
     )
     if not claimed.rowcount:  # type: ignore[attr-defined]
-        return InvitationOpened("used", invitation)
+        return False
     await session.refresh(invitation)
-    if not user.is_staff:
-        user.is_staff, user.staff_source = True, "chat"
-        inviter = await session.get(User, invitation.created_by) if invitation.created_by else None
-        await audit.record(session, inviter or user, "staff_add", now, subject=user)
-    return InvitationOpened("accepted", invitation)
+    return True
 
 
 def prefilled(invitation: Invitation) -> dict[str, Any]:
