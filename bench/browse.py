@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import resource
 import statistics
 import sys
@@ -29,6 +28,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from bench.postgres import postgres_url
 from bot.app import create_core
 from bot.config import load_settings
 from bot.core.clock import ManualClock
@@ -154,23 +154,8 @@ def cli() -> int:
     args = parser.parse_args()
     sizes = tuple(int(s) for s in args.sizes.split(","))
     GOALS.update({n: GOALS.get(n, 10.0) for n in sizes})
-    pg_url = os.environ.get("MENTORBOT_BENCH_PG_URL")
-    server = None
-    if args.pg_private and not pg_url:
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-        from run_tests import Postgres, find_pg_bin  # the test runner's throw-away server
-
-        bindir = find_pg_bin()
-        if bindir is None:
-            print("No PostgreSQL server binaries here; running SQLite only.")
-        else:
-            server = Postgres(bindir)
-            pg_url = server.start()
-    try:
+    with postgres_url(args.pg_private) as pg_url:
         lines = asyncio.run(main(sizes, pg_url))
-    finally:
-        if server is not None:
-            server.stop()
     if args.out:
         args.out.write_text("\n".join(lines) + "\n")
     return 0

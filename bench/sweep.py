@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import os
 import random
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.postgres import postgres_url
 from bot.app import load_capabilities
 from bot.config import load_settings
 from bot.core.daytime import add_months
@@ -288,24 +288,11 @@ def cli() -> int:
     parser.add_argument("--out", type=Path, help="also write the figures to this file, as a markdown table")
     args = parser.parse_args()
     sizes = tuple(int(s) for s in args.sizes.split(","))
-    pg_url = os.environ.get("MENTORBOT_BENCH_PG_URL")
-    server = None
-    if args.pg_private and not pg_url:
-        sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-        from run_tests import Postgres, find_pg_bin  # the test runner's throw-away server
-
-        bindir = find_pg_bin()
-        if bindir is None:
-            print("No PostgreSQL server binaries here; running SQLite only.")
-        else:
-            server = Postgres(bindir)
-            pg_url = server.start()
     rows: list[str] = []
     try:
-        asyncio.run(main(sizes, pg_url, rows))
+        with postgres_url(args.pg_private) as pg_url:
+            asyncio.run(main(sizes, pg_url, rows))
     finally:
-        if server is not None:
-            server.stop()
         table = _table(rows)  # what was measured, even when a later size failed
         print("\n" + table)
         if args.out is not None:
