@@ -406,6 +406,19 @@ class Lease(Base):
     expires_at: Mapped[dt.datetime]
 
 
+class Stamp(Base):
+    """A token the database changes, by trigger (migration 0011), whenever what it names changes:
+    "mentor_pool" whenever a mentor profile, or a user's name or role, is written, by any process or
+    statement. A process that keeps those rows in memory reads the token to know whether its copy still holds.
+    A fresh random token, not a counter: a rolled-back change puts back the old token, and a counter would
+    then hand the next change a number a discarded copy already carries."""
+
+    __tablename__ = "stamps"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
 class ProcessedUpdate(Base):
     """Platform updates already handled (Telegram update_id, Slack event_id): a redelivery changes nothing."""
 

@@ -8,8 +8,9 @@ import datetime as dt
 from sqlalchemy import select
 
 from bot.core.app import Core
+from bot.services import requests
 from bot.services.matching import best_mentors_for, describe_responsiveness
-from storage.models import MentorProfile, MentorshipRequest, User
+from storage.models import MentorProfile, User
 from tests.support import Harness
 from tests.test_profiles import fill_mentee_profile
 from tests.test_requests import accept, add_mentor, add_student, send
@@ -68,8 +69,8 @@ async def test_responsiveness_from_answer_times_and_activity(core: Core, clock) 
         request = await send(core, student, quick)
         clock.advance(dt.timedelta(hours=36))
         async with core.sessions() as session, session.begin():
-            row = await session.get(MentorshipRequest, request)
-            row.status, row.answered_at = "declined", clock.now()
+            mentor = await session.get(User, quick)
+            await requests.decline_request(session, mentor, request, "", clock.now(), core.programme)
     alex = await add_student(core, "alex")
     async with core.sessions() as session:
         matches = await best_mentors_for(session, await session.get(User, alex), core.programme, now=clock.now())

@@ -8,21 +8,28 @@ and country. Ties go to the more responsive mentor, then to the one with more fr
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import statistics
 import typing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select, update
+from sqlalchemy import ColumnElement, CompoundSelect, Select, String, and_, cast, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.markup import fmt
 from bot.core.policy import YES, Decision, no
 from bot.i18n import _, ngettext
 from bot.programme import Programme
-from bot.services.capacity import free_places, with_free_place
+from bot.services.capacity import with_free_place
+from bot.services.mentor_pool import (
+    Pool,
+    area_keys,
+    country_key,
+    current_pool,
+    programme_words,
+    topic_keys,
+)
 from storage.models import ContactLog, GoalNote, MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 
 # Weights: what a student came for (areas, topics) counts most; shared background helps; no shared
@@ -80,15 +87,6 @@ class Match:
     responsiveness: str  # plain words, may be ""
 
 
-def area_keys(keys: Iterable[str]) -> set[str]:
-    """Top-level areas a key list covers: 'jobs.cv' counts as offering 'jobs' too."""
-    return {key.split(".", 1)[0] for key in keys}
-
-
-def topic_keys(keys: Iterable[str]) -> set[str]:
-    return {key for key in keys if "." in key}
-
-
 async def current_mentor_ids(session: AsyncSession, mentee_id: int) -> set[int]:
     rows = await session.scalars(select(Pair.mentor_id).where(Pair.mentee_id == mentee_id, Pair.status != "ended"))
     return set(rows)
@@ -102,24 +100,20 @@ async def mentors_who_said_no(
     the busy alumna isn't asked twice."""
     since = now - dt.timedelta(days=programme.reask_after_days)
     found: dict[int, dt.datetime] = {}
-    declined = await session.execute(
-        select(MentorshipRequest.mentor_id, MentorshipRequest.answered_at).where(
-            MentorshipRequest.mentee_id == mentee_id,
-            MentorshipRequest.status == "declined",
-            MentorshipRequest.reason.not_in(NOT_BY_CHOICE),
-            MentorshipRequest.answered_at >= since,
-        )
+    declined = select(MentorshipRequest.mentor_id, MentorshipRequest.answered_at).where(
+        MentorshipRequest.mentee_id == mentee_id,
+        MentorshipRequest.status == "declined",
+        MentorshipRequest.reason.not_in(NOT_BY_CHOICE),
+        MentorshipRequest.answered_at >= since,
     )
-    ended = await session.execute(
-        select(Pair.mentor_id, Pair.ended_at).where(
-            Pair.mentee_id == mentee_id,
-            Pair.status == "ended",
-            # The mentor ended it for the fit, or staff closed a silent mentorship to find the student another.
-            or_(and_(Pair.ended_by == Pair.mentor_id, Pair.end_reason == "chemistry"), Pair.end_reason == "rematch"),
-            Pair.ended_at >= since,
-        )
+    ended = select(Pair.mentor_id, Pair.ended_at).where(
+        Pair.mentee_id == mentee_id,
+        Pair.status == "ended",
+        # The mentor ended it for the fit, or staff closed a silent mentorship to find the student another.
+        or_(and_(Pair.ended_by == Pair.mentor_id, Pair.end_reason == "chemistry"), Pair.end_reason == "rematch"),
+        Pair.ended_at >= since,
     )
-    for mentor_id, moment in [*declined.all(), *ended.all()]:
+    for mentor_id, moment in (await session.execute(union_all(declined, ended))).all():
         moment = _aware(moment)
         if moment is not None and (mentor_id not in found or moment > found[mentor_id]):
             found[mentor_id] = moment
@@ -191,43 +185,24 @@ async def rank_mentors(
     industry: str | None = None,
     now: dt.datetime,
 ) -> Ranking:
-    """The order of every mentor a mentee could approach now, from the profile columns the score and the
-    answer time read: no rendered text, no history. `now` is the caller's clock (never the
-    wall clock: the terminal's /clock moves it): it dates the "asked again" window."""
+    """The order of every mentor a mentee could approach now, scored through the mentor pool (read from the
+    database only when its stamp has moved): no rendered text, no history, no per-mentor query. `now` is the
+    caller's clock (never the wall clock: the terminal's /clock moves it): it dates the "asked again" window."""
     wanted = await session.get(MenteeProfile, mentee.id)
     excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
     excluded |= set(await mentors_who_said_no(session, mentee.id, now, programme))
     wants = Wants.of(wanted) if wanted is not None else None
-    offered = _offered(area, industry)
-    query = (
-        select(
-            User.id,
-            User.name,
-            MentorProfile.areas,
-            MentorProfile.industry,
-            MentorProfile.programme_of_study,
-            MentorProfile.languages,
-            MentorProfile.country,
-            MentorProfile.capacity,
-            MentorProfile.active_mentees,
-            MentorProfile.answer_days,
-        )
-        .join(MentorProfile, MentorProfile.user_id == User.id)
-        .where(*offered)
-    )
-    candidates = [
-        row for row in (await session.execute(query)).all() if row.id not in excluded and _offers_area(row, area)
-    ]
-    keyed = []
-    for row in candidates:
-        score = fit_score(typing.cast(Offer, row), wants)
-        days = row.answer_days  # the median kept on the profile (note_answer), not re-read from history
-        free = free_places(typing.cast(MentorProfile, row))  # the capacity columns are on the row too
-        # Unknown answer time sorts after known ones: a new mentor is not presumed slow, just unproven.
-        keyed.append(((-score, days if days is not None else 99.0, -free, row.name.lower(), row.id), row.id))
-    keyed.sort(key=lambda item: item[0])
-    order = [mentor_id for _key, mentor_id in keyed]
-    return Ranking(wanted, order)
+    pool = await current_pool(session)
+    positions: Iterable[int] = pool.by_area.get(area, []) if area else range(len(pool))
+    if industry:
+        positions = [p for p in positions if pool.industries[p] == industry]
+    ids = pool.ids
+    candidates = [p for p in positions if ids[p] not in excluded]
+    if wants is not None:
+        # The pool is already in the order that breaks ties; a stable sort by points (reverse=True keeps
+        # equal keys in place) gives the full order.
+        candidates.sort(key=pool_points(pool, wants).__getitem__, reverse=True)
+    return Ranking(wanted, [ids[p] for p in candidates])
 
 
 async def matches_in(
@@ -243,13 +218,12 @@ async def matches_in(
     )
     found = {user.id: (user, profile) for user, profile in rows.all()}
     shown = [found[mentor_id] for mentor_id in ids if mentor_id in found]
-    # The card reads the answer history of the mentors it shows, so its words are exact whatever the column says.
-    answer_days = await median_answer_days(session, [user.id for user, _p in shown])
     last_active = await last_activity(session, shown)
     matches = []
     for user, profile in shown:
         score, reason = score_mentor(profile, ranking.wanted, programme)
-        responsiveness = describe_responsiveness(answer_days.get(user.id), last_active.get(user.id), now)
+        # The answer time kept on the profile: note_answer refreshes it at every accept and decline.
+        responsiveness = describe_responsiveness(profile.answer_days, last_active.get(user.id), now)
         matches.append(Match(user, profile, score, reason, responsiveness))
     return matches
 
@@ -289,9 +263,9 @@ class Wants:
             frozenset(area_keys(wanted.areas)),
             frozenset(topic_keys(wanted.areas)),
             frozenset(wanted.industries or []),
-            _programme_words(wanted.programme_of_study),
+            programme_words(wanted.programme_of_study),
             frozenset(wanted.languages or []),
-            wanted.country.strip().lower() if wanted.country else None,
+            country_key(wanted.country),
         )
 
 
@@ -315,7 +289,7 @@ def fit(profile: Offer, wants: Wants) -> Fit:
     industry = bool(profile.industry) and profile.industry in wants.industries
     if industry:
         score += INDUSTRY_POINTS
-    words = _programme_words(profile.programme_of_study)
+    words = programme_words(profile.programme_of_study)
     same_programme = bool(words) and words == wants.programme_words
     if same_programme:
         score += PROGRAMME_POINTS
@@ -323,7 +297,7 @@ def fit(profile: Offer, wants: Wants) -> Fit:
         score += LANGUAGE_POINTS
     elif wants.languages and profile.languages:
         score -= NO_LANGUAGE_PENALTY
-    country = bool(profile.country) and profile.country.strip().lower() == wants.country
+    country = wants.country is not None and country_key(profile.country) == wants.country
     if country:
         score += COUNTRY_POINTS
     return Fit(score, shared_areas, shared_topics, industry, same_programme, country)
@@ -332,6 +306,31 @@ def fit(profile: Offer, wants: Wants) -> Fit:
 def fit_score(profile: Offer, wants: Wants | None) -> int:
     """The points alone, for ordering: no text is made (a mentee without a profile shares nothing yet)."""
     return 0 if wants is None else fit(profile, wants).score
+
+
+def pool_points(pool: Pool, wants: Wants) -> list[int]:
+    """`fit`'s points for every mentor of the pool at once, by position, added up through the pool's indexes:
+    only the mentors sharing something are touched. The same weights and rules as `fit`, which stays the
+    one that explains a card; tests/test_ranking_scale.py holds the two to the same order and score."""
+    points = [0] * len(pool)
+    if wants.languages:
+        for position in pool.with_languages:
+            points[position] -= NO_LANGUAGE_PENALTY
+        sharing = set().union(*(pool.by_language.get(language, ()) for language in wants.languages))
+        for position in sharing:
+            points[position] += NO_LANGUAGE_PENALTY + LANGUAGE_POINTS
+    weighted: list[tuple[dict[typing.Any, list[int]], Iterable[typing.Any], int]] = [
+        (pool.by_area, wants.areas, AREA_POINTS),
+        (pool.by_topic, wants.topics, TOPIC_POINTS),
+        (pool.by_industry, wants.industries, INDUSTRY_POINTS),
+        (pool.by_programme, [wants.programme_words] if wants.programme_words else [], PROGRAMME_POINTS),
+        (pool.by_country, [wants.country] if wants.country is not None else [], COUNTRY_POINTS),
+    ]
+    for index, keys, worth in weighted:
+        for key in keys:
+            for position in index.get(key, ()):
+                points[position] += worth
+    return points
 
 
 def score_mentor(profile: MentorProfile, wanted: MenteeProfile | None, programme: Programme) -> tuple[int, str]:
@@ -361,16 +360,6 @@ def score_mentor(profile: MentorProfile, wanted: MenteeProfile | None, programme
 def _topic_covers(area: str, topics: frozenset[str]) -> bool:
     """An area already named through one of its topics ('offers CV review') is not repeated."""
     return any(topic.startswith(area + ".") for topic in topics)
-
-
-DEGREE_WORDS = frozenset({"ba", "bsc", "beng", "msc", "ma", "mba", "phd", "meng", "in", "of", "and"})
-
-
-@functools.lru_cache(maxsize=1024)
-def _programme_words(name: str) -> frozenset[str]:
-    """'BSc Computer Science' and 'Computer Science' count as the same; a bare 'BSc' does not (no words).
-    Programmes are a short list of names, so each is split once."""
-    return frozenset(w for w in name.lower().replace(",", " ").split() if w not in DEGREE_WORDS)
 
 
 def _offers_line(profile: MentorProfile, programme: Programme) -> str:
@@ -435,7 +424,7 @@ async def last_activity(session: AsyncSession, mentors: list[tuple[User, MentorP
     for user, profile in mentors:
         note(user.id, profile.updated_at)
         note(user.id, profile.confirmed_at)
-    queries = [
+    signs: CompoundSelect = union_all(
         select(MentorshipRequest.mentor_id, func.max(MentorshipRequest.answered_at))
         # Only the mentor's own answers: a request that expired unanswered or was withdrawn is no sign of life.
         .where(MentorshipRequest.mentor_id.in_(ids), MentorshipRequest.status.in_(("accepted", "declined")))
@@ -446,11 +435,10 @@ async def last_activity(session: AsyncSession, mentors: list[tuple[User, MentorP
         select(GoalNote.author_id, func.max(GoalNote.created_at))
         .where(GoalNote.author_id.in_(ids))
         .group_by(GoalNote.author_id),
-    ]
-    for query in queries:
-        for user_id, moment in (await session.execute(query)).all():
-            if user_id is not None:
-                note(user_id, _aware(moment))
+    )
+    for user_id, moment in (await session.execute(signs)).all():  # one read, however many kinds of sign
+        if user_id is not None:
+            note(user_id, _aware(moment))
     return latest
 
 
