@@ -30,7 +30,10 @@ from bot.services.mentor_pool import (
     programme_words,
     topic_keys,
 )
+from bot.services.pairs import open_pairs_by_id
+from bot.services.profiles import mentee_profile_of
 from storage.models import ContactLog, GoalNote, MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
+from storage.reads import once
 
 # Weights: what a student came for (areas, topics) counts most; shared background helps; no shared
 # language makes a conversation hard, so it pushes a mentor down without hiding them.
@@ -88,8 +91,7 @@ class Match:
 
 
 async def current_mentor_ids(session: AsyncSession, mentee_id: int) -> set[int]:
-    rows = await session.scalars(select(Pair.mentor_id).where(Pair.mentee_id == mentee_id, Pair.status != "ended"))
-    return set(rows)
+    return {pair.mentor_id for pair in await open_pairs_by_id(session, mentee_id) if pair.mentee_id == mentee_id}
 
 
 async def mentors_who_said_no(
@@ -97,7 +99,14 @@ async def mentors_who_said_no(
 ) -> dict[int, dt.datetime]:
     """Mentors who said no to this student by their own choice (declined their request, or ended their
     mentorship as not the right fit) within the programme's `reask_after_days`, with when they said it:
-    the busy alumna isn't asked twice."""
+    the busy alumna isn't asked twice. Read once per transaction until it writes (storage.reads)."""
+    key = ("said_no", mentee_id, now, programme.reask_after_days)
+    return dict(await once(session, key, lambda: _said_no(session, mentee_id, now, programme)))
+
+
+async def _said_no(
+    session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme
+) -> dict[int, dt.datetime]:
     since = now - dt.timedelta(days=programme.reask_after_days)
     found: dict[int, dt.datetime] = {}
     declined = select(MentorshipRequest.mentor_id, MentorshipRequest.answered_at).where(
@@ -188,7 +197,7 @@ async def rank_mentors(
     """The order of every mentor a mentee could approach now, scored through the mentor pool (read from the
     database only when its stamp has moved): no rendered text, no history, no per-mentor query. `now` is the
     caller's clock (never the wall clock: the terminal's /clock moves it): it dates the "asked again" window."""
-    wanted = await session.get(MenteeProfile, mentee.id)
+    wanted = await mentee_profile_of(session, mentee.id)
     excluded = set(exclude_ids) | await current_mentor_ids(session, mentee.id) | {mentee.id}
     excluded |= set(await mentors_who_said_no(session, mentee.id, now, programme))
     wants = Wants.of(wanted) if wanted is not None else None

@@ -41,6 +41,7 @@ from bot.programme import Programme, milestone_windows
 from bot.services import cases
 from bot.services.capacity import claim_slot
 from storage.models import FormProgress, Goal, MenteeProfile, MentorProfile, Pair, User
+from storage.reads import once
 
 # Forms whose answers belong to one mentorship (their context or answers name it as 'pair', or, for a
 # note on a goal, the goal).
@@ -61,18 +62,7 @@ async def may_see_contact(session: AsyncSession, viewer: User, subject: User) ->
     agreed to (a mentorship being agreed or running); to nobody else."""
     if viewer.id == subject.id or viewer.is_staff:
         return YES
-    matched = await session.scalar(
-        select(Pair.id)
-        .where(
-            Pair.status != "ended",
-            or_(
-                (Pair.mentor_id == viewer.id) & (Pair.mentee_id == subject.id),
-                (Pair.mentor_id == subject.id) & (Pair.mentee_id == viewer.id),
-            ),
-        )
-        .limit(1)
-    )
-    if matched is not None:
+    if any(subject.id in (pair.mentor_id, pair.mentee_id) for pair in await open_pairs_of(session, viewer)):
         return YES
     return no(_("Contact details are shared once you are matched with each other."))
 
@@ -135,12 +125,23 @@ async def lock_user(session: AsyncSession, user_id: int) -> None:
 
 async def open_pairs_of(session: AsyncSession, user: User) -> list[Pair]:
     """The person's relationships that have not ended (agreeing or active), oldest first."""
-    result = await session.scalars(
-        select(Pair)
-        .where(or_(Pair.mentor_id == user.id, Pair.mentee_id == user.id), Pair.status != "ended")
-        .order_by(Pair.created_at, Pair.id)
-    )
-    return list(result)
+    return await open_pairs_by_id(session, user.id)
+
+
+async def open_pairs_by_id(session: AsyncSession, user_id: int) -> list[Pair]:
+    """`open_pairs_of` by the person's id. Read once per transaction until it writes (storage.reads): a
+    page asks this of several policies."""
+
+    async def read() -> list[Pair]:
+        return list(
+            await session.scalars(
+                select(Pair)
+                .where(or_(Pair.mentor_id == user_id, Pair.mentee_id == user_id), Pair.status != "ended")
+                .order_by(Pair.created_at, Pair.id)
+            )
+        )
+
+    return list(await once(session, ("open_pairs", user_id), read))
 
 
 async def pair_for(session: AsyncSession, user: User, pair_id: int | str) -> Pair:

@@ -20,6 +20,7 @@ from bot.core.registry import registry
 from bot.i18n import _, ngettext
 from bot.programme import Programme
 from storage.models import MenteeProfile, MentorProfile, User
+from storage.reads import once
 
 # A mentor taken on outside the programme's recruitment months waits here until the next one opens.
 WAITING = "waiting"
@@ -87,12 +88,18 @@ def may_join_as_mentee(year_of_study: int | None, programme: Programme) -> Decis
 async def may_take_part_as_mentee(session: AsyncSession, user: User, programme: Programme) -> Decision:
     """May this student browse mentors, ask one or be matched? A saved student profile, in a year the
     programme takes (a profile whose year isn't known, made before the programme named years, is let be)."""
-    profile = await session.get(MenteeProfile, user.id) if user.role == "student" else None
+    profile = await mentee_profile_of(session, user.id) if user.role == "student" else None
     if profile is None:
         return no(_("Let's finish your student profile first: /profile sets it up."))
     if profile.year_of_study is None:
         return YES
     return may_join_as_mentee(profile.year_of_study, programme)
+
+
+async def mentee_profile_of(session: AsyncSession, user_id: int) -> MenteeProfile | None:
+    """A student's profile, read once per transaction until it writes (storage.reads): the identity map
+    alone would forget it between two policies that each ask."""
+    return await once(session, ("mentee_profile", user_id), lambda: session.get(MenteeProfile, user_id))
 
 
 def turn_away(user: User) -> None:

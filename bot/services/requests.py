@@ -186,7 +186,7 @@ async def may_request(
     """May this student send this mentor a request now? The one place for every rule of asking: a student
     profile, no mentor yet, an approved and active mentor with a free place who hasn't said no to them
     lately, no request to them already, and fewer waiting than `programme.max_pending_requests`."""
-    if mentee.role != "student" or await session.get(MenteeProfile, mentee.id) is None:
+    if mentee.role != "student" or await profiles.mentee_profile_of(session, mentee.id) is None:
         return RequestDecision(False, _("Let's set up your student profile first: send /start."), rule="profile")
     eligible = await profiles.may_take_part_as_mentee(session, mentee, programme)
     if not eligible:
@@ -326,9 +326,7 @@ async def _set_status(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def withdraw_request(
-    session: AsyncSession, mentee: User, request_id: int | str, now: dt.datetime
-) -> User:
+async def withdraw_request(session: AsyncSession, mentee: User, request_id: int | str, now: dt.datetime) -> User:
     """The mentee takes a pending request back; the mentor is told nobody is waiting. Returns the mentor."""
     request = await request_of_mentee(session, mentee, request_id)
     if request.status != "pending" or not await _set_status(session, request, "withdrawn", now, "by mentee"):
