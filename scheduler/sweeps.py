@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.core.context import RENDER_ENV, bind_sessions
 from bot.core.errors import database_unavailable
-from bot.core.notices import post_notes
+from bot.core.notices import LEFT_OVER, post_notes
 from bot.core.registry import RenderEnv, Sweep, SweepSpec, registry
 from bot.programme import Programme
 
@@ -71,14 +71,20 @@ async def run_sweeps(
 async def _run_one(
     sessions: async_sessionmaker[AsyncSession], sweep: Sweep, now: dt.datetime, programme: Programme, settings: Settings
 ) -> int:
-    """Run one sweep to the end: a transaction per batch, again after a concurrent sweeper's conflict."""
+    """Run one sweep to the end: a transaction per batch, again after a concurrent sweeper's conflict. What
+    a batch leaves over for the next (bot.core.notices.leave_over) counts only once that batch commits."""
     total, failures = 0, 0
+    left: dict[str, list[int]] = {}
     while True:
+        before = dict(left)
         try:
             async with sessions() as session, session.begin():
+                session.info[LEFT_OVER] = left
                 notes = await sweep(session, now, programme, settings)
                 await post_notes(session, now, programme, settings, notes)
         except DBAPIError as exc:
+            left.clear()
+            left.update(before)
             code: Any = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
             failures += 1
             if code not in RETRYABLE or failures >= 3:

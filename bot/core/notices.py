@@ -318,6 +318,26 @@ def batch(notes: list[Note], more: bool) -> Batch:
     return batch
 
 
+# Session.info: where the scheduler keeps, for one run of one sweep, the subjects its first batch found due
+# and left for the batches after it (scheduler.sweeps._run_one).
+LEFT_OVER = "sweep_left_over"
+
+
+def left_over(session: AsyncSession) -> list[int] | None:
+    """The ids an earlier batch of this run found due and left for later, to be read again in this
+    transaction; None on a run's first batch (or outside a run): ask the database what is due."""
+    held: dict[str, list[int]] | None = session.info.get(LEFT_OVER)
+    return held.get("ids") if held is not None else None
+
+
+def leave_over(session: AsyncSession, ids: list[int]) -> None:
+    """Hand the ids still due to this run's next batch, so that it reads those rather than asking from the
+    start (which, with the BATCH a transaction serves, would cost one full query per batch)."""
+    held: dict[str, list[int]] | None = session.info.get(LEFT_OVER)
+    if held is not None:
+        held["ids"] = ids
+
+
 # How far back each run looks again beyond the previous run's mark (clock skew between two bot processes).
 OVERLAP = dt.timedelta(days=1)
 
