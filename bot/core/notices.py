@@ -12,11 +12,12 @@ message while it still waits for their daytime; once it has gone out, the news w
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, inspect, select, update
+from sqlalchemy import ARRAY, Integer, String, Text, bindparam, delete, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,9 +112,49 @@ async def claim_many(session: AsyncSession, now: dt.datetime, claims: list[Claim
         }
         for c in claims
     ]
+    if session.get_bind().dialect.name == "postgresql":
+        return await _claim_on_postgresql(session, now, claims)
     table: Any = Notice.__table__
     stmt = insert_for(session)(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key, table.c.id)
     result = await session.execute(stmt, rows)
+    return {key: notice_id for key, notice_id in result}
+
+
+# PostgreSQL takes the whole batch as one array per column: one statement text and one plan whatever the batch
+# holds, where a multi-row VALUES is a new statement for the server to parse and plan at every batch size.
+_CLAIMS_FROM_ARRAYS = text(
+    """
+    INSERT INTO notices (key, kind, user_id, pair_id, request_id, data, created_at)
+    SELECT c.key, c.kind, c.user_id, c.pair_id, c.request_id, CAST(c.data AS json), :created_at
+    FROM unnest(:keys, :kinds, :user_ids, :pair_ids, :request_ids, :datas)
+        AS c(key, kind, user_id, pair_id, request_id, data)
+    ON CONFLICT (key) DO NOTHING
+    RETURNING key, id
+    """
+).bindparams(
+    bindparam("created_at", type_=Notice.__table__.c.created_at.type),
+    bindparam("keys", type_=ARRAY(String)),
+    bindparam("kinds", type_=ARRAY(String)),
+    bindparam("user_ids", type_=ARRAY(Integer)),
+    bindparam("pair_ids", type_=ARRAY(Integer)),
+    bindparam("request_ids", type_=ARRAY(Integer)),
+    bindparam("datas", type_=ARRAY(Text)),
+)
+
+
+async def _claim_on_postgresql(session: AsyncSession, now: dt.datetime, claims: list[Claim]) -> dict[str, int]:
+    result = await session.execute(
+        _CLAIMS_FROM_ARRAYS,
+        {
+            "created_at": now,
+            "keys": [c.key for c in claims],
+            "kinds": [c.kind for c in claims],
+            "user_ids": [c.user_id for c in claims],
+            "pair_ids": [c.pair_id for c in claims],
+            "request_ids": [c.request_id for c in claims],
+            "datas": [json.dumps(c.data) for c in claims],
+        },
+    )
     return {key: notice_id for key, notice_id in result}
 
 
