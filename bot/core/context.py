@@ -103,6 +103,11 @@ async def queue_messages(session: AsyncSession, now: dt.datetime, messages: list
         for m in messages
     ]
     table: Any = Outbox.__table__
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite numbers the rows of a multi-row INSERT one after another, in the order given, while this
+        # transaction holds the write lock: the ids, sorted, are in the order of the rows. (Asking SQLAlchemy
+        # to keep the order would send one INSERT per row here.)
+        return sorted((await session.scalars(insert(table).returning(table.c.id), rows)).all())
     # sort_by_parameter_order: the ids come back in the order of the rows, whatever the database does.
     stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return list((await session.scalars(stmt, rows)).all())

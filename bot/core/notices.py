@@ -12,14 +12,16 @@ message while it still waits for their daytime; once it has gone out, the news w
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ARRAY, Integer, String, Text, bindparam, delete, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.util import identity_key
 
 from bot.config import Settings
 from bot.core.context import Queued, queue_message, queue_messages, render
@@ -110,13 +112,49 @@ async def claim_many(session: AsyncSession, now: dt.datetime, claims: list[Claim
         }
         for c in claims
     ]
+    if session.get_bind().dialect.name == "postgresql":
+        return await _claim_on_postgresql(session, now, claims)
     table: Any = Notice.__table__
-    stmt = (
-        insert_for(session)(table)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(table.c.key, table.c.id)
-    )
+    stmt = insert_for(session)(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key, table.c.id)
     result = await session.execute(stmt, rows)
+    return {key: notice_id for key, notice_id in result}
+
+
+# PostgreSQL takes the whole batch as one array per column: one statement text and one plan whatever the batch
+# holds, where a multi-row VALUES is a new statement for the server to parse and plan at every batch size.
+_CLAIMS_FROM_ARRAYS = text(
+    """
+    INSERT INTO notices (key, kind, user_id, pair_id, request_id, data, created_at)
+    SELECT c.key, c.kind, c.user_id, c.pair_id, c.request_id, CAST(c.data AS json), :created_at
+    FROM unnest(:keys, :kinds, :user_ids, :pair_ids, :request_ids, :datas)
+        AS c(key, kind, user_id, pair_id, request_id, data)
+    ON CONFLICT (key) DO NOTHING
+    RETURNING key, id
+    """
+).bindparams(
+    bindparam("created_at", type_=Notice.__table__.c.created_at.type),
+    bindparam("keys", type_=ARRAY(String)),
+    bindparam("kinds", type_=ARRAY(String)),
+    bindparam("user_ids", type_=ARRAY(Integer)),
+    bindparam("pair_ids", type_=ARRAY(Integer)),
+    bindparam("request_ids", type_=ARRAY(Integer)),
+    bindparam("datas", type_=ARRAY(Text)),
+)
+
+
+async def _claim_on_postgresql(session: AsyncSession, now: dt.datetime, claims: list[Claim]) -> dict[str, int]:
+    result = await session.execute(
+        _CLAIMS_FROM_ARRAYS,
+        {
+            "created_at": now,
+            "keys": [c.key for c in claims],
+            "kinds": [c.kind for c in claims],
+            "user_ids": [c.user_id for c in claims],
+            "pair_ids": [c.pair_id for c in claims],
+            "request_ids": [c.request_id for c in claims],
+            "datas": [json.dumps(c.data) for c in claims],
+        },
+    )
     return {key: notice_id for key, notice_id in result}
 
 
@@ -175,26 +213,30 @@ async def post_notes(
 ) -> int:
     """Queue the notes, one message per person per local day, in their daytime. Returns messages touched."""
     by_user: dict[int, list[Note]] = {}
-    readers = sorted({note.user_id for note in notes})
-    chosen = await session.execute(select(User.id, User.language).where(User.id.in_(readers)))
-    languages = {uid: code for uid, code in chosen}
+    readers = await users_by_id(session, {note.user_id for note in notes})  # the sweep has most of them loaded
     for note in notes:
-        with use_language(reader_language(languages.get(note.user_id), programme)):  # each in their own words
+        reader = readers.get(note.user_id)
+        with use_language(reader_language(reader.language if reader else None, programme)):  # in their own words
             by_user.setdefault(note.user_id, []).append(_rendered(session, note))
-    slow = await _post_first_of_day(session, now, programme, settings, by_user)
+    slow = await _post_first_of_day(session, now, programme, settings, by_user, readers)
     for user_id in sorted(slow):  # one order everywhere, so two sweepers never wait on each other in a circle
         await _post_for(session, now, programme, settings, user_id, by_user[user_id])
     return len(by_user)
 
 
 async def _post_first_of_day(
-    session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings, by_user: dict[int, list[Note]]
+    session: AsyncSession,
+    now: dt.datetime,
+    programme: Programme,
+    settings: Settings,
+    by_user: dict[int, list[Note]],
+    users: dict[int, User],
 ) -> set[int]:
-    """The common case in three statements for the whole batch: people with nothing from us yet that day
-    get a new message and its day notice. Returns the people left for the one-by-one path."""
+    """The common cases in a few statements for the whole batch: people with nothing from us yet that day get
+    a new message and its day notice; people whose message of that day still waits get the news added to it.
+    Returns the people left for the one-by-one path."""
     if not by_user:
         return set()
-    users = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(sorted(by_user))))}
     plans: dict[int, tuple[str, dt.datetime]] = {}
     for user_id in sorted(by_user):
         zone = zone_for(users.get(user_id), settings)
@@ -202,8 +244,11 @@ async def _post_first_of_day(
         plans[user_id] = (f"{DAY}:{user_id}:{local_day(send_at, zone).isoformat()}", send_at)
     taken = await taken_keys(session, [key for key, _at in plans.values()])
     fresh = [user_id for user_id, (key, _at) in plans.items() if key not in taken]
+    added = await _add_to_waiting_many(
+        session, {u: (plans[u][0], by_user[u]) for u in sorted(by_user) if plans[u][0] in taken}
+    )
     if not fresh:
-        return set(by_user)
+        return set(by_user) - added
     queued = [Queued(u, combine(by_user[u]), plans[u][1]) for u in fresh]
     outbox_of = dict(zip(fresh, await queue_messages(session, now, queued), strict=True))
     claims = [Claim(plans[u][0], DAY, user_id=u, data={"outbox_id": outbox_of[u]}) for u in fresh]
@@ -212,7 +257,42 @@ async def _post_first_of_day(
     lost = [u for u in fresh if u not in won]  # another sweeper queued their day's message just now
     if lost:
         await session.execute(delete(Outbox).where(Outbox.id.in_([outbox_of[u] for u in lost])))
-    return set(by_user) - won
+    return set(by_user) - won - added
+
+
+async def _add_to_waiting_many(session: AsyncSession, wanted: dict[int, tuple[str, list[Note]]]) -> set[int]:
+    """`_add_to_waiting` for a whole batch (person -> the day notice's key, their news) in three statements:
+    the day notices, their outbox rows locked in one order, one UPDATE for all. Returns the people served;
+    the others (their message has started going out) take the one-by-one path to a later day."""
+    if not wanted:
+        return set()
+    keys = {key: user_id for user_id, (key, _notes) in wanted.items()}
+    rows = await session.execute(select(Notice.key, Notice.data).where(Notice.key.in_(sorted(keys))))
+    outbox_of = {keys[key]: (data or {}).get("outbox_id") for key, data in rows}
+    owner = {outbox_id: user_id for user_id, outbox_id in outbox_of.items() if outbox_id is not None}
+    if not owner:
+        return set()
+    # Locked, so delivery claims them only after this transaction: with the added text, or not at all yet.
+    waiting = await session.execute(
+        select(Outbox.id, Outbox.reply)
+        .where(Outbox.id.in_(sorted(owner)), Outbox.status == "pending", Outbox.attempts == 0)
+        .order_by(Outbox.id)
+        .with_for_update()
+    )
+    merged = [
+        {"row_id": outbox_id, "merged": combine(wanted[owner[outbox_id]][1], Reply.from_dict(reply)).to_dict()}
+        for outbox_id, reply in waiting
+    ]
+    if not merged:
+        return set()
+    table: Any = Outbox.__table__
+    await session.execute(
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.status == "pending", table.c.attempts == 0)
+        .values(reply=bindparam("merged")),
+        merged,
+    )
+    return {owner[row["row_id"]] for row in merged}
 
 
 async def _post_for(
@@ -279,14 +359,42 @@ def batch(notes: list[Note], more: bool) -> Batch:
     return batch
 
 
+# Session.info: where the scheduler keeps, for one run of one sweep, the subjects its first batch found due
+# and left for the batches after it (scheduler.sweeps._run_one).
+LEFT_OVER = "sweep_left_over"
+
+
+def left_over(session: AsyncSession) -> list[int] | None:
+    """The ids an earlier batch of this run found due and left for later, to be read again in this
+    transaction; None on a run's first batch (or outside a run): ask the database what is due."""
+    held: dict[str, list[int]] | None = session.info.get(LEFT_OVER)
+    return held.get("ids") if held is not None else None
+
+
+def leave_over(session: AsyncSession, ids: list[int]) -> None:
+    """Hand the ids still due to this run's next batch, so that it reads those rather than asking from the
+    start (which, with the BATCH a transaction serves, would cost one full query per batch)."""
+    held: dict[str, list[int]] | None = session.info.get(LEFT_OVER)
+    if held is not None:
+        held["ids"] = ids
+
+
 # How far back each run looks again beyond the previous run's mark (clock skew between two bot processes).
 OVERLAP = dt.timedelta(days=1)
 
 
 async def users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:
-    if not ids:
-        return {}
-    return {u.id: u for u in await session.scalars(select(User).where(User.id.in_(sorted(ids))))}
+    """These people, in one query for those the transaction has not loaded yet (a query would hand back the
+    loaded ones as they are anyway)."""
+    found: dict[int, User] = {}
+    for user_id in ids:
+        user = session.identity_map.get(identity_key(User, user_id))
+        if user is not None and not inspect(user).expired_attributes:
+            found[user_id] = user
+    missing = sorted(ids - found.keys())
+    if missing:
+        found.update({u.id: u for u in await session.scalars(select(User).where(User.id.in_(missing)))})
+    return found
 
 
 async def unanswered_for(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # Telegram's callback_data is 1-64 bytes; every platform gets payloads that fit it.
@@ -32,10 +32,18 @@ class Button:
         """The compact form every platform carries back to us: 'action|payload'."""
         return f"{self.action}{SEPARATOR}{self.payload}"
 
+    def to_dict(self) -> dict[str, str]:
+        """Its fields as they are (all text): a scheduler's batch writes thousands, where `asdict`'s deep
+        copy of each one costs more than the rest of the outbox row."""
+        return {name: getattr(self, name) for name in _BUTTON_FIELDS}
+
     @staticmethod
     def parse(data: str) -> tuple[str, str]:
         action, _, payload = data.partition(SEPARATOR)
         return action, payload
+
+
+_BUTTON_FIELDS = tuple(f.name for f in fields(Button))
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,7 @@ class Reply:
         """For the outbox: everything but a refused submission's errors, which only ever answer at once."""
         data: dict[str, Any] = {
             "text": self.text,
-            "buttons": [[asdict(button) for button in row] for row in self.buttons],
+            "buttons": [[button.to_dict() for button in row] for row in self.buttons],
         }
         if self.edit:
             data["edit"] = True

@@ -226,6 +226,17 @@ async def _overdue_pairs(session: AsyncSession, now: dt.datetime) -> list[Pair]:
     return sorted(found, key=lambda p: p.id)
 
 
+async def _still_open(session: AsyncSession, ids: list[int]) -> list[Pair]:
+    """These pairs, as `_overdue_pairs` would read them but for the contact rule (which the caller asks)."""
+    return list(
+        await session.scalars(
+            select(Pair)
+            .where(Pair.id.in_(ids), Pair.status == "active", ~_escalated_since_contact.exists())
+            .order_by(Pair.id)
+        )
+    )
+
+
 def _since(pair: Pair) -> dt.datetime:
     """Where the contact clock starts: the last contact logged, else the start of the mentorship."""
     return pair.last_contact_at or pair.started_at or pair.created_at
@@ -255,7 +266,9 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
     """Step k (1..N) is a nudge to both sides, step N+1 tells staff; each due one interval after the
     previous contact or step, so after downtime the steps still come one interval apart."""
     # The query finds the overdue pairs quickly; the policy has the last word, so the two can never differ.
-    found = await _overdue_pairs(session, now)
+    # The run's later batches read again only the pairs its first batch found due and left over.
+    left = notices.left_over(session)
+    found = await _overdue_pairs(session, now) if left is None else await _still_open(session, left[: notices.BATCH])
     pairs = [p for p in found if is_overdue(p, now) and (p.cycle_ends_at is None or p.cycle_ends_at > now)]
     limit = programme.nudges_before_escalation
     keys = {p.id: [nudge_key(p.id, _since(p), k) for k in range(1, limit + 1)] for p in pairs}
@@ -273,14 +286,16 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
             due_at = max(due_at, max(sent) + interval)
         if due_at <= now:
             due.append((pair, step))
-    due, more = due[: notices.BATCH], len(due) > notices.BATCH
+    rest = [p.id for p, _s in due[notices.BATCH :]] if left is None else left[notices.BATCH :]
+    due = due[: notices.BATCH]
+    notices.leave_over(session, rest)
     users = await users_by_id(session, {uid for p, _s in due for uid in (p.mentor_id, p.mentee_id)})
     nudging = [(pair, step) for pair, step in due if step <= limit]
     notes = await _nudge_all(session, now, nudging, users)
     for pair, step in due:
         if step > limit:
             notes += await _escalate(session, now, pair, users, settings)
-    return batch(notes, more)
+    return batch(notes, bool(rest))
 
 
 async def _nudge_all(

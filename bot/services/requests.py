@@ -38,7 +38,6 @@ from bot.core.notices import (
     Claim,
     Note,
     batch,
-    claim,
     claim_many,
     taken_keys,
     users_by_id,
@@ -312,18 +311,36 @@ async def request_outcome(session: AsyncSession, request: MentorshipRequest) -> 
 async def _set_status(
     session: AsyncSession, request: MentorshipRequest, status: str, now: dt.datetime, reason: str = ""
 ) -> bool:
-    """Move a pending request on: every change of a request's state (answer, withdrawal, expiry) is this one
-    conditional update. False when something else moved it first."""
-    result = await session.execute(
-        update(MentorshipRequest)
-        .where(MentorshipRequest.id == request.id, MentorshipRequest.status == "pending")
-        .values(status=status, answered_at=now, reason=reason)
-        .execution_options(synchronize_session=False)
+    """Move a pending request on (`_set_statuses` for one). False when something else moved it first."""
+    return request.id in await _set_statuses(session, [request], status, now, reason)
+
+
+async def _set_statuses(
+    session: AsyncSession, requests: list[MentorshipRequest], status: str, now: dt.datetime, reason: str = ""
+) -> set[int]:
+    """Move pending requests on: every change of a request's state (answer, withdrawal, expiry) is this one
+    conditional update, for one request or a sweep's batch. Returns the ids it moved; the others something
+    else moved first. The requests are read again either way."""
+    if not requests:
+        return set()
+    ids = [request.id for request in requests]
+    moved = set(
+        await session.scalars(
+            update(MentorshipRequest)
+            .where(MentorshipRequest.id.in_(ids), MentorshipRequest.status == "pending")
+            .values(status=status, answered_at=now, reason=reason)
+            .returning(MentorshipRequest.id)
+            .execution_options(synchronize_session=False)
+        )
     )
-    if result.rowcount and status in ("accepted", "declined"):  # type: ignore[attr-defined]
-        await note_answer(session, request.mentor_id)
-    await session.refresh(request)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if status in ("accepted", "declined"):
+        for request in requests:
+            if request.id in moved:
+                await note_answer(session, request.mentor_id)
+    await session.execute(
+        select(MentorshipRequest).where(MentorshipRequest.id.in_(ids)).execution_options(populate_existing=True)
+    )
+    return moved
 
 
 async def withdraw_request(session: AsyncSession, mentee: User, request_id: int | str, now: dt.datetime) -> User:
@@ -558,24 +575,35 @@ async def sweep_requests(
         left = request.created_at + dt.timedelta(days=programme.request_expiry_days) - now
         days_left = -(-left // dt.timedelta(days=1))  # rounded up: 6 days and 23 hours is "7 days"
         notes.append(Note(mentor.id, outcome=RequestReminder(request, mentor, mentee, max(days_left, 1))))
-    for request in to_expire:
-        notes += await _expire(session, now, request, users, programme)
+    notes += await _expire_all(session, now, to_expire, users)
     return batch(notes, more)
 
 
 async def _expire(
     session: AsyncSession, now: dt.datetime, request: MentorshipRequest, users: dict[int, User], programme: Programme
 ) -> list[Note]:
-    # The conditional update decides: an accept or a second sweeper that got there first wins.
-    if not await _set_status(session, request, "expired", now, "expired"):
-        return []
-    if await claim(session, f"req_expired:{request.id}", REQUEST_EXPIRED, now, request_id=request.id) is None:
-        return []
-    mentor, mentee = users[request.mentor_id], users[request.mentee_id]
-    return [
-        Note(mentee.id, outcome=RequestExpired(request, mentor, mentee, "mentee")),
-        Note(mentor.id, outcome=RequestExpired(request, mentor, mentee, "mentor")),
-    ]
+    """One request's expiry, as the sweep's batch has it."""
+    return await _expire_all(session, now, [request], users)
+
+
+async def _expire_all(
+    session: AsyncSession, now: dt.datetime, requests: list[MentorshipRequest], users: dict[int, User]
+) -> list[Note]:
+    """Expire these requests and tell both sides, in three statements for the batch. The conditional update
+    decides: an accept or a second sweeper that got there first wins."""
+    moved = await _set_statuses(session, requests, "expired", now, "expired")
+    expired = [request for request in requests if request.id in moved]
+    won = await claim_many(
+        session, now, [Claim(f"req_expired:{r.id}", REQUEST_EXPIRED, request_id=r.id) for r in expired]
+    )
+    notes: list[Note] = []
+    for request in expired:
+        if f"req_expired:{request.id}" not in won:
+            continue
+        mentor, mentee = users[request.mentor_id], users[request.mentee_id]
+        notes.append(Note(mentee.id, outcome=RequestExpired(request, mentor, mentee, "mentee")))
+        notes.append(Note(mentor.id, outcome=RequestExpired(request, mentor, mentee, "mentor")))
+    return notes
 
 
 # --- this capability's part of a person's copy of their data ----------------------------------
