@@ -9,7 +9,7 @@ With the limits off (the fake without them, TELEGRAM_MAX_MESSAGES_PER_SECOND rai
 second against the smallest python-telegram-bot echo bot (an Application with one MessageHandler replying
 with the text). Everything runs in this one process, the fake included, the same way for every bot.
 
-    .venv/bin/python -m bench.telegram [--people 1000] [--capacity 2000] [--out FILE]
+    .venv/bin/python -m bench.telegram [--people 1000] [--capacity 2000] [--only limits|capacity] [--out FILE]
 """
 
 from __future__ import annotations
@@ -149,14 +149,22 @@ async def _run(
         await fake.stop()
 
 
-async def main(people: int, capacity: int) -> str:
+async def main(people: int, capacity: int, only: str | None = None) -> str:
+    """The rows of both parts, or of one (`only`: "limits" or "capacity"), each beside its anchor."""
     # The echo bot's lost replies are logged as handler errors, one each; the figures say it.
     logging.basicConfig(level=logging.CRITICAL)
+    rows = ["| figure | anchor | ratio |", "|---|---|---|"]
+    if only in (None, "limits"):
+        rows += await _limits_on(people)
+    if only in (None, "capacity"):
+        rows += await _limits_off(capacity)
+    return "\n".join(rows)
+
+
+async def _limits_on(people: int) -> list[str]:
     limits = FloodLimits(overall=LIMIT)
     ours = await _run(lambda f: _mentorbot(f, LIMIT), FakeTelegram(limits), people, "/help")
     theirs = await _run(lambda f: _echo_bot(f, rate_limiter=True), FakeTelegram(limits), people, "hello")
-    fast = await _run(lambda f: _mentorbot(f, 100_000), FakeTelegram(), capacity, "/help")
-    echo = await _run(lambda f: _echo_bot(f, rate_limiter=False), FakeTelegram(), capacity, "hello")
 
     def limited(name: str, run: Run) -> str:
         return (
@@ -165,31 +173,36 @@ async def main(people: int, capacity: int) -> str:
             f"{run.refusals} 429s | limit {LIMIT} msg/s | {run.per_second / LIMIT:.2f} × |"
         )
 
-    rows = [
-        "| figure | anchor | ratio |",
-        "|---|---|---|",
+    return [
         limited("mentorbot", ours),
         limited("PTB echo bot + AIORateLimiter", theirs),
         f"| mentorbot against the PTB echo bot with limits on | {ours.per_second:.1f} msg/s, {ours.lost} lost | "
         f"{theirs.per_second:.1f} msg/s, {theirs.lost} lost | {ours.per_second / max(theirs.per_second, 1e-9):.2f} × |",
+    ]
+
+
+async def _limits_off(capacity: int) -> list[str]:
+    fast = await _run(lambda f: _mentorbot(f, 100_000), FakeTelegram(), capacity, "/help")
+    echo = await _run(lambda f: _echo_bot(f, rate_limiter=False), FakeTelegram(), capacity, "hello")
+    return [
         f"| mentorbot, limits off ({capacity:,} updates, {fast.lost} unanswered) | {fast.per_second:.0f} updates/s | "
         f"PTB echo bot {echo.per_second:.0f} updates/s ({echo.lost} unanswered) | "
-        f"{fast.per_second / max(echo.per_second, 1e-9):.2f} × |",
+        f"{fast.per_second / max(echo.per_second, 1e-9):.2f} × |"
     ]
-    return "\n".join(rows)
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=1000, help="people sending one command, limits on")
     parser.add_argument("--capacity", type=int, default=2000, help="updates offered with the limits off")
+    parser.add_argument("--only", choices=["limits", "capacity"], help="only the limits-on or the limits-off part")
     parser.add_argument("--out", type=Path, help="also write the markdown rows to this file")
     return parser.parse_args()
 
 
 if __name__ == "__main__":
     arguments = _arguments()
-    table = asyncio.run(main(arguments.people, arguments.capacity))
+    table = asyncio.run(main(arguments.people, arguments.capacity, arguments.only))
     print(table)
     if arguments.out is not None:
         arguments.out.write_text(table + "\n")

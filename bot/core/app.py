@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from bot.config import Settings
 from bot.core import forms
 from bot.core.clock import Clock, SystemClock
-from bot.core.context import Context, bind_sessions, queue_answers
+from bot.core.context import Context, bind_sessions, queue_answers, queued_for_delivery
 from bot.core.delivery import Delivery
 from bot.core.errors import Refusal, database_unavailable
 from bot.core.events import Actor, Event, Origin
@@ -125,8 +125,7 @@ class Core:
         except Exception as exc:
             log.warning("could not record the answer to %s chat %s: %s", origin.platform, origin.chat_id, exc)
             return []
-        self.delivery.kick()
-        return ids
+        return ids  # answers only: the caller sends them (nothing here for the delivery worker)
 
     async def _handle(
         self, event: Event, *, queue: bool, unless_refused_in_form: bool = False
@@ -172,7 +171,8 @@ class Core:
                 ids: list[int] = []
                 if origin is not None and not shown_in_form:
                     ids = await self._queue(session, event, origin, private, replies, now)
-            self.delivery.kick()
+            if queued_for_delivery(session):
+                self.delivery.kick()
             return replies, ids
         except Refusal as refusal:
             replies = [refusal.reply()]
@@ -387,6 +387,7 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
             chat_id=actor.chat_id,
             username=actor.username,
             created_at=now,
+            last_seen_at=now,
         )
         session.add_all([user, identity])
         await session.flush()
@@ -396,7 +397,7 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
             identity.chat_id = actor.chat_id
         if actor.username and identity.username != actor.username:
             identity.username = actor.username
-    identity.last_seen_at = now
+        identity.last_seen_at = now
     if user.blocked_bot_at is not None:
         user.blocked_bot_at = None  # they wrote to us, so they can hear us again
     if (actor.platform, actor.external_id) in settings.staff_identities and not user.is_staff:

@@ -39,6 +39,7 @@ def bind_sessions(sessions: async_sessionmaker[AsyncSession], env: RenderEnv) ->
 Message = Reply | Callable[[], Reply] | object
 
 _TO_RENDER = "outbox_to_render"  # Session.info: the outbox rows queued since the last flush, with their message
+_FOR_THE_WORKER = "outbox_for_the_worker"  # Session.info: messages were queued that the delivery worker sends
 
 
 def render(session: AsyncSession | Session, message: Message) -> Reply:
@@ -72,7 +73,15 @@ def queue_message(
     row = Outbox(user_id=user_id, to_staff=to_staff, reply={}, not_before=not_before or now, created_at=now)
     session.add(row)
     session.info.setdefault(_TO_RENDER, []).append((row, reply))
+    session.info[_FOR_THE_WORKER] = True
     return row
+
+
+def queued_for_delivery(session: AsyncSession) -> bool:
+    """Whether this session's transaction queued messages for someone else, which the delivery worker sends
+    (answers are sent by whoever handled the update): only then is the worker woken when it commits, so
+    a busy bot does not make it look at the outbox after every update. Asking forgets it."""
+    return bool(session.info.pop(_FOR_THE_WORKER, False))
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,7 @@ async def queue_messages(session: AsyncSession, now: dt.datetime, messages: list
         }
         for m in messages
     ]
+    session.info[_FOR_THE_WORKER] = True
     table: Any = Outbox.__table__
     if session.get_bind().dialect.name == "sqlite":
         # SQLite numbers the rows of a multi-row INSERT one after another, in the order given, while this
@@ -143,6 +153,7 @@ def _render_queued(session: Session, _flush: object, _instances: object) -> None
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_queued(session: Session, _previous: object) -> None:
     session.info.pop(_TO_RENDER, None)  # rolled back with the rows they were for
+    session.info.pop(_FOR_THE_WORKER, None)
 
 
 # An answer is written already claimed by the process that handles the update, which sends it at once

@@ -34,6 +34,7 @@ from bot.core.markup import fmt
 from bot.core.outage import Outage
 from bot.core.replies import Reply
 from bot.i18n import _
+from storage.db import reading
 from storage.models import Identity, Outbox, User
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,7 @@ class Delivery:
             await self._mark_sent(sorted(self._sent_unmarked))
             self._sent_unmarked.clear()
         now = self.clock.now()
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:  # each message is claimed on its own (`_claim`)
             ids = list(
                 await session.scalars(
                     select(Outbox.id)
@@ -355,7 +356,7 @@ class Delivery:
             return 0
         sent = 0
         try:
-            async with self.sessions() as session:
+            async with reading(self.sessions) as session:  # written already claimed for this process
                 rows = list(await session.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)))
             for index, row in enumerate(rows):
                 # Only well inside the row's lease: once it runs out the worker may take the row too (the
@@ -414,7 +415,7 @@ class Delivery:
         await transport.send_answer(origin, reply)
 
     async def _send_user(self, user_id: int | None, reply: Reply) -> None:
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             identities = list(await session.scalars(select(Identity).where(Identity.user_id == user_id)))
         reachable = [i for i in identities if i.platform in self.transports]
         if not reachable:
@@ -431,7 +432,7 @@ class Delivery:
         if posted:
             return
         # No staff chat anywhere: each staff member gets it directly.
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:
             staff = list(await session.scalars(select(User.id).where(User.is_staff.is_(True))))
         if not staff:
             raise RetryLater(3600, "no staff chat and no staff member to tell")

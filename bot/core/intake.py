@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.outage import Outage
+from storage.db import reading
 from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class Inbox:
         another process is handling changes nothing: handling is idempotent on the update's key)."""
         now = self.clock.now()
         due: list[Due] = []
-        async with self.sessions() as session:
+        async with reading(self.sessions) as session:  # each row is claimed on its own below
             query = select(InboxUpdate.id).where(InboxUpdate.platform == platform, InboxUpdate.status == "pending")
             if not everything:
                 query = query.where(InboxUpdate.not_before <= now)
