@@ -5,7 +5,6 @@ programme is not read again."""
 from __future__ import annotations
 
 from sqlalchemy import text, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.app import Core
 from bot.services.mentor_pool import current_pool
@@ -67,7 +66,8 @@ async def test_a_change_made_by_another_process_is_seen(core: Core, database_url
     elsewhere = make_engine(database_url)  # its own connections, as a second bot process has
     try:
         async with make_sessionmaker(elsewhere)() as session, session.begin():
-            await session.execute(text("UPDATE mentor_profiles SET status = 'rejected' WHERE user_id = :id"), {"id": bo})
+            reject = text("UPDATE mentor_profiles SET status = 'rejected' WHERE user_id = :id")
+            await session.execute(reject, {"id": bo})
     finally:
         await elsewhere.dispose()
     assert await ranked(core, student) == ["Ana Mentor"]
@@ -77,12 +77,10 @@ async def test_a_pool_read_in_a_transaction_that_rolled_back_is_not_kept(core: C
     ana = await add_mentor(core, "ana", full="Ana Mentor")
     await add_mentor(core, "bo", full="Bo Mentor")
     student = await add_student(core, "alex")
-    session: AsyncSession
-    async with core.sessions() as session:
-        async with session.begin():
-            await session.execute(update(MentorProfile).where(MentorProfile.user_id == ana).values(active=False))
-            assert len(await current_pool(session)) == 1  # the transaction sees its own change
-            await session.rollback()
+    async with core.sessions() as session, session.begin():
+        await session.execute(update(MentorProfile).where(MentorProfile.user_id == ana).values(active=False))
+        assert len(await current_pool(session)) == 1  # the transaction sees its own change
+        await session.rollback()
     # Back to both, and a later change (which a counter would have numbered like the discarded copy) is seen.
     assert await ranked(core, student) == ["Ana Mentor", "Bo Mentor"]
     async with core.sessions() as session, session.begin():
