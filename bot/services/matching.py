@@ -21,12 +21,12 @@ from bot.core.markup import fmt
 from bot.core.policy import YES, Decision, no
 from bot.i18n import _, ngettext
 from bot.programme import Programme
-from bot.services.capacity import with_free_place
 from bot.services.mentor_pool import (
     Pool,
     area_keys,
     country_key,
     current_pool,
+    offered,
     programme_words,
     topic_keys,
 )
@@ -142,12 +142,7 @@ class Offer(Protocol):
 def _offered(area: str | None, industry: str | None) -> list[ColumnElement[bool]]:
     """Approved, active mentors with a free place, optionally in an industry and (roughly, in SQL) offering an
     area: the JSON list's text names the key or one of its topics. `_offers_area` makes it exact."""
-    conditions = [
-        MentorProfile.status == "approved",
-        MentorProfile.active.is_(True),
-        with_free_place(),
-        User.role == "alumnus",
-    ]
+    conditions = offered()
     if industry:
         conditions.append(MentorProfile.industry == industry)
     if area:

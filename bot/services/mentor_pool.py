@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,6 +75,17 @@ class Pool:
         return len(self.ids)
 
 
+def offered() -> list[ColumnElement[bool]]:
+    """Who may be offered to a student at all, as conditions on users joined with mentor_profiles: approved,
+    active mentors of the alumni with a free place."""
+    return [
+        MentorProfile.status == "approved",
+        MentorProfile.active.is_(True),
+        with_free_place(),
+        User.role == "alumnus",
+    ]
+
+
 # One pool per database (engine): tests and tools may open several in one process.
 _pools: weakref.WeakKeyDictionary[Engine, Pool] = weakref.WeakKeyDictionary()
 
@@ -109,12 +120,7 @@ async def _read_pool(session: AsyncSession, stamp: int) -> Pool:
                 MentorProfile.answer_days,
             )
             .join(MentorProfile, MentorProfile.user_id == User.id)
-            .where(
-                MentorProfile.status == "approved",
-                MentorProfile.active.is_(True),
-                with_free_place(),
-                User.role == "alumnus",
-            )
+            .where(*offered())
         )
     ).all()
 
