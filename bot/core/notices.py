@@ -261,7 +261,8 @@ async def _post_first_of_day(
 
 
 async def _add_to_waiting_many(session: AsyncSession, wanted: dict[int, tuple[str, list[Note]]]) -> set[int]:
-    """`_add_to_waiting` for a whole batch (person -> the day notice's key, their news) in three statements:
+    """Add each person's news to that day's message (person -> the day notice's key, their news) if it has
+    not started going out (never claimed by delivery), for a whole batch in three statements:
     the day notices, their outbox rows locked in one order, one UPDATE for all. Returns the people served;
     the others (their message has started going out) take the one-by-one path to a later day."""
     if not wanted:
@@ -310,32 +311,11 @@ async def _post_for(
             await session.flush()
             await session.execute(update(Notice).where(Notice.id == notice_id).values(data={"outbox_id": row.id}))
             return
-        if await _add_to_waiting(session, key, notes):
+        if user_id in await _add_to_waiting_many(session, {user_id: (key, notes)}):  # unless it has gone out
             return
         send_at = daytime_start_on(day + dt.timedelta(days=1), zone, programme)
     # Two weeks of daily messages already: say it anyway rather than lose it.
     queue_message(session, now, combine(notes), user_id=user_id, not_before=send_at)
-
-
-async def _add_to_waiting(session: AsyncSession, key: str, notes: list[Note]) -> bool:
-    """Add to that day's message if it has not started going out (never claimed by delivery)."""
-    day_notice = await session.scalar(select(Notice).where(Notice.key == key))
-    outbox_id = (day_notice.data or {}).get("outbox_id") if day_notice is not None else None
-    if outbox_id is None:
-        return False
-    # Locked, so delivery claims it only after this transaction: with the added text, or not at all yet.
-    row = await session.scalar(
-        select(Outbox).where(Outbox.id == outbox_id).with_for_update().execution_options(populate_existing=True)
-    )
-    if row is None or row.status != "pending" or row.attempts > 0:
-        return False
-    merged = combine(notes, Reply.from_dict(row.reply))
-    await session.execute(
-        update(Outbox)
-        .where(Outbox.id == outbox_id, Outbox.status == "pending", Outbox.attempts == 0)
-        .values(reply=merged.to_dict())
-    )
-    return True
 
 
 # --- what every sweep shares ---------------------------------------------------------------------------
