@@ -66,7 +66,7 @@ from bot.core.intake import Due, Recorded
 from bot.core.markup import shorten
 from bot.core.outage import Outage, first_line
 from bot.core.replies import Attachment, Button, Reply
-from bot.i18n import LANGUAGES, _, use_language
+from bot.i18n import LANGUAGES, _, supported, use_language
 from bot.platforms.base import ChatKind, register
 from bot.platforms.console import to_plain
 from storage.models import Identity
@@ -476,12 +476,23 @@ class TelegramPlatform:
         except TelegramError as exc:  # a menu is a convenience: run without it rather than not at all
             log.warning("could not publish the command menu: %s", exc)
 
+    def _shown_by_default(self, key: MenuKey, actor: Actor) -> bool:
+        """Whether Telegram already shows this menu in a chat that has none of its own: a newcomer's, in the
+        language of their app when we publish one under exactly its code, else in the programme's."""
+        if key.role is not None or key.is_staff:
+            return False
+        if actor.language in LANGUAGES:
+            return key.language == actor.language
+        return supported(actor.language) is None and key.language == self.core.programme.language
+
     async def _refresh_menu(self, actor: Actor) -> None:
         """A person's own menu in their private chat: a student's, a mentor's or the career team's commands,
         in their language, sent again only when one of those changed (a profile saved, /language)."""
         key = self.core.menu_key(actor)
         if key is None or actor.chat_id is None or self._menus.get(actor.chat_id) == key:
             return
+        if actor.chat_id not in self._menus and self._shown_by_default(key, actor):
+            return  # a newcomer's chat already shows it (`_publish_commands`): one call fewer per first message
         try:
             await self.app.bot.set_my_commands(
                 _bot_commands(self.core.menu(key)), scope=BotCommandScopeChat(int(actor.chat_id))

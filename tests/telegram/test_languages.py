@@ -49,3 +49,22 @@ async def test_menus_per_language_by_default_and_per_person_once_known(world: Te
     assert mine, "a new language sends the person's menu again"
     described = {c["command"]: c["description"] for c in mine[-1]["commands"]}
     assert described["help"] == {c["command"]: c["description"] for c in defaults["ru"]["commands"]}["help"]
+
+
+async def test_a_newcomer_already_has_the_default_menu_of_their_apps_language(world: TelegramWorld) -> None:
+    def own_menu(person_id: int, since: int) -> list[dict]:
+        return [m for m in _menus(world, since) if m.get("scope", {}).get("chat_id") == person_id]
+
+    olga = world.person(6105, "Olga")
+    olga.user["language_code"] = "ru"
+    mark = len(world.fake.calls)
+    assert "Вот что вы можете сделать" in await olga.say("/help")
+    assert not own_menu(6105, mark), "the published Russian default already fits: no call per newcomer"
+    await olga.say("/language fr")
+    mine = own_menu(6105, mark)
+    assert mine, "a language other than the app's needs the chat's own menu"
+    french = {m.get("language_code", ""): m for m in _menus(world) if m.get("scope", {}).get("type") == "default"}
+    assert mine[-1]["commands"] == french["fr"]["commands"]
+    mark = len(world.fake.calls)
+    await olga.say("/language ru")  # back to what the default shows: the chat's own menu must follow, not linger
+    assert own_menu(6105, mark)[-1]["commands"] == french["ru"]["commands"]
