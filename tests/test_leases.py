@@ -75,11 +75,11 @@ async def test_without_the_delivery_lease_answers_are_left_for_the_holder(core: 
         sent.append(reply)
 
     core.delivery.sends = False
-    ids = await core.say(Origin("console", "sam"), [Reply("Hello")], update_key="k1")
-    assert await core.delivery.send_answers(ids, send) == 0
+    answers = await core.say(Origin("console", "sam"), [Reply("Hello")], update_key="k1")
+    assert await core.delivery.send_answers(answers, send) == 0
     assert sent == []
     async with core.sessions() as session:
-        rows = list(await session.scalars(select(Outbox).where(Outbox.id.in_(ids))))
+        rows = list(await session.scalars(select(Outbox).where(Outbox.id.in_([row.id for row in answers]))))
     # Free for the delivering process at once, not held for the answer lease.
     assert [row.status for row in rows] == ["pending"]
     assert all(row.not_before <= core.clock.now() for row in rows)

@@ -30,7 +30,7 @@ from bot.i18n import _, supported, switch_language, use_language
 from bot.programme import Programme, load_programme
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import Identity, ProcessedUpdate, User
+from storage.models import Identity, Outbox, ProcessedUpdate, User
 
 log = logging.getLogger(__name__)
 
@@ -90,20 +90,20 @@ class Core:
     async def handle(self, event: Event) -> list[Reply]:
         """Handle one event in one transaction and return the answers. A refusal or a failure changes
         nothing. (The terminal and tests; a chat platform uses `answer`.)"""
-        replies, _ids = await self._handle(event, queue=False)
+        replies, _answers = await self._handle(event, queue=False)
         return replies
 
-    async def answer(self, event: Event) -> list[int]:
+    async def answer(self, event: Event) -> list[Outbox]:
         """Handle an event from a chat (`event.origin`): its answers are written into the outbox, addressed to
         that chat, in the same transaction as the change they report (and the inbox row, if any, is marked
-        handled there too), so a crash after the commit still delivers them. Returns the outbox ids, in
+        handled there too), so a crash after the commit still delivers them. Returns the outbox rows, in
         order, for the platform to send at once (Delivery.send_answers)."""
         if event.origin is None:
             raise ValueError("Core.answer needs the event's origin")
-        _replies, ids = await self._handle(event, queue=True)
-        return ids
+        _replies, answers = await self._handle(event, queue=True)
+        return answers
 
-    async def answer_submission(self, event: Event) -> tuple[list[Reply], list[int]]:
+    async def answer_submission(self, event: Event) -> tuple[list[Reply], list[Outbox]]:
         """A whole form submitted where the answer travels in the platform's acknowledgement (a Slack modal):
         the replies come back for it; unless the form is refused field by field (shown in the form itself),
         they are also written into the outbox, addressed to `event.origin`, in the transaction that saved the
@@ -112,31 +112,31 @@ class Core:
             raise ValueError("Core.answer_submission needs the event's origin")
         return await self._handle(event, queue=True, unless_refused_in_form=True)
 
-    async def say(self, origin: Origin, replies: list[Reply], *, update_key: str | None = None) -> list[int]:
+    async def say(self, origin: Origin, replies: list[Reply], *, update_key: str | None = None) -> list[Outbox]:
         """Answer an update the core has nothing to do with (a sticker, a photo) through the outbox as well,
-        marking it handled. Returns the outbox ids to send at once; none when the database is unavailable
+        marking it handled. Returns the outbox rows to send at once; none when the database is unavailable
         (the update stays pending and is handled again later)."""
         now = self.clock.now()
         try:
             async with self.sessions() as session, session.begin():
-                ids = await queue_answers(session, origin, replies, now)
+                answers = await queue_answers(session, origin, replies, now)
                 if update_key:
                     await mark_handled(session, origin.platform, update_key, now)
         except Exception as exc:
             log.warning("could not record the answer to %s chat %s: %s", origin.platform, origin.chat_id, exc)
             return []
-        return ids  # answers only: the caller sends them (nothing here for the delivery worker)
+        return answers  # answers only: the caller sends them (nothing here for the delivery worker)
 
     async def _handle(
         self, event: Event, *, queue: bool, unless_refused_in_form: bool = False
-    ) -> tuple[list[Reply], list[int]]:
+    ) -> tuple[list[Reply], list[Outbox]]:
         # In the language the platform says the person reads until the database says which they chose.
         with use_language(supported(event.actor.language) or self.programme.language):
             return await self._handle_in_language(event, queue=queue, unless_refused_in_form=unless_refused_in_form)
 
     async def _handle_in_language(
         self, event: Event, *, queue: bool, unless_refused_in_form: bool
-    ) -> tuple[list[Reply], list[int]]:
+    ) -> tuple[list[Reply], list[Outbox]]:
         now = self.clock.now()
         origin = event.origin if queue else None
         private: Origin | None = None  # where the answers go instead, when not in the chat itself
@@ -168,12 +168,12 @@ class Core:
                         if private is None:
                             replies = [not_here(origin)]
                 shown_in_form = unless_refused_in_form and any(reply.errors for reply in replies)
-                ids: list[int] = []
+                answers: list[Outbox] = []
                 if origin is not None and not shown_in_form:
-                    ids = await self._queue(session, event, origin, private, replies, now)
+                    answers = await self._queue(session, event, origin, private, replies, now)
             if queued_for_delivery(session):
                 self.delivery.kick()
-            return replies, ids
+            return replies, answers
         except Refusal as refusal:
             replies = [refusal.reply()]
         except Exception as exc:
@@ -195,13 +195,13 @@ class Core:
         # when the answer would have been: "you have no mentor yet" is nobody else's business).
         try:
             async with self.sessions() as session, session.begin():
-                ids = await self._queue(session, event, origin, private, replies, now, error)
+                answers = await self._queue(session, event, origin, private, replies, now, error)
         except Exception as exc:
             # The database itself is failing: the update stays pending in the inbox and is handled again
             # once its lease runs out, so the person is answered then.
             log.warning("could not record the answer to %s %s: %s", event.kind, event.command or event.action, exc)
             return replies, []
-        return replies, ids
+        return replies, answers
 
     @staticmethod
     async def _queue(
@@ -212,17 +212,17 @@ class Core:
         replies: list[Reply],
         now: dt.datetime,
         error: str = "",
-    ) -> list[int]:
+    ) -> list[Outbox]:
         """The answers into the outbox (to the private chat instead, when `private`), and the update done."""
         if private is not None:
-            ids = await queue_answers(session, private, replies, now)
+            answers = await queue_answers(session, private, replies, now)
             if event.kind == "command":  # a button press moves on without a word in the group
-                ids += await queue_answers(session, origin, [answered_in_private()], now)
+                answers += await queue_answers(session, origin, [answered_in_private()], now)
         else:
-            ids = await queue_answers(session, origin, replies, now)
+            answers = await queue_answers(session, origin, replies, now)
         if event.update_key:
             await mark_handled(session, origin.platform, event.update_key, now, error)
-        return ids
+        return answers
 
     async def _first_delivery(self, session: AsyncSession, event: Event, now) -> bool:  # type: ignore[no-untyped-def]
         values = {"platform": event.actor.platform, "update_key": event.update_key, "created_at": now}

@@ -162,9 +162,10 @@ def _forget_queued(session: Session, _previous: object) -> None:
 ANSWER_LEASE = dt.timedelta(seconds=30)
 
 
-async def queue_answers(session: AsyncSession, origin: Origin, replies: list[Reply], now: dt.datetime) -> list[int]:
+async def queue_answers(session: AsyncSession, origin: Origin, replies: list[Reply], now: dt.datetime) -> list[Outbox]:
     """The answers to the person who acted, addressed to the chat they acted in, inside the caller's
-    transaction; returns their outbox ids in order. (They name a chat, not a person: /forget deletes the
+    transaction; returns their outbox rows in order (what Delivery.send_answers sends, without reading them
+    back). (They name a chat, not a person: /forget deletes the
     person in the transaction that answers them.)"""
     rows = []
     edit_ref = origin.message_ref
@@ -187,7 +188,7 @@ async def queue_answers(session: AsyncSession, origin: Origin, replies: list[Rep
             edit_ref = None  # one message shows one thing: a second edit becomes a new message
     session.add_all(rows)
     await session.flush()
-    return [row.id for row in rows]
+    return rows
 
 
 @dataclass

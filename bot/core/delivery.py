@@ -167,9 +167,9 @@ class Transport(Protocol):
 SendAnswer = Callable[[Origin, Reply], Awaitable[None]]
 
 
-# Looks at the outbox after a delivery pass, in its own transaction, and returns the ids of the answers it
-# queued (`queue_answers`), which are sent at once. It must be cheap when there is nothing to look at.
-Watcher = Callable[[AsyncSession, dt.datetime], Awaitable[list[int]]]
+# Looks at the outbox after a delivery pass, in its own transaction, and returns the answers it queued
+# (`queue_answers`), which are sent at once. It must be cheap when there is nothing to look at.
+Watcher = Callable[[AsyncSession, dt.datetime], Awaitable[list[Outbox]]]
 W = TypeVar("W", bound=Watcher)
 WATCHERS: list[Watcher] = []
 
@@ -270,9 +270,9 @@ class Delivery:
         for watcher in WATCHERS:
             try:
                 async with self.sessions() as session, session.begin():
-                    ids = await watcher(session, self.clock.now())
-                if ids:
-                    await self.send_answers(ids)
+                    answers = await watcher(session, self.clock.now())
+                if answers:
+                    await self.send_answers(answers)
             except Exception as exc:
                 if database_unavailable(exc):
                     log.warning("%s waits for the database: %s", watcher.__name__, exc)
@@ -344,20 +344,20 @@ class Delivery:
                 update(Outbox).where(Outbox.id.in_(ids)).values(status="sent", sent_at=self.clock.now())
             )
 
-    async def send_answers(self, ids: list[int], send: SendAnswer | None = None) -> int:
-        """Send answers Core.answer just wrote (already claimed for ANSWER_LEASE), in order, through `send`
-        (the platform's own, when it holds something only good for a moment, like Slack's trigger_id) or
-        the platform's `send_answer`. What cannot go now (the platform said wait, the lease is nearly out)
-        is left to the delivery worker, which keeps the order. Returns how many were delivered."""
-        if not ids:
+    async def send_answers(self, answers: list[Outbox], send: SendAnswer | None = None) -> int:
+        """Send answers Core.answer just wrote and committed (already claimed for ANSWER_LEASE), in order,
+        through `send` (the platform's own, when it holds something only good for a moment, like Slack's
+        trigger_id) or the platform's `send_answer`. The rows are the ones written, not read back: nobody
+        else may take them inside their lease. What cannot go now (the platform said wait, the lease is
+        nearly out) is left to the delivery worker, which keeps the order. Returns how many were delivered."""
+        if not answers:
             return 0
         if not self.sends:
-            await self._hand_over(ids)
+            await self._hand_over([row.id for row in answers])
             return 0
         sent = 0
+        rows = sorted(answers, key=lambda row: row.id)
         try:
-            async with reading(self.sessions) as session:  # written already claimed for this process
-                rows = list(await session.scalars(select(Outbox).where(Outbox.id.in_(ids)).order_by(Outbox.id)))
             for index, row in enumerate(rows):
                 # Only well inside the row's lease: once it runs out the worker may take the row too (the
                 # handling's commit may have been slow, a database coming back from a restart).

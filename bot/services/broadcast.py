@@ -324,7 +324,7 @@ async def progress_of(session: AsyncSession, notice: Notice) -> BroadcastProgres
 
 
 @after_delivery
-async def report_progress(session: AsyncSession, now: dt.datetime) -> list[int]:
+async def report_progress(session: AsyncSession, now: dt.datetime) -> list[Outbox]:
     """After a delivery pass: bring each sending broadcast's progress message up to date (at most every
     PROGRESS_EVERY, and only when something moved), and give the result once everything is through.
     Returns the answers queued, for the delivery worker to send at once."""
@@ -333,7 +333,7 @@ async def report_progress(session: AsyncSession, now: dt.datetime) -> list[int]:
             select(Notice).where(Notice.kind == KIND, Notice.answered_at.is_(None), Notice.answer == SENDING)
         )
     )
-    queued: list[int] = []
+    queued: list[Outbox] = []
     for notice in sending:
         progress = await progress_of(session, notice)
         data = dict(notice.data)

@@ -61,7 +61,7 @@ from bot.platforms.slack.client import Sleep, error_code, make_client, translate
 from bot.platforms.slack.commands import SLASH, command_in_dm, resolve
 from bot.platforms.slack.intake import Incoming, Unreadable, person, read
 from bot.platforms.slack.intake import key as _key
-from storage.models import Identity
+from storage.models import Identity, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -418,10 +418,10 @@ class SlackPlatform:
         origin = Origin(PLATFORM, await self._dm_channel(user), "private")
         return await self._actor(user), origin
 
-    async def _answer(self, event: Event, send: _LiveAnswer | None = None) -> list[int]:
-        ids = await self.core.answer(event)
-        await self.core.delivery.send_answers(ids, send or _LiveAnswer(self))
-        return ids
+    async def _answer(self, event: Event, send: _LiveAnswer | None = None) -> list[Outbox]:
+        answers = await self.core.answer(event)
+        await self.core.delivery.send_answers(answers, send or _LiveAnswer(self))
+        return answers
 
     async def _slash(self, incoming: Incoming) -> None:
         actor, origin = await self._in_dm(incoming.user)
@@ -464,9 +464,9 @@ class SlackPlatform:
         actor, origin = await self._in_dm(incoming.user)
         event = Event(actor=actor, kind="command", command="start", update_key=incoming.key, origin=origin)
         live = _LiveAnswer(self, view_id=view_id)
-        ids = await self._answer(event, live)
+        answers = await self._answer(event, live)
         if view_id is not None and not live.filled:
-            if ids:
+            if answers:
                 text = _("There's no form waiting for you any more. Your messages here show what's next.")
             else:  # the database failed: the press is taken up again shortly
                 text = _("Sorry, something went wrong on our side. Please try again in a moment.")
@@ -486,8 +486,8 @@ class SlackPlatform:
             await self.core.delivery.send_answers(await self.core.answer(event), _LiveAnswer(self))
             return
         if not text.strip():  # a file on its own, or nothing to read
-            ids = await self.core.say(origin, [Reply(_only_text())], update_key=incoming.key)
-            await self.core.delivery.send_answers(ids, _LiveAnswer(self))
+            answers = await self.core.say(origin, [Reply(_only_text())], update_key=incoming.key)
+            await self.core.delivery.send_answers(answers, _LiveAnswer(self))
             return
         named = command_in_dm(text, self._known)
         if named is not None:
@@ -496,10 +496,10 @@ class SlackPlatform:
             )
         else:
             event = Event(actor=actor, kind="text", text=text, update_key=incoming.key, origin=origin)
-        ids = await self.core.answer(event)
-        if incoming.files and ids:  # the words are read; the file is not, and the person hears it once
-            ids += await self.core.say(origin, [Reply(_files_not_read())])
-        await self.core.delivery.send_answers(ids, _LiveAnswer(self))
+        answers = await self.core.answer(event)
+        if incoming.files and answers:  # the words are read; the file is not, and the person hears it once
+            answers += await self.core.say(origin, [Reply(_files_not_read())])
+        await self.core.delivery.send_answers(answers, _LiveAnswer(self))
 
     async def _download(self, incoming: Incoming) -> IncomingFile:
         """A shared file's bytes, fetched with the bot token, only from Slack's own hosts (or the API's host,
@@ -575,10 +575,10 @@ class SlackPlatform:
         last = key and key + ":last"
         event = Event(actor=actor, kind="form_submit", form=form.form, form_page="last", update_key=last)
         dm = self._dm.get(user)
-        ids: list[int] = []
+        answers: list[Outbox] = []
         if dm:  # the answers are written with the form (no time for conversations.open before the ack)
             event.origin = Origin(PLATFORM, dm, "private")
-            replies, ids = await self.core.answer_submission(event)
+            replies, answers = await self.core.answer_submission(event)
         else:
             replies = await self.core.handle(event)
         errors = next((r.errors for r in replies if r.errors), None)
@@ -587,13 +587,13 @@ class SlackPlatform:
             await ack(response_action="errors", errors=blocks.field_errors(errors, page, labels))
             return
         await ack(response_action="clear")
-        if ids:
-            self._after_ack(self._send_queued(ids))
+        if answers:
+            self._after_ack(self._send_queued(answers))
         else:
             self._after_ack(self._say_to(user, replies))
 
-    async def _send_queued(self, ids: list[int]) -> None:
-        await self.core.delivery.send_answers(ids, _LiveAnswer(self))
+    async def _send_queued(self, answers: list[Outbox]) -> None:
+        await self.core.delivery.send_answers(answers, _LiveAnswer(self))
 
     async def _actor_without_lookup(self, user_id: str) -> Actor:
         # Before an ack there is no time for users.info; the person opened this modal, so we know them.
@@ -606,9 +606,9 @@ class SlackPlatform:
         if not replies:
             return
         origin = Origin(PLATFORM, await self._dm_channel(user), "private")
-        ids = await self.core.say(origin, replies)
-        if ids:
-            await self.core.delivery.send_answers(ids, _LiveAnswer(self))
+        answers = await self.core.say(origin, replies)
+        if answers:
+            await self.core.delivery.send_answers(answers, _LiveAnswer(self))
             return
         # The database failed just after the submission was saved: straight to the DM, best we can do.
         for reply in replies:
