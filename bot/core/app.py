@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.config import Settings
 from bot.core import forms
@@ -375,7 +375,7 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
     identity = await session.scalar(
         select(Identity)
         .where(Identity.platform == actor.platform, Identity.external_id == actor.external_id)
-        .options(selectinload(Identity.user))
+        .options(joinedload(Identity.user))  # one statement: an identity has one person
     )
     if identity is None:
         # A name with NUL is storable too; the language the platform reports is theirs until they choose.
