@@ -206,7 +206,7 @@ async def may_request(
         )
         return RequestDecision(False, reason, rule="has_mentor")
     mentor = await session.get(User, mentor_id) if mentor_id > 0 else None
-    profile = await session.get(MentorProfile, mentor_id, populate_existing=True) if mentor else None
+    profile = await profiles.current_mentor_profile(session, mentor_id) if mentor else None
     if mentor is None or profile is None or profile.status != "approved" or mentor.role != "alumnus":
         return RequestDecision(
             False, _("That mentor isn't available. /mentors shows who you can ask now."), rule="unavailable"
