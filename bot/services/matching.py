@@ -14,7 +14,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, String, and_, cast, func, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.markup import fmt
@@ -94,39 +107,64 @@ async def current_mentor_ids(session: AsyncSession, mentee_id: int) -> set[int]:
     return {pair.mentor_id for pair in await open_pairs_by_id(session, mentee_id) if pair.mentee_id == mentee_id}
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a student has asked of mentors lately, as one read gives it: the mentors who said no by their own
+    choice within the re-ask window, with when (`mentors_who_said_no`), and the requests still waiting for an
+    answer, mentor id to request id, oldest first (what the request policy counts and names)."""
+
+    said_no: dict[int, dt.datetime]
+    waiting: dict[int, int]
+
+
+async def asked_lately(session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme) -> Asked:
+    """`Asked` for this student now. Read once per transaction until it writes (storage.reads): ranking and
+    the request policy both ask, and one statement answers both (each round trip costs more than the rows)."""
+    key = ("asked", mentee_id, now, programme.reask_after_days)
+    return await once(session, key, lambda: _asked(session, mentee_id, now, programme))
+
+
 async def mentors_who_said_no(
     session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme
 ) -> dict[int, dt.datetime]:
     """Mentors who said no to this student by their own choice (declined their request, or ended their
     mentorship as not the right fit) within the programme's `reask_after_days`, with when they said it:
-    the busy alumna isn't asked twice. Read once per transaction until it writes (storage.reads)."""
-    key = ("said_no", mentee_id, now, programme.reask_after_days)
-    return dict(await once(session, key, lambda: _said_no(session, mentee_id, now, programme)))
+    the busy alumna isn't asked twice."""
+    return dict((await asked_lately(session, mentee_id, now, programme)).said_no)
 
 
-async def _said_no(
-    session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme
-) -> dict[int, dt.datetime]:
+async def _asked(session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme) -> Asked:
     since = now - dt.timedelta(days=programme.reask_after_days)
-    found: dict[int, dt.datetime] = {}
-    declined = select(MentorshipRequest.mentor_id, MentorshipRequest.answered_at).where(
+    declined = select(
+        literal("no"), MentorshipRequest.mentor_id, MentorshipRequest.answered_at, MentorshipRequest.id
+    ).where(
         MentorshipRequest.mentee_id == mentee_id,
         MentorshipRequest.status == "declined",
         MentorshipRequest.reason.not_in(NOT_BY_CHOICE),
         MentorshipRequest.answered_at >= since,
     )
-    ended = select(Pair.mentor_id, Pair.ended_at).where(
+    ended = select(literal("no"), Pair.mentor_id, Pair.ended_at, Pair.id).where(
         Pair.mentee_id == mentee_id,
         Pair.status == "ended",
         # The mentor ended it for the fit, or staff closed a silent mentorship to find the student another.
         or_(and_(Pair.ended_by == Pair.mentor_id, Pair.end_reason == "chemistry"), Pair.end_reason == "rematch"),
         Pair.ended_at >= since,
     )
-    for mentor_id, moment in (await session.execute(union_all(declined, ended))).all():
-        moment = _aware(moment)
-        if moment is not None and (mentor_id not in found or moment > found[mentor_id]):
+    waiting = select(
+        literal("waiting"), MentorshipRequest.mentor_id, MentorshipRequest.created_at, MentorshipRequest.id
+    ).where(MentorshipRequest.mentee_id == mentee_id, MentorshipRequest.status == "pending")
+    found: dict[int, dt.datetime] = {}
+    pending: list[tuple[dt.datetime, int, int]] = []
+    rows: list[typing.Any] = list((await session.execute(union_all(declined, ended, waiting))).all())
+    for row in rows:
+        kind, mentor_id, row_id, moment = row[0], int(row[1]), int(row[3]), _aware(row[2])
+        if moment is None:
+            continue
+        if kind == "waiting":
+            pending.append((moment, row_id, mentor_id))
+        elif mentor_id not in found or moment > found[mentor_id]:
             found[mentor_id] = moment
-    return found
+    return Asked(found, {mentor_id: request_id for _moment, request_id, mentor_id in sorted(pending)})
 
 
 class Offer(Protocol):

@@ -52,8 +52,8 @@ from bot.services import audit, pairs, profiles
 from bot.services.capacity import has_free_place
 from bot.services.matching import (
     Match,
+    asked_lately,
     best_mentors_for,
-    mentors_who_said_no,
     note_answer,
     staff_may_match,
     students_may_ask,
@@ -217,7 +217,8 @@ async def may_request(
     room = has_free_place(profile, mentor)
     if not room:
         return RequestDecision(False, room.reason, rule="full", mentor=mentor)
-    said_no = (await mentors_who_said_no(session, mentee.id, now or dt.datetime.now(dt.UTC), programme)).get(mentor_id)
+    asked = await asked_lately(session, mentee.id, now or dt.datetime.now(dt.UTC), programme)
+    said_no = asked.said_no.get(mentor_id)
     if said_no is not None:
         reason = fmt(
             _(
@@ -228,8 +229,8 @@ async def may_request(
             day=date_text(said_no, "d MMMM"),
         )
         return RequestDecision(False, reason, rule="said_no", mentor=mentor)
-    pending = await pending_of_mentee(session, mentee.id)
-    sent = next((r for r in pending if r.mentor_id == mentor_id), None)
+    pending = asked.waiting  # mentor id to request id
+    sent = await session.get(MentorshipRequest, pending[mentor_id]) if mentor_id in pending else None
     if sent is not None:
         reason = fmt(
             _("You've already sent {name} a request; they'll answer soon. /requests shows it."),
