@@ -37,6 +37,16 @@ async def once(session: AsyncSession, key: Hashable, read: Callable[[], Awaitabl
     return answer
 
 
+def keep(session: AsyncSession, key: Hashable, answer: object) -> None:
+    """Give `once` an answer this transaction has just read some other way (e.g. as part of a larger read),
+    so the next `once(session, key, ...)` needs no round trip of its own. The same rules hold: it is
+    forgotten at the next write, and kept only if nothing is waiting to be flushed."""
+    sync = session.sync_session
+    if sync.new or sync.dirty or sync.deleted:  # the answer may not be what the database will say
+        return
+    sync.info.setdefault(_KEPT, {})[key] = answer
+
+
 def _forget(session: Session) -> None:
     session.info.pop(_KEPT, None)
 

@@ -14,7 +14,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, String, and_, cast, func, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.markup import fmt
@@ -31,7 +44,7 @@ from bot.services.mentor_pool import (
     topic_keys,
 )
 from bot.services.pairs import open_pairs_by_id
-from bot.services.profiles import mentee_profile_of
+from bot.services.profiles import mentee_profile_of, read_mentor_profile
 from storage.models import ContactLog, GoalNote, MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 from storage.reads import once
 
@@ -94,39 +107,64 @@ async def current_mentor_ids(session: AsyncSession, mentee_id: int) -> set[int]:
     return {pair.mentor_id for pair in await open_pairs_by_id(session, mentee_id) if pair.mentee_id == mentee_id}
 
 
+@dataclass(frozen=True)
+class Asked:
+    """What a student has asked of mentors lately, as one read gives it: the mentors who said no by their own
+    choice within the re-ask window, with when (`mentors_who_said_no`), and the requests still waiting for an
+    answer, mentor id to request id, oldest first (what the request policy counts and names)."""
+
+    said_no: dict[int, dt.datetime]
+    waiting: dict[int, int]
+
+
+async def asked_lately(session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme) -> Asked:
+    """`Asked` for this student now. Read once per transaction until it writes (storage.reads): ranking and
+    the request policy both ask, and one statement answers both (each round trip costs more than the rows)."""
+    key = ("asked", mentee_id, now, programme.reask_after_days)
+    return await once(session, key, lambda: _asked(session, mentee_id, now, programme))
+
+
 async def mentors_who_said_no(
     session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme
 ) -> dict[int, dt.datetime]:
     """Mentors who said no to this student by their own choice (declined their request, or ended their
     mentorship as not the right fit) within the programme's `reask_after_days`, with when they said it:
-    the busy alumna isn't asked twice. Read once per transaction until it writes (storage.reads)."""
-    key = ("said_no", mentee_id, now, programme.reask_after_days)
-    return dict(await once(session, key, lambda: _said_no(session, mentee_id, now, programme)))
+    the busy alumna isn't asked twice."""
+    return dict((await asked_lately(session, mentee_id, now, programme)).said_no)
 
 
-async def _said_no(
-    session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme
-) -> dict[int, dt.datetime]:
+async def _asked(session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme) -> Asked:
     since = now - dt.timedelta(days=programme.reask_after_days)
-    found: dict[int, dt.datetime] = {}
-    declined = select(MentorshipRequest.mentor_id, MentorshipRequest.answered_at).where(
+    declined = select(
+        literal("no"), MentorshipRequest.mentor_id, MentorshipRequest.answered_at, MentorshipRequest.id
+    ).where(
         MentorshipRequest.mentee_id == mentee_id,
         MentorshipRequest.status == "declined",
         MentorshipRequest.reason.not_in(NOT_BY_CHOICE),
         MentorshipRequest.answered_at >= since,
     )
-    ended = select(Pair.mentor_id, Pair.ended_at).where(
+    ended = select(literal("no"), Pair.mentor_id, Pair.ended_at, Pair.id).where(
         Pair.mentee_id == mentee_id,
         Pair.status == "ended",
         # The mentor ended it for the fit, or staff closed a silent mentorship to find the student another.
         or_(and_(Pair.ended_by == Pair.mentor_id, Pair.end_reason == "chemistry"), Pair.end_reason == "rematch"),
         Pair.ended_at >= since,
     )
-    for mentor_id, moment in (await session.execute(union_all(declined, ended))).all():
-        moment = _aware(moment)
-        if moment is not None and (mentor_id not in found or moment > found[mentor_id]):
+    waiting = select(
+        literal("waiting"), MentorshipRequest.mentor_id, MentorshipRequest.created_at, MentorshipRequest.id
+    ).where(MentorshipRequest.mentee_id == mentee_id, MentorshipRequest.status == "pending")
+    found: dict[int, dt.datetime] = {}
+    pending: list[tuple[dt.datetime, int, int]] = []
+    rows: list[typing.Any] = list((await session.execute(union_all(declined, ended, waiting))).all())
+    for row in rows:
+        kind, mentor_id, row_id, moment = row[0], int(row[1]), int(row[3]), _aware(row[2])
+        if moment is None:
+            continue
+        if kind == "waiting":
+            pending.append((moment, row_id, mentor_id))
+        elif mentor_id not in found or moment > found[mentor_id]:
             found[mentor_id] = moment
-    return found
+    return Asked(found, {mentor_id: request_id for _moment, request_id, mentor_id in sorted(pending)})
 
 
 class Offer(Protocol):
@@ -217,17 +255,24 @@ async def matches_in(
     ids = ranking.mentor_ids[start:stop]
     if not ids:
         return []
+    # Each round trip costs more than the card's own work (on PostgreSQL especially), so the mentors' signs
+    # of life come in the same read, and the profiles, read fresh, are kept for the request policy to reuse.
     rows = await session.execute(
-        select(User, MentorProfile).join(MentorProfile, MentorProfile.user_id == User.id).where(User.id.in_(ids))
+        select(User, MentorProfile, *signs_of_life())
+        .join(MentorProfile, MentorProfile.user_id == User.id)
+        .where(User.id.in_(ids))
+        .execution_options(populate_existing=True)
     )
-    found = {user.id: (user, profile) for user, profile in rows.all()}
-    shown = [found[mentor_id] for mentor_id in ids if mentor_id in found]
-    last_active = await last_activity(session, shown)
+    found = {row[0].id: row for row in rows.all()}
     matches = []
-    for user, profile in shown:
+    for mentor_id in ids:
+        if mentor_id not in found:
+            continue
+        user, profile, *signs = found[mentor_id]
+        read_mentor_profile(session, profile)
         score, reason = score_mentor(profile, ranking.wanted, programme)
         # The answer time kept on the profile: note_answer refreshes it at every accept and decline.
-        responsiveness = describe_responsiveness(profile.answer_days, last_active.get(user.id), now)
+        responsiveness = describe_responsiveness(profile.answer_days, latest_sign(profile, signs), now)
         matches.append(Match(user, profile, score, reason, responsiveness))
     return matches
 
@@ -413,40 +458,30 @@ async def refresh_answer_days(session: AsyncSession, mentor_ids: list[int] | Sel
         )
 
 
-async def last_activity(session: AsyncSession, mentors: list[tuple[User, MentorProfile]]) -> dict[int, dt.datetime]:
-    """The latest sign of life: answering a request, logging a contact, commenting on a goal, or editing
-    or confirming the profile."""
-    ids = [user.id for user, _p in mentors]
-    if not ids:
-        return {}
-    latest: dict[int, dt.datetime] = {}
-
-    def note(user_id: int, moment: dt.datetime | None) -> None:
-        if moment is not None and (user_id not in latest or moment > latest[user_id]):
-            latest[user_id] = moment
-
-    for user, profile in mentors:
-        note(user.id, profile.updated_at)
-        note(user.id, profile.confirmed_at)
-    signs: CompoundSelect = union_all(
-        select(MentorshipRequest.mentor_id, func.max(MentorshipRequest.answered_at))
+def signs_of_life() -> list[ScalarSelect[typing.Any]]:
+    """A mentor's latest signs of life recorded outside their profile, as columns beside a row of users:
+    answering a request, logging a contact, commenting on a goal."""
+    return [
         # Only the mentor's own answers: a request that expired unanswered or was withdrawn is no sign of life.
-        .where(MentorshipRequest.mentor_id.in_(ids), MentorshipRequest.status.in_(("accepted", "declined")))
-        .group_by(MentorshipRequest.mentor_id),
-        select(ContactLog.author_id, func.max(ContactLog.created_at))
-        .where(ContactLog.author_id.in_(ids))
-        .group_by(ContactLog.author_id),
-        select(GoalNote.author_id, func.max(GoalNote.created_at))
-        .where(GoalNote.author_id.in_(ids))
-        .group_by(GoalNote.author_id),
-    )
-    for user_id, moment in (await session.execute(signs)).all():  # one read, however many kinds of sign
-        if user_id is not None:
-            note(user_id, _aware(moment))
-    return latest
+        select(func.max(MentorshipRequest.answered_at))
+        .where(MentorshipRequest.mentor_id == User.id, MentorshipRequest.status.in_(("accepted", "declined")))
+        .correlate(User)
+        .scalar_subquery(),
+        select(func.max(ContactLog.created_at))
+        .where(ContactLog.author_id == User.id)
+        .correlate(User)
+        .scalar_subquery(),
+        select(func.max(GoalNote.created_at)).where(GoalNote.author_id == User.id).correlate(User).scalar_subquery(),
+    ]
 
 
-def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+def latest_sign(profile: MentorProfile, signs: Iterable[dt.datetime | str | None]) -> dt.datetime | None:
+    """The latest sign of life: `signs_of_life` as read, or editing or confirming the profile."""
+    moments = [profile.updated_at, profile.confirmed_at, *(_aware(moment) for moment in signs)]
+    return max((moment for moment in moments if moment is not None), default=None)
+
+
+def _aware(moment: dt.datetime | str | None) -> dt.datetime | None:
     """func.max() bypasses the column type on SQLite, so the zone may need putting back."""
     if moment is None:
         return None

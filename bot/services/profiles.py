@@ -20,7 +20,7 @@ from bot.core.registry import registry
 from bot.i18n import _, ngettext
 from bot.programme import Programme
 from storage.models import MenteeProfile, MentorProfile, User
-from storage.reads import once
+from storage.reads import keep, once
 
 # A mentor taken on outside the programme's recruitment months waits here until the next one opens.
 WAITING = "waiting"
@@ -100,6 +100,20 @@ async def mentee_profile_of(session: AsyncSession, user_id: int) -> MenteeProfil
     """A student's profile, read once per transaction until it writes (storage.reads): the identity map
     alone would forget it between two policies that each ask."""
     return await once(session, ("mentee_profile", user_id), lambda: session.get(MenteeProfile, user_id))
+
+
+async def current_mentor_profile(session: AsyncSession, mentor_id: int) -> MentorProfile | None:
+    """A mentor's profile as the database holds it now (read afresh, never the identity map's copy), once
+    per transaction until it writes (storage.reads): a card reads it with the mentor and says so
+    (`read_mentor_profile`), and the request policy then asks for it again."""
+    return await once(
+        session, ("mentor_profile", mentor_id), lambda: session.get(MentorProfile, mentor_id, populate_existing=True)
+    )
+
+
+def read_mentor_profile(session: AsyncSession, profile: MentorProfile) -> None:
+    """This transaction has just read `profile` afresh (populate_existing): `current_mentor_profile` gives it."""
+    keep(session, ("mentor_profile", profile.user_id), profile)
 
 
 def turn_away(user: User) -> None:
