@@ -269,6 +269,8 @@ class ContactLog(Base):
     """One contact between a pair, logged in plain words by one side."""
 
     __tablename__ = "contact_logs"
+    # A mentor card's signs of life: the latest contact the mentor logged (bot/services/matching.py).
+    __table_args__ = (Index("ix_contact_logs_author_created", "author_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id", ondelete="CASCADE"), index=True)
@@ -298,6 +300,8 @@ class GoalNote(Base):
     """A progress note or a mentor's comment on a goal."""
 
     __tablename__ = "goal_notes"
+    # A mentor card's signs of life: the latest goal note the mentor wrote (bot/services/matching.py).
+    __table_args__ = (Index("ix_goal_notes_author_created", "author_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id", ondelete="CASCADE"), index=True)
