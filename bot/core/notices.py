@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ARRAY, Integer, String, Text, bindparam, delete, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -186,7 +187,7 @@ def _rendered(session: AsyncSession, note: Note) -> Note:
         return note
     reply = render(session, note.outcome)
     about = _subject(note.outcome)
-    buttons = [[replace(b, about=b.about or about) for b in row] for row in reply.buttons]
+    buttons = [[b if b.about or not about else b.about_whom(about) for b in row] for row in reply.buttons]
     return Note(note.user_id, reply.text, buttons)
 
 
@@ -248,10 +249,14 @@ async def _post_first_of_day(
     if not by_user:
         return set()
     plans: dict[int, tuple[str, dt.datetime]] = {}
+    days: dict[ZoneInfo, tuple[str, dt.datetime]] = {}  # a batch's readers live in a few time zones
     for user_id in sorted(by_user):
         zone = zone_for(users.get(user_id), settings)
-        send_at = next_daytime(now, zone, programme)
-        plans[user_id] = (f"{DAY}:{user_id}:{local_day(send_at, zone).isoformat()}", send_at)
+        if zone not in days:
+            send_at = next_daytime(now, zone, programme)
+            days[zone] = (local_day(send_at, zone).isoformat(), send_at)
+        day, send_at = days[zone]
+        plans[user_id] = (f"{DAY}:{user_id}:{day}", send_at)
     taken = await taken_keys(session, [key for key, _at in plans.values()])
     fresh = [user_id for user_id, (key, _at) in plans.items() if key not in taken]
     added = await _add_to_waiting_many(
