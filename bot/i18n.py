@@ -17,7 +17,7 @@ import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -110,7 +110,14 @@ def date_text(day: dt.date | dt.datetime, pattern: str = "d MMMM y") -> str:
     """A calendar day in the reader's language: '12 March 2026', '12 марта 2026', '12 mars 2026'."""
     if isinstance(day, dt.datetime):
         day = day.date()
-    return format_date(day, pattern, locale=_language.get())
+    return _date_text(day, pattern, _language.get())
+
+
+# Babel reads the locale and the pattern again at every call (a tenth of a millisecond): a sweep's reminders
+# name a few days over and over, in a few languages.
+@lru_cache(maxsize=4096)
+def _date_text(day: dt.date, pattern: str, language: str) -> str:
+    return format_date(day, pattern, locale=language)
 
 
 def moment_text(moment: dt.datetime, pattern: str = "EEEE d MMMM, HH:mm") -> str:

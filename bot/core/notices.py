@@ -16,6 +16,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ARRAY, Integer, String, Text, bindparam, delete, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -96,28 +97,14 @@ async def claim_many(session: AsyncSession, now: dt.datetime, claims: list[Claim
     """Claim several notices at once; returns the keys won, with their ids (a key someone holds already, or
     that appears twice here, is won at most once).
 
-    One statement for the whole batch, sent as multi-row INSERTs with ON CONFLICT DO NOTHING: the statement
-    text is the same whatever the batch holds, so it is compiled once, not once per batch."""
+    One INSERT ... ON CONFLICT DO NOTHING for the whole batch, its rows sent as arrays (PostgreSQL) or one
+    JSON array (SQLite): the statement text is the same whatever the batch holds, so it is compiled and
+    planned once, not once per batch, and no row goes through SQLAlchemy's parameter handling one by one."""
     if not claims:
         return {}
-    rows = [
-        {
-            "key": c.key,
-            "kind": c.kind,
-            "user_id": c.user_id,
-            "pair_id": c.pair_id,
-            "request_id": c.request_id,
-            "data": c.data,
-            "created_at": now,
-        }
-        for c in claims
-    ]
     if session.get_bind().dialect.name == "postgresql":
         return await _claim_on_postgresql(session, now, claims)
-    table: Any = Notice.__table__
-    stmt = insert_for(session)(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key, table.c.id)
-    result = await session.execute(stmt, rows)
-    return {key: notice_id for key, notice_id in result}
+    return await _claim_on_sqlite(session, now, claims)
 
 
 # PostgreSQL takes the whole batch as one array per column: one statement text and one plan whatever the batch
@@ -158,6 +145,30 @@ async def _claim_on_postgresql(session: AsyncSession, now: dt.datetime, claims: 
     return {key: notice_id for key, notice_id in result}
 
 
+# SQLite takes the whole batch as one JSON array, unpacked by json_each in C: SQLAlchemy's per-row parameter
+# handling of a multi-row INSERT cost more than the database's own work. Each row's data travels as the
+# text the JSON column would have written (json.dumps), so the rows read back exactly as before. A row's
+# place in the array is its order of insertion, so a key given twice is won by its first claim.
+_CLAIMS_FROM_JSON = text(
+    """
+    INSERT INTO notices (key, kind, user_id, pair_id, request_id, data, created_at)
+    SELECT json_extract(c.value, '$[0]'), json_extract(c.value, '$[1]'), json_extract(c.value, '$[2]'),
+        json_extract(c.value, '$[3]'), json_extract(c.value, '$[4]'), json_extract(c.value, '$[5]'), :created_at
+    FROM json_each(:rows) AS c
+    WHERE true
+    ORDER BY c.key
+    ON CONFLICT (key) DO NOTHING
+    RETURNING key, id
+    """
+).bindparams(bindparam("created_at", type_=Notice.__table__.c.created_at.type), bindparam("rows", type_=Text))
+
+
+async def _claim_on_sqlite(session: AsyncSession, now: dt.datetime, claims: list[Claim]) -> dict[str, int]:
+    rows = json.dumps([[c.key, c.kind, c.user_id, c.pair_id, c.request_id, json.dumps(c.data)] for c in claims])
+    result = await session.execute(_CLAIMS_FROM_JSON, {"created_at": now, "rows": rows})
+    return {key: notice_id for key, notice_id in result}
+
+
 claim_notices = claim_many  # the batch API under the name the scheduler's callers use
 
 
@@ -176,7 +187,7 @@ def _rendered(session: AsyncSession, note: Note) -> Note:
         return note
     reply = render(session, note.outcome)
     about = _subject(note.outcome)
-    buttons = [[replace(b, about=b.about or about) for b in row] for row in reply.buttons]
+    buttons = [[b if b.about or not about else b.about_whom(about) for b in row] for row in reply.buttons]
     return Note(note.user_id, reply.text, buttons)
 
 
@@ -238,10 +249,14 @@ async def _post_first_of_day(
     if not by_user:
         return set()
     plans: dict[int, tuple[str, dt.datetime]] = {}
+    days: dict[ZoneInfo, tuple[str, dt.datetime]] = {}  # a batch's readers live in a few time zones
     for user_id in sorted(by_user):
         zone = zone_for(users.get(user_id), settings)
-        send_at = next_daytime(now, zone, programme)
-        plans[user_id] = (f"{DAY}:{user_id}:{local_day(send_at, zone).isoformat()}", send_at)
+        if zone not in days:
+            send_at = next_daytime(now, zone, programme)
+            days[zone] = (local_day(send_at, zone).isoformat(), send_at)
+        day, send_at = days[zone]
+        plans[user_id] = (f"{DAY}:{user_id}:{day}", send_at)
     taken = await taken_keys(session, [key for key, _at in plans.values()])
     fresh = [user_id for user_id, (key, _at) in plans.items() if key not in taken]
     added = await _add_to_waiting_many(

@@ -37,6 +37,14 @@ class Button:
         copy of each one costs more than the rest of the outbox row."""
         return {name: getattr(self, name) for name in _BUTTON_FIELDS}
 
+    def about_whom(self, about: str) -> Button:
+        """This button, naming whom it is about. Only the subject changes, which the checks on creation do
+        not look at: a scheduler's batch names thousands, where `dataclasses.replace` would run them again."""
+        named = object.__new__(Button)
+        named.__dict__.update(self.__dict__)
+        named.__dict__["about"] = about
+        return named
+
     @staticmethod
     def parse(data: str) -> tuple[str, str]:
         action, _, payload = data.partition(SEPARATOR)

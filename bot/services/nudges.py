@@ -271,8 +271,9 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
     found = await _overdue_pairs(session, now) if left is None else await _still_open(session, left[: notices.BATCH])
     pairs = [p for p in found if is_overdue(p, now) and (p.cycle_ends_at is None or p.cycle_ends_at > now)]
     limit = programme.nudges_before_escalation
-    keys = {p.id: [nudge_key(p.id, _since(p), k) for k in range(1, limit + 1)] for p in pairs}
-    esc_keys = {p.id: escalation_key(p.id, _since(p)) for p in pairs}
+    since = {p.id: _since(p) for p in pairs}
+    keys = {p.id: [nudge_key(p.id, since[p.id], k) for k in range(1, limit + 1)] for p in pairs}
+    esc_keys = {p.id: escalation_key(p.id, since[p.id]) for p in pairs}
     taken = await taken_at(session, [*(k for ks in keys.values() for k in ks), *esc_keys.values()])
     due: list[tuple[Pair, int]] = []
     for pair in pairs:
@@ -281,7 +282,7 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
         sent = [taken[k] for k in keys[pair.id] if k in taken]
         step = len(sent) + 1
         interval = dt.timedelta(days=pair.contact_interval_days)
-        due_at = _since(pair) + step * interval
+        due_at = since[pair.id] + step * interval
         if sent:
             due_at = max(due_at, max(sent) + interval)
         if due_at <= now:
@@ -302,12 +303,13 @@ async def _nudge_all(
     session: AsyncSession, now: dt.datetime, due: list[tuple[Pair, int]], users: dict[int, User]
 ) -> list[Note]:
     """Claim each pair's step, then each side's own notice (its buttons carry that id), in two statements."""
+    since = {pair.id: _since(pair) for pair, _step in due}
     steps = {
         pair.id: Claim(
-            nudge_key(pair.id, _since(pair), step),
+            nudge_key(pair.id, since[pair.id], step),
             NUDGE_DUE,
             pair_id=pair.id,
-            data={"since": _since(pair).isoformat(), "step": step},
+            data={"since": since[pair.id].isoformat(), "step": step},
         )
         for pair, step in due
     }
@@ -318,13 +320,13 @@ async def _nudge_all(
             continue
         for person, other, role in sides(pair, users):
             if not person.reminders_paused:
-                key = nudge_key(pair.id, _since(pair), step, person.id)
+                key = nudge_key(pair.id, since[pair.id], step, person.id)
                 data = {**steps[pair.id].data, "role": role}
                 asked.append((Claim(key, NUDGE, user_id=person.id, pair_id=pair.id, data=data), person, other, pair))
     ids = await claim_many(session, now, [claim for claim, *_rest in asked])
     # The time really passed since the last contact: a second reminder comes two intervals after it.
     return [
-        Note(person.id, outcome=Nudge(ids[claim.key], person, other, (now - _since(pair)).days))
+        Note(person.id, outcome=Nudge(ids[claim.key], person, other, (now - since[pair.id]).days))
         for claim, person, other, pair in asked
         if claim.key in ids
     ]
