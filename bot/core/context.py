@@ -115,7 +115,8 @@ async def queue_messages(session: AsyncSession, now: dt.datetime, messages: list
             },
         )
     else:
-        when = _NOT_BEFORE.type._cached_bind_processor(session.get_bind().dialect)
+        dialect = session.get_bind().dialect  # the column's own conversion, as SQLite's driver stores it
+        when = _NOT_BEFORE.type.dialect_impl(dialect).bind_processor(dialect) or (lambda moment: moment)
         rows = json.dumps([[m.user_id, when(m.not_before), json.dumps(m.reply.to_dict())] for m in messages])
         found = await session.execute(_MESSAGES_FROM_JSON, {"created_at": now, "rows": rows})
     # The rows are inserted in the order given (ORDER BY their place), each taking the next id: the ids,
