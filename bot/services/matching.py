@@ -8,6 +8,7 @@ and country. Ties go to the more responsive mentor, then to the one with more fr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 import typing
 from collections.abc import Iterable
@@ -16,10 +17,12 @@ from typing import Protocol
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     ScalarSelect,
     Select,
     String,
     and_,
+    bindparam,
     cast,
     func,
     literal,
@@ -135,27 +138,10 @@ async def mentors_who_said_no(
 
 async def _asked(session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme) -> Asked:
     since = now - dt.timedelta(days=programme.reask_after_days)
-    declined = select(
-        literal("no"), MentorshipRequest.mentor_id, MentorshipRequest.answered_at, MentorshipRequest.id
-    ).where(
-        MentorshipRequest.mentee_id == mentee_id,
-        MentorshipRequest.status == "declined",
-        MentorshipRequest.reason.not_in(NOT_BY_CHOICE),
-        MentorshipRequest.answered_at >= since,
-    )
-    ended = select(literal("no"), Pair.mentor_id, Pair.ended_at, Pair.id).where(
-        Pair.mentee_id == mentee_id,
-        Pair.status == "ended",
-        # The mentor ended it for the fit, or staff closed a silent mentorship to find the student another.
-        or_(and_(Pair.ended_by == Pair.mentor_id, Pair.end_reason == "chemistry"), Pair.end_reason == "rematch"),
-        Pair.ended_at >= since,
-    )
-    waiting = select(
-        literal("waiting"), MentorshipRequest.mentor_id, MentorshipRequest.created_at, MentorshipRequest.id
-    ).where(MentorshipRequest.mentee_id == mentee_id, MentorshipRequest.status == "pending")
     found: dict[int, dt.datetime] = {}
     pending: list[tuple[dt.datetime, int, int]] = []
-    rows: list[typing.Any] = list((await session.execute(union_all(declined, ended, waiting))).all())
+    asked = await session.execute(_asked_statement(), {"mentee": mentee_id, "since": since})
+    rows: list[typing.Any] = list(asked.all())
     for row in rows:
         kind, mentor_id, row_id, moment = row[0], int(row[1]), int(row[3]), _aware(row[2])
         if moment is None:
@@ -165,6 +151,33 @@ async def _asked(session: AsyncSession, mentee_id: int, now: dt.datetime, progra
         elif mentor_id not in found or moment > found[mentor_id]:
             found[mentor_id] = moment
     return Asked(found, {mentor_id: request_id for _moment, request_id, mentor_id in sorted(pending)})
+
+
+@functools.cache
+def _asked_statement() -> CompoundSelect:
+    """`_asked`'s one statement, built once: putting it together again for every card cost more CPU than
+    the database took to answer it. Its parameters: the student ("mentee"), the re-ask window's start ("since")."""
+    mentee = bindparam("mentee", type_=MentorshipRequest.mentee_id.type)
+    since = bindparam("since", type_=MentorshipRequest.answered_at.type)  # an aware moment, as the columns keep
+    declined = select(
+        literal("no"), MentorshipRequest.mentor_id, MentorshipRequest.answered_at, MentorshipRequest.id
+    ).where(
+        MentorshipRequest.mentee_id == mentee,
+        MentorshipRequest.status == "declined",
+        MentorshipRequest.reason.not_in(NOT_BY_CHOICE),
+        MentorshipRequest.answered_at >= since,
+    )
+    ended = select(literal("no"), Pair.mentor_id, Pair.ended_at, Pair.id).where(
+        Pair.mentee_id == mentee,
+        Pair.status == "ended",
+        # The mentor ended it for the fit, or staff closed a silent mentorship to find the student another.
+        or_(and_(Pair.ended_by == Pair.mentor_id, Pair.end_reason == "chemistry"), Pair.end_reason == "rematch"),
+        Pair.ended_at >= since,
+    )
+    waiting = select(
+        literal("waiting"), MentorshipRequest.mentor_id, MentorshipRequest.created_at, MentorshipRequest.id
+    ).where(MentorshipRequest.mentee_id == mentee, MentorshipRequest.status == "pending")
+    return union_all(declined, ended, waiting)
 
 
 class Offer(Protocol):
@@ -257,12 +270,7 @@ async def matches_in(
         return []
     # Each round trip costs more than the card's own work (on PostgreSQL especially), so the mentors' signs
     # of life come in the same read, and the profiles, read fresh, are kept for the request policy to reuse.
-    rows = await session.execute(
-        select(User, MentorProfile, *signs_of_life())
-        .join(MentorProfile, MentorProfile.user_id == User.id)
-        .where(User.id.in_(ids))
-        .execution_options(populate_existing=True)
-    )
+    rows = await session.execute(_cards_statement(), {"ids": ids})
     found = {row[0].id: row for row in rows.all()}
     matches = []
     for mentor_id in ids:
@@ -456,6 +464,18 @@ async def refresh_answer_days(session: AsyncSession, mentor_ids: list[int] | Sel
         await session.execute(
             update(MentorProfile), [{"user_id": mentor_id, "answer_days": days.get(mentor_id)} for mentor_id in ids]
         )
+
+
+@functools.cache
+def _cards_statement() -> Select[typing.Any]:
+    """The shown mentors ("ids") with their profiles, read afresh, and their signs of life: built once, as
+    `_asked_statement` is."""
+    return (
+        select(User, MentorProfile, *signs_of_life())
+        .join(MentorProfile, MentorProfile.user_id == User.id)
+        .where(User.id.in_(bindparam("ids", expanding=True)))
+        .execution_options(populate_existing=True)
+    )
 
 
 def signs_of_life() -> list[ScalarSelect[typing.Any]]:
