@@ -27,7 +27,7 @@ async def once(session: AsyncSession, key: Hashable, read: Callable[[], Awaitabl
     everything it depends on (e.g. ("open_pairs", user_id))."""
     sync = session.sync_session
     kept: dict[Hashable, Any] | None = sync.info.get(_KEPT)
-    if kept is None or sync.new or sync.dirty or sync.deleted:  # changes waiting: the read must see them
+    if kept is None or _changes_waiting(sync):  # the read must see them
         kept = sync.info[_KEPT] = {}
     if key in kept:
         return kept[key]  # type: ignore[no-any-return]
@@ -42,9 +42,14 @@ def keep(session: AsyncSession, key: Hashable, answer: object) -> None:
     so the next `once(session, key, ...)` needs no round trip of its own. The same rules hold: it is
     forgotten at the next write, and kept only if nothing is waiting to be flushed."""
     sync = session.sync_session
-    if sync.new or sync.dirty or sync.deleted:  # the answer may not be what the database will say
+    if _changes_waiting(sync):  # the answer may not be what the database will say
         return
     sync.info.setdefault(_KEPT, {})[key] = answer
+
+
+def _changes_waiting(session: Session) -> bool:
+    """Objects added, changed or deleted in the session and not flushed yet: no kept answer stands beside them."""
+    return bool(session.new or session.dirty or session.deleted)
 
 
 def _forget(session: Session) -> None:
