@@ -11,6 +11,7 @@ from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.core.context import queue_message
 from bot.core.delivery import Pace, RetryLater, Unreachable
+from bot.core.events import Origin
 from bot.core.replies import Reply
 from storage.models import Identity, Outbox, User
 from tests.rollback_support import REFUSAL, Seen, write_then_stop_core
@@ -190,3 +191,40 @@ async def test_an_answer_waiting_for_the_flood_limit_goes_before_waiting_outbox_
         await asyncio.sleep(0)
     await asyncio.gather(*waiting)
     assert order == ["answer", "notice 0", "notice 1", "notice 2"]
+
+
+class AnsweringTransport:
+    """A platform that takes answers to chats, each after a moment, so that sends overlap."""
+
+    platform = "console"
+
+    def __init__(self) -> None:
+        self.answered: list[str] = []
+
+    async def send_answer(self, origin: Origin, reply: Reply) -> None:
+        await asyncio.sleep(0.001)
+        self.answered.append(f"{origin.chat_id}: {reply.text}")
+
+    async def send_to_user(self, identity: Identity, reply: Reply) -> None:
+        raise AssertionError("only answers to chats here")
+
+    async def send_to_staff(self, reply: Reply) -> bool:
+        raise AssertionError("only answers to chats here")
+
+
+async def test_answers_sent_side_by_side_are_all_recorded_sent_and_never_sent_again(
+    core: Core, clock: ManualClock
+) -> None:
+    transport = AnsweringTransport()
+    core.delivery.add_transport(transport)
+    answers = [
+        await core.say(Origin("console", f"chat{n}"), [Reply(f"Hello {n}")], update_key=f"u{n}") for n in range(30)
+    ]
+    delivered = await asyncio.gather(*(core.delivery.send_answers(rows) for rows in answers))
+    assert delivered == [1] * 30
+    async with core.sessions() as session:
+        statuses = list(await session.scalars(select(Outbox.status).where(Outbox.chat_id.is_not(None))))
+    assert statuses == ["sent"] * 30
+    clock.advance(dt.timedelta(hours=1))  # every answer's lease is long over: the worker takes what is not sent
+    assert await core.delivery.flush() == 0
+    assert sorted(transport.answered) == sorted(f"chat{n}: Hello {n}" for n in range(30))

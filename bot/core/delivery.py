@@ -193,6 +193,8 @@ class Delivery:
         self._kick = asyncio.Event()
         self._stopping = False
         self._sent_unmarked: set[int] = set()  # delivered while the database was away, not marked sent yet
+        self._to_mark: list[tuple[int, asyncio.Future[None]]] = []  # sent, waiting for the next mark (`_mark_one`)
+        self._marking: asyncio.Task[None] | None = None
         # Whether this process sends to the platforms: always when it runs alone; with several processes on
         # one database, only the one holding the delivery lease (bot/core/leases.py), so flood limits hold
         # for all of them together. The others hand their answers to it and wake it (`_hand_over`).
@@ -328,7 +330,7 @@ class Delivery:
             await self._reschedule(row, _backoff(row.attempts), repr(exc))
             return False
         try:
-            await self._mark_sent([row.id])
+            await self._mark_one(row.id)
         except Exception as exc:
             if not database_unavailable(exc):
                 raise
@@ -337,6 +339,33 @@ class Delivery:
             self._sent_unmarked.add(row.id)
             raise
         return True
+
+    async def _mark_one(self, message_id: int) -> None:
+        """Marks a sent message sent, returning once that has committed. Messages sent side by side share the
+        transaction: what was sent while one mark was committing goes in the next, so a busy process writes
+        one mark per round instead of one per message (on SQLite each is a turn at the write lock)."""
+        done = asyncio.get_running_loop().create_future()
+        self._to_mark.append((message_id, done))
+        if self._marking is None:
+            self._marking = asyncio.create_task(self._mark_waiting())
+        await done
+
+    async def _mark_waiting(self) -> None:
+        try:
+            while self._to_mark:
+                batch, self._to_mark = self._to_mark, []
+                try:
+                    await self._mark_sent([message_id for message_id, _ in batch])
+                except Exception as exc:  # each sender hears it, as if it had marked its own
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                else:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_result(None)
+        finally:
+            self._marking = None
 
     async def _mark_sent(self, ids: list[int]) -> None:
         async with self.sessions() as session, session.begin():
