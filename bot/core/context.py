@@ -117,7 +117,7 @@ async def queue_messages(session: AsyncSession, now: dt.datetime, messages: list
     else:
         dialect = session.get_bind().dialect  # the column's own conversion, as SQLite's driver stores it
         when = _NOT_BEFORE.type.dialect_impl(dialect).bind_processor(dialect) or (lambda moment: moment)
-        rows = json.dumps([[m.user_id, when(m.not_before), json.dumps(m.reply.to_dict())] for m in messages])
+        rows = json.dumps([[m.user_id, when(m.not_before), m.reply.to_dict()] for m in messages])
         found = await session.execute(_MESSAGES_FROM_JSON, {"created_at": now, "rows": rows})
     # The rows are inserted in the order given (ORDER BY their place), each taking the next id: the ids,
     # sorted, are in the order of the messages, whichever order RETURNING hands them back in.
@@ -126,7 +126,9 @@ async def queue_messages(session: AsyncSession, now: dt.datetime, messages: list
 
 # The whole batch in one statement, its rows as arrays (PostgreSQL) or one JSON array (SQLite): SQLAlchemy's
 # per-row parameter handling of a multi-row INSERT cost more than the database's own work. Each reply travels
-# as the text the JSON column would have written (json.dumps); the defaults are the columns' own.
+# as JSON text: PostgreSQL's as the text the column would have written (json.dumps), SQLite's inside the one
+# array, where json_extract hands an object back as its JSON text (encoding it once, not text within text);
+# the defaults are the columns' own.
 _NOT_BEFORE: Any = Outbox.__table__.c.not_before
 _MESSAGES_FROM_ARRAYS = text(
     """

@@ -146,9 +146,10 @@ async def _claim_on_postgresql(session: AsyncSession, now: dt.datetime, claims: 
 
 
 # SQLite takes the whole batch as one JSON array, unpacked by json_each in C: SQLAlchemy's per-row parameter
-# handling of a multi-row INSERT cost more than the database's own work. Each row's data travels as the
-# text the JSON column would have written (json.dumps), so the rows read back exactly as before. A row's
-# place in the array is its order of insertion, so a key given twice is won by its first claim.
+# handling of a multi-row INSERT cost more than the database's own work. Each row's data (always an object)
+# travels inside the array, and json_extract hands an object back as its JSON text, what the JSON column
+# reads: encoded once, not as text within text. A row's place in the array is its order of insertion, so a
+# key given twice is won by its first claim.
 _CLAIMS_FROM_JSON = text(
     """
     INSERT INTO notices (key, kind, user_id, pair_id, request_id, data, created_at)
@@ -164,7 +165,7 @@ _CLAIMS_FROM_JSON = text(
 
 
 async def _claim_on_sqlite(session: AsyncSession, now: dt.datetime, claims: list[Claim]) -> dict[str, int]:
-    rows = json.dumps([[c.key, c.kind, c.user_id, c.pair_id, c.request_id, json.dumps(c.data)] for c in claims])
+    rows = json.dumps([[c.key, c.kind, c.user_id, c.pair_id, c.request_id, c.data] for c in claims])
     result = await session.execute(_CLAIMS_FROM_JSON, {"created_at": now, "rows": rows})
     return {key: notice_id for key, notice_id in result}
 
