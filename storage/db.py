@@ -67,17 +67,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         gate.enter(conn.connection.info)
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-    @event.listens_for(engine.sync_engine, "commit")
-    @event.listens_for(engine.sync_engine, "rollback")
-    def _on_end(conn: Any) -> None:
-        try:
-            info = conn.connection.info
-        except Exception:  # an invalidated connection: its turn ends when it goes back to the pool
-            return
-        gate.leave(info)
-
     @event.listens_for(engine.sync_engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # A session gives its connection back as its transaction ends (committed: SQLite's lock is free by
+        # now), so the turn ends here; an invalidated connection comes back here too.
         gate.leave(record.info)
 
     return engine
@@ -111,8 +104,7 @@ class _WriteGate:
         info[self.HELD] = turn
 
     def leave(self, info: dict[str, Any]) -> None:
-        """When the transaction ended (committed or rolled back), or at the latest when its connection went
-        back to the pool."""
+        """When the connection goes back to the pool."""
         turn = info.pop(self.HELD, None)
         if turn is not None:
             turn.release()
