@@ -47,6 +47,7 @@ class OneTripCursor:
         self.rowcount = -1
         self.lastrowid: int | None = None
         self._rows: list[Any] = []
+        self._next = 0  # the first row not handed out yet
 
     def __await__(self) -> Generator[Any, None, OneTripCursor]:  # `await connection.cursor()`, as aiosqlite's
         yield from ()
@@ -68,21 +69,24 @@ class OneTripCursor:
 
     def _keep(self, outcome: Outcome) -> None:
         self.description, self.rowcount, self.lastrowid, self._rows = outcome
+        self._next = 0
 
     async def fetchone(self) -> Any:
-        return self._rows.pop(0) if self._rows else None
+        rows = await self.fetchmany(1)
+        return rows[0] if rows else None
 
     async def fetchmany(self, size: int | None = None) -> list[Any]:
-        size = size or self.arraysize
-        rows, self._rows = self._rows[:size], self._rows[size:]
-        return rows
+        start = self._next
+        self._next = min(len(self._rows), start + (size or self.arraysize))
+        return self._rows[start : self._next]
 
     async def fetchall(self) -> list[Any]:
-        rows, self._rows = self._rows, []
+        rows = self._rows[self._next :] if self._next else self._rows
+        await self.close()
         return rows
 
     async def close(self) -> None:
-        self._rows = []
+        self._rows, self._next = [], 0
 
 
 class OneTripConnection(aiosqlite.Connection):

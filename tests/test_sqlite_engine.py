@@ -83,5 +83,7 @@ async def test_many_rows_come_back_in_pieces_when_streamed(engine: AsyncEngine) 
     async with reading(sessions) as session:
         result = await session.stream(text("SELECT name FROM item ORDER BY id"))
         pieces = [len(rows) async for rows in result.partitions(64)]
+        one_by_one = [row.name async for row in await session.stream(text("SELECT name FROM item ORDER BY id"))]
     assert sum(pieces) == 1000
     assert max(pieces) == 64
+    assert one_by_one == [f"p{n}" for n in range(1000)]
