@@ -11,7 +11,7 @@ rows, row count and description come back together, and the cursor is closed in 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -48,10 +48,6 @@ class OneTripCursor:
         self.lastrowid: int | None = None
         self._rows: list[Any] = []
         self._next = 0  # the first row not handed out yet
-
-    def __await__(self) -> Generator[Any, None, OneTripCursor]:  # `await connection.cursor()`, as aiosqlite's
-        yield from ()
-        return self
 
     async def __aenter__(self) -> OneTripCursor:
         return self
