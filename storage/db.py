@@ -15,6 +15,7 @@ from sqlalchemy.util.concurrency import await_only, in_greenlet
 from storage import sqlite_driver
 
 DEFAULT_URL = "sqlite+aiosqlite:///mentorbot.db"  # beside where the bot is started
+BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for the write lock before "database is locked"
 READ_ONLY = "mentorbot_read_only"  # an execution option: this connection's transaction only reads (`reading`)
 
 
@@ -41,7 +42,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # each unit of work: about a tenth of the statements a handled update costs on SQLite.
     kwargs.setdefault("pool_reset_on_return", None)
     database = make_url(url).database or ":memory:"
-    engine = create_async_engine(url, async_creator=lambda: sqlite_driver.connect(database, timeout=30), **kwargs)
+    engine = create_async_engine(
+        url, async_creator=lambda: sqlite_driver.connect(database, timeout=BUSY_TIMEOUT), **kwargs
+    )
 
     # SQLite: let SQLAlchemy own transactions and start each one with BEGIN IMMEDIATE, so two writers
     # queue for the lock instead of one failing with "database is locked" when it upgrades a read to
@@ -54,7 +57,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cursor.close()
 
     gate = _WriteGate()  # see _WriteGate: writers of this process queue in turn, not in SQLite's busy handler
@@ -84,7 +87,6 @@ class _WriteGate:
     and a writer that has waited here as long as the busy timeout goes on to SQLite's lock as before."""
 
     HELD = "mentorbot_write_turn"
-    PATIENCE = 30.0  # seconds: SQLite's busy timeout
 
     def __init__(self) -> None:
         self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -98,7 +100,7 @@ class _WriteGate:
         if turn is None:
             turn = self._turns[loop] = asyncio.Lock()
         try:
-            await_only(asyncio.wait_for(turn.acquire(), self.PATIENCE))
+            await_only(asyncio.wait_for(turn.acquire(), BUSY_TIMEOUT))
         except TimeoutError:
             return
         info[self.HELD] = turn
