@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from bot.core.events import Event, Origin
 from bot.core.language import reader_language, staff_language
 from bot.core.replies import Reply
 from bot.i18n import use_language
+from storage.db import json_text
 from storage.models import Outbox, User
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ async def queue_messages(session: AsyncSession, now: dt.datetime, messages: list
         return []
     session.info[_FOR_THE_WORKER] = True
     if session.get_bind().dialect.name == "postgresql":
-        replies = [json.dumps(m.reply.to_dict()) for m in messages]
+        replies = [json_text(m.reply.to_dict()) for m in messages]
         found = await session.execute(
             _MESSAGES_FROM_ARRAYS,
             {
@@ -117,7 +117,7 @@ async def queue_messages(session: AsyncSession, now: dt.datetime, messages: list
     else:
         dialect = session.get_bind().dialect  # the column's own conversion, as SQLite's driver stores it
         when = _NOT_BEFORE.type.dialect_impl(dialect).bind_processor(dialect) or (lambda moment: moment)
-        rows = json.dumps([[m.user_id, when(m.not_before), m.reply.to_dict()] for m in messages])
+        rows = json_text([[m.user_id, when(m.not_before), m.reply.to_dict()] for m in messages])
         found = await session.execute(_MESSAGES_FROM_JSON, {"created_at": now, "rows": rows})
     # The rows are inserted in the order given (ORDER BY their place), each taking the next id: the ids,
     # sorted, are in the order of the messages, whichever order RETURNING hands them back in.
@@ -126,7 +126,7 @@ async def queue_messages(session: AsyncSession, now: dt.datetime, messages: list
 
 # The whole batch in one statement, its rows as arrays (PostgreSQL) or one JSON array (SQLite): SQLAlchemy's
 # per-row parameter handling of a multi-row INSERT cost more than the database's own work. Each reply travels
-# as JSON text: PostgreSQL's as the text the column would have written (json.dumps), SQLite's inside the one
+# as JSON text: PostgreSQL's as the text the column would have written (json_text), SQLite's inside the one
 # array, where json_extract hands an object back as its JSON text (encoding it once, not text within text);
 # the defaults are the columns' own.
 _NOT_BEFORE: Any = Outbox.__table__.c.not_before

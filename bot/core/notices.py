@@ -12,7 +12,6 @@ message while it still waits for their daytime; once it has gone out, the news w
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,6 +30,7 @@ from bot.core.language import reader_language
 from bot.core.replies import Button, Reply
 from bot.i18n import use_language
 from bot.programme import Programme
+from storage.db import json_text
 from storage.models import Notice, Outbox, SweepMark, User
 
 DAY = "day"
@@ -139,7 +139,7 @@ async def _claim_on_postgresql(session: AsyncSession, now: dt.datetime, claims: 
             "user_ids": [c.user_id for c in claims],
             "pair_ids": [c.pair_id for c in claims],
             "request_ids": [c.request_id for c in claims],
-            "datas": [json.dumps(c.data) for c in claims],
+            "datas": [json_text(c.data) for c in claims],
         },
     )
     return {key: notice_id for key, notice_id in result}
@@ -165,7 +165,7 @@ _CLAIMS_FROM_JSON = text(
 
 
 async def _claim_on_sqlite(session: AsyncSession, now: dt.datetime, claims: list[Claim]) -> dict[str, int]:
-    rows = json.dumps([[c.key, c.kind, c.user_id, c.pair_id, c.request_id, c.data] for c in claims])
+    rows = json_text([[c.key, c.kind, c.user_id, c.pair_id, c.request_id, c.data] for c in claims])
     result = await session.execute(_CLAIMS_FROM_JSON, {"created_at": now, "rows": rows})
     return {key: notice_id for key, notice_id in result}
 
