@@ -10,6 +10,7 @@ carry the notice's id: `notice_for` honours it only for the person it was sent t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
@@ -252,13 +253,26 @@ def is_overdue(pair: Pair, now: dt.datetime) -> Decision:
     return no(_("In touch within the agreed interval."))
 
 
+@functools.lru_cache(maxsize=4096)
+def _minute(since: dt.datetime) -> str:
+    """Where a pair's contact clock starts, to the minute, as its notices' keys name it. A sweep names each
+    pair's several times (every step, the escalation), and formatting the date is the dearest part of a key.
+    In UTC, as the database hands the moments back: the cache takes two zones' names for one instant as one."""
+    return f"{since.astimezone(dt.UTC) if since.tzinfo else since:%Y%m%d%H%M}"
+
+
+def _nudges_of(pair_id: int, since: dt.datetime) -> str:
+    """What the keys of a pair's reminders since that contact begin with."""
+    return f"nudge:{pair_id}:{_minute(since)}:"
+
+
 def nudge_key(pair_id: int, since: dt.datetime, step: int, user_id: int | None = None) -> str:
     tail = f":{user_id}" if user_id is not None else ""
-    return f"nudge:{pair_id}:{since:%Y%m%d%H%M}:{step}{tail}"
+    return f"{_nudges_of(pair_id, since)}{step}{tail}"
 
 
 def escalation_key(pair_id: int, since: dt.datetime) -> str:
-    return f"esc:{pair_id}:{since:%Y%m%d%H%M}"
+    return f"esc:{pair_id}:{_minute(since)}"
 
 
 @sweep("nudges", order=20)
@@ -349,7 +363,7 @@ async def _escalate(
             .where(
                 Notice.pair_id == pair.id,
                 Notice.kind == NUDGE_DUE,
-                Notice.key.like(f"nudge:{pair.id}:{since:%Y%m%d%H%M}:%"),
+                Notice.key.like(_nudges_of(pair.id, since) + "%"),
             )
             .order_by(Notice.created_at)
         )
@@ -365,7 +379,7 @@ async def _escalate(
     await cases.file_case(session, now, kind="escalation", pair_id=pair.id, text=account)
     notes = []
     for person, other, _role in sides(pair, users):
-        key = f"esc_told:{pair.id}:{since:%Y%m%d%H%M}:{person.id}"
+        key = f"esc_told:{pair.id}:{_minute(since)}:{person.id}"
         if await claim(session, key, ESCALATION_TOLD, now, user_id=person.id, pair_id=pair.id) is not None:
             notes.append(Note(person.id, outcome=EscalationTold(person, other)))
     return notes
@@ -381,7 +395,7 @@ async def _nudge_answers(
             .where(
                 Notice.pair_id == pair.id,
                 Notice.kind == NUDGE,
-                Notice.key.like(f"nudge:{pair.id}:{since:%Y%m%d%H%M}:%"),
+                Notice.key.like(_nudges_of(pair.id, since) + "%"),
             )
             .order_by(Notice.id)
         )
