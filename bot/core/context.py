@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Integer, Text, bindparam, event, select, text
+from sqlalchemy import ARRAY, Integer, Text, bindparam, event, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
@@ -200,28 +200,39 @@ async def queue_answers(session: AsyncSession, origin: Origin, replies: list[Rep
     transaction; returns their outbox rows in order (what Delivery.send_answers sends, without reading them
     back). (They name a chat, not a person: /forget deletes the
     person in the transaction that answers them.)"""
-    rows = []
+    values = []
     edit_ref = origin.message_ref
     for reply in replies:
         if not (reply.text or reply.buttons or reply.attachment or reply.form):
             continue
-        rows.append(
-            Outbox(
-                platform=origin.platform,
-                chat_id=origin.chat_id,
-                thread=origin.thread,
-                message_ref=edit_ref if reply.edit else None,
-                reply=reply.to_dict(),
-                attempts=1,
-                not_before=now + ANSWER_LEASE,
-                created_at=now,
-            )
+        values.append(
+            {
+                "platform": origin.platform,
+                "chat_id": origin.chat_id,
+                "thread": origin.thread,
+                "message_ref": edit_ref if reply.edit else None,
+                "reply": reply.to_dict(),
+                "attempts": 1,
+                "not_before": now + ANSWER_LEASE,
+                "created_at": now,
+            }
         )
         if reply.edit:
             edit_ref = None  # one message shows one thing: a second edit becomes a new message
-    session.add_all(rows)
-    await session.flush()
-    return rows
+    if not values:
+        return []
+    await session.flush()  # what the handling queued before (for someone else) keeps its place in line
+    # Written as rows, not through the unit of work (which cost more than the rest of an answer's handling);
+    # nobody changes an answer in its transaction, so the caller gets plain objects for Delivery.
+    ids = (await session.execute(_ANSWERS, values)).scalars().all()
+    return [
+        Outbox(id=row_id, user_id=None, to_staff=False, status="pending", last_error="", sent_at=None, **row)
+        for row_id, row in zip(ids, values, strict=True)
+    ]
+
+
+_OUTBOX: Any = Outbox.__table__
+_ANSWERS = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
 
 
 @dataclass
