@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -226,8 +226,7 @@ class Core:
 
     async def _first_delivery(self, session: AsyncSession, event: Event, now) -> bool:  # type: ignore[no-untyped-def]
         values = {"platform": event.actor.platform, "update_key": event.update_key, "created_at": now}
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        result = await session.execute(insert(ProcessedUpdate).values(**values).on_conflict_do_nothing())
+        result = await session.execute(_FIRST_DELIVERY[session.get_bind().dialect.name], values)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def _route(self, ctx: Context) -> list[Reply]:
@@ -369,14 +368,24 @@ def authorise(spec: CommandSpec | ActionSpec, user: User) -> None:
     raise Refusal(_("That isn't available to you. /help lists what you can do."))
 
 
+# The statements every update runs, built once: building one and working out its cache key again for each
+# update cost about as much as running it on SQLite.
+_PROCESSED: Any = ProcessedUpdate.__table__
+_FIRST_DELIVERY = {
+    "postgresql": pg_insert(_PROCESSED).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(_PROCESSED).on_conflict_do_nothing(),
+}
+_IDENTITY = (
+    select(Identity)
+    .where(Identity.platform == bindparam("platform"), Identity.external_id == bindparam("external_id"))
+    .options(joinedload(Identity.user))  # one statement: an identity has one person
+)
+
+
 async def identify(session: AsyncSession, actor: Actor, settings: Settings, now) -> tuple[User, Identity]:  # type: ignore[no-untyped-def]
     """The person behind a platform identity and that identity, created on first contact; staff status from the
     database, granted by STAFF_IDS."""
-    identity = await session.scalar(
-        select(Identity)
-        .where(Identity.platform == actor.platform, Identity.external_id == actor.external_id)
-        .options(joinedload(Identity.user))  # one statement: an identity has one person
-    )
+    identity = await session.scalar(_IDENTITY, {"platform": actor.platform, "external_id": actor.external_id})
     if identity is None:
         # A name with NUL is storable too; the language the platform reports is theirs until they choose.
         user = User(name=quoted(actor.display_name, 120), language=supported(actor.language), created_at=now)

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -172,8 +172,13 @@ async def mark_handled(
     session: AsyncSession, platform: str, update_key: str, now: dt.datetime, error: str = ""
 ) -> None:
     """In the transaction that handled it: the update is done, together with what its handling changed."""
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.platform == platform, InboxUpdate.update_key == update_key)
-        .values(status="handled", handled_at=now, last_error=error[:500])
-    )
+    await session.execute(_HANDLED, {"of_platform": platform, "of_key": update_key, "at": now, "error": error[:500]})
+
+
+# Built once, as every handled update runs it (see bot.core.app's statements built once).
+_INBOX: Any = InboxUpdate.__table__
+_HANDLED = (
+    update(_INBOX)
+    .where(_INBOX.c.platform == bindparam("of_platform"), _INBOX.c.update_key == bindparam("of_key"))
+    .values(status="handled", handled_at=bindparam("at", type_=_INBOX.c.handled_at.type), last_error=bindparam("error"))
+)
