@@ -382,6 +382,11 @@ _IDENTITY = (
 )
 
 
+# Where to reach a person is the identity they wrote from last (Delivery); to the minute is enough, and
+# someone answering a form step by step does not rewrite the row at every step.
+SEEN_TO_THE = dt.timedelta(minutes=1)
+
+
 async def identify(session: AsyncSession, actor: Actor, settings: Settings, now) -> tuple[User, Identity]:  # type: ignore[no-untyped-def]
     """The person behind a platform identity and that identity, created on first contact; staff status from the
     database, granted by STAFF_IDS."""
@@ -406,7 +411,8 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
             identity.chat_id = actor.chat_id
         if actor.username and identity.username != actor.username:
             identity.username = actor.username
-        identity.last_seen_at = now
+        if identity.last_seen_at is None or now - identity.last_seen_at >= SEEN_TO_THE:
+            identity.last_seen_at = now
     if user.blocked_bot_at is not None:
         user.blocked_bot_at = None  # they wrote to us, so they can hear us again
     if (actor.platform, actor.external_id) in settings.staff_identities and not user.is_staff:
