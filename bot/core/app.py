@@ -384,7 +384,7 @@ _IDENTITY = (
 
 # Where to reach a person is the identity they wrote from last (Delivery); to the minute is enough, and
 # someone answering a form step by step does not rewrite the row at every step.
-SEEN_TO_THE = dt.timedelta(minutes=1)
+LAST_SEEN_PRECISION = dt.timedelta(minutes=1)
 
 
 async def identify(session: AsyncSession, actor: Actor, settings: Settings, now) -> tuple[User, Identity]:  # type: ignore[no-untyped-def]
@@ -411,7 +411,7 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
             identity.chat_id = actor.chat_id
         if actor.username and identity.username != actor.username:
             identity.username = actor.username
-        if identity.last_seen_at is None or now - identity.last_seen_at >= SEEN_TO_THE:
+        if identity.last_seen_at is None or now - identity.last_seen_at >= LAST_SEEN_PRECISION:
             identity.last_seen_at = now
     if user.blocked_bot_at is not None:
         user.blocked_bot_at = None  # they wrote to us, so they can hear us again
