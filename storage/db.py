@@ -34,9 +34,8 @@ def async_url(value: str) -> str:
 def json_text(value: Any) -> str:
     """The JSON text the store keeps for a value, whichever code writes it (the JSON columns, the scheduler's
     batch statements). orjson rather than the standard library's encoder: the scheduler's batches and every
-    recorded update are encoded on the event loop's thread, and the standard encoder took about a tenth of a sweep's
-    time there.
-    Keys that are not text are written as text, as `json.dumps` does."""
+    recorded update are encoded on the event loop's thread, where the standard encoder took about a tenth of
+    a sweep's time. Keys that are not text are written as text, as `json.dumps` does."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 

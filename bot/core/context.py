@@ -212,7 +212,10 @@ async def queue_answers(session: AsyncSession, origin: Origin, replies: list[Rep
                 "thread": origin.thread,
                 "message_ref": edit_ref if reply.edit else None,
                 "reply": reply.to_dict(),
+                "to_staff": False,
+                "status": "pending",
                 "attempts": 1,
+                "last_error": "",
                 "not_before": now + ANSWER_LEASE,
                 "created_at": now,
             }
@@ -224,12 +227,9 @@ async def queue_answers(session: AsyncSession, origin: Origin, replies: list[Rep
     await session.flush()  # what the handling queued before (for someone else) keeps its place in line
     # Written as rows in one INSERT … RETURNING, not through the unit of work, whose bookkeeping for them cost
     # more than the statement itself; nobody changes an answer in its transaction, so the caller gets plain
-    # objects for Delivery.
+    # objects for Delivery, made of the very values written (every column but the id the database gives).
     ids = (await session.execute(_ANSWERS, values)).scalars().all()
-    return [
-        Outbox(id=row_id, user_id=None, to_staff=False, status="pending", last_error="", sent_at=None, **row)
-        for row_id, row in zip(ids, values, strict=True)
-    ]
+    return [Outbox(id=row_id, user_id=None, sent_at=None, **row) for row_id, row in zip(ids, values, strict=True)]
 
 
 _OUTBOX: Any = Outbox.__table__
