@@ -17,7 +17,7 @@ from bot.core.registry import action, command
 from bot.core.replies import Button, Reply, rows
 from bot.i18n import N_, _
 from bot.services import pairs, profiles, requests
-from bot.services.matching import Match, matches_in, rank_mentors, students_may_ask
+from bot.services.matching import Match, matches_in, rank_mentors, read_before_ranking, students_may_ask
 from bot.views import mentor_card
 
 
@@ -87,6 +87,7 @@ def _place(ctx: Context) -> Place:
 
 async def card(ctx: Context, place: Place, *, edit: bool) -> Reply:
     """The mentor at `place`, with the reason they fit, how responsive they are, and the buttons."""
+    await read_before_ranking(ctx.session, ctx.user.id)  # what the policies below ask, in one round trip
     eligible = await profiles.may_take_part_as_mentee(ctx.session, ctx.user, ctx.programme)
     if not eligible:
         return Reply(eligible.reason, edit=edit)

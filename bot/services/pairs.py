@@ -41,7 +41,7 @@ from bot.programme import Programme, milestone_windows
 from bot.services import cases
 from bot.services.capacity import claim_slot
 from storage.models import FormProgress, Goal, MenteeProfile, MentorProfile, Pair, User
-from storage.reads import once
+from storage.reads import keep, once
 
 # Forms whose answers belong to one mentorship (their context or answers name it as 'pair', or, for a
 # note on a goal, the goal).
@@ -142,6 +142,12 @@ async def open_pairs_by_id(session: AsyncSession, user_id: int) -> list[Pair]:
         )
 
     return list(await once(session, ("open_pairs", user_id), read))
+
+
+def keep_open_pairs(session: AsyncSession, user_id: int, pairs: list[Pair]) -> None:
+    """This transaction has just read the person's open relationships as part of a larger read, oldest first:
+    `open_pairs_by_id` gives them (storage.reads.keep)."""
+    keep(session, ("open_pairs", user_id), list(pairs))
 
 
 async def pair_for(session: AsyncSession, user: User, pair_id: int | str) -> Pair:

@@ -102,6 +102,12 @@ async def mentee_profile_of(session: AsyncSession, user_id: int) -> MenteeProfil
     return await once(session, ("mentee_profile", user_id), lambda: session.get(MenteeProfile, user_id))
 
 
+def keep_mentee_profile(session: AsyncSession, user_id: int, profile: MenteeProfile | None) -> None:
+    """This transaction has just read the student's profile (None: they have none) as part of a larger read:
+    `mentee_profile_of` gives it (storage.reads.keep)."""
+    keep(session, ("mentee_profile", user_id), profile)
+
+
 async def current_mentor_profile(session: AsyncSession, mentor_id: int) -> MentorProfile | None:
     """A mentor's profile as the database holds it now (read afresh, never the identity map's copy), once
     per transaction until it writes (storage.reads): a card reads it with the mentor and says so
