@@ -51,7 +51,7 @@ from bot.services.mentor_pool import (
     programme_words,
     topic_keys,
 )
-from bot.services.pairs import keep_open_pairs, open_pairs_by_id
+from bot.services.pairs import OPEN_PAIRS_ORDER, keep_open_pairs, open_pair_of, open_pairs_by_id
 from bot.services.profiles import keep_mentee_profile, mentee_profile_of, read_mentor_profile
 from storage.models import ContactLog, GoalNote, MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 from storage.reads import once
@@ -127,14 +127,13 @@ async def read_before_ranking(session: AsyncSession, student_id: int) -> None:
 def _before_ranking_statement() -> Select[int | None, MenteeProfile | None, Pair | None]:
     """`read_before_ranking`'s statement, built once; its parameter: the student's id ("student")."""
     student = bindparam("student", type_=User.id.type)
-    open_pair = and_(or_(Pair.mentor_id == User.id, Pair.mentee_id == User.id), Pair.status != "ended")
     return (
         select(pool_stamp(), MenteeProfile, Pair)
         .select_from(User)
         .outerjoin(MenteeProfile, MenteeProfile.user_id == User.id)
-        .outerjoin(Pair, open_pair)
+        .outerjoin(Pair, open_pair_of(User.id))
         .where(User.id == student)
-        .order_by(Pair.created_at, Pair.id)  # open_pairs_by_id's order: oldest first
+        .order_by(*OPEN_PAIRS_ORDER)
     )
 
 

@@ -96,6 +96,7 @@ def offered() -> list[ColumnElement[bool]]:
 
 
 _STAMP = select(Stamp.value).where(Stamp.name == STAMP)
+_STAMP_KEY = ("pool_stamp",)  # the stamp as this transaction has read it (storage.reads)
 
 # One pool per database (engine): tests and tools may open several in one process.
 _pools: weakref.WeakKeyDictionary[Engine, Pool] = weakref.WeakKeyDictionary()
@@ -104,7 +105,7 @@ _pools: weakref.WeakKeyDictionary[Engine, Pool] = weakref.WeakKeyDictionary()
 async def current_pool(session: AsyncSession) -> Pool:
     """The pool as the database holds it now: the kept one while the stamp is unchanged, else read afresh.
     Read in the caller's transaction, so a change it has just made (the stamp moves with it) is seen."""
-    stamp = await once(session, ("pool_stamp",), lambda: _read_stamp(session))
+    stamp = await once(session, _STAMP_KEY, lambda: _read_stamp(session))
     engine = session.sync_session.get_bind()
     kept = _pools.get(engine) if isinstance(engine, Engine) else None
     if stamp is not None and kept is not None and kept.stamp == stamp:
@@ -128,7 +129,7 @@ def pool_stamp() -> ScalarSelect[int]:
 def keep_pool_stamp(session: AsyncSession, stamp: int | None) -> None:
     """This transaction has just read the stamp (`pool_stamp`) as part of a larger read: `current_pool` takes
     it instead of a round trip of its own (storage.reads.keep)."""
-    keep(session, ("pool_stamp",), stamp)
+    keep(session, _STAMP_KEY, stamp)
 
 
 async def _read_pool(session: AsyncSession, stamp: int) -> Pool:

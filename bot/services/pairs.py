@@ -15,9 +15,10 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.config import Settings
 from bot.core.datacopy import plain, row
@@ -128,26 +129,33 @@ async def open_pairs_of(session: AsyncSession, user: User) -> list[Pair]:
     return await open_pairs_by_id(session, user.id)
 
 
+def open_pair_of(user_id: ColumnElement[int] | InstrumentedAttribute[int] | int) -> ColumnElement[bool]:
+    """A relationship of this person (an id, or a column holding one) that has not ended: the condition
+    `open_pairs_by_id` reads by, for a larger read to join on (`keep_open_pairs`)."""
+    return and_(or_(Pair.mentor_id == user_id, Pair.mentee_id == user_id), Pair.status != "ended")
+
+
+OPEN_PAIRS_ORDER = (Pair.created_at, Pair.id)  # oldest first
+
+
 async def open_pairs_by_id(session: AsyncSession, user_id: int) -> list[Pair]:
     """`open_pairs_of` by the person's id. Read once per transaction until it writes (storage.reads): a
     page asks this of several policies."""
 
     async def read() -> list[Pair]:
-        return list(
-            await session.scalars(
-                select(Pair)
-                .where(or_(Pair.mentor_id == user_id, Pair.mentee_id == user_id), Pair.status != "ended")
-                .order_by(Pair.created_at, Pair.id)
-            )
-        )
+        return list(await session.scalars(select(Pair).where(open_pair_of(user_id)).order_by(*OPEN_PAIRS_ORDER)))
 
-    return list(await once(session, ("open_pairs", user_id), read))
+    return list(await once(session, _open_pairs_key(user_id), read))
 
 
 def keep_open_pairs(session: AsyncSession, user_id: int, pairs: list[Pair]) -> None:
-    """This transaction has just read the person's open relationships as part of a larger read, oldest first:
-    `open_pairs_by_id` gives them (storage.reads.keep)."""
-    keep(session, ("open_pairs", user_id), list(pairs))
+    """This transaction has just read the person's open relationships (`open_pair_of`, in `OPEN_PAIRS_ORDER`)
+    as part of a larger read: `open_pairs_by_id` gives them (storage.reads.keep)."""
+    keep(session, _open_pairs_key(user_id), pairs)
+
+
+def _open_pairs_key(user_id: int) -> tuple[str, int]:
+    return ("open_pairs", user_id)
 
 
 async def pair_for(session: AsyncSession, user: User, pair_id: int | str) -> Pair:

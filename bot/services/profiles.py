@@ -99,13 +99,17 @@ async def may_take_part_as_mentee(session: AsyncSession, user: User, programme: 
 async def mentee_profile_of(session: AsyncSession, user_id: int) -> MenteeProfile | None:
     """A student's profile, read once per transaction until it writes (storage.reads): the identity map
     alone would forget it between two policies that each ask."""
-    return await once(session, ("mentee_profile", user_id), lambda: session.get(MenteeProfile, user_id))
+    return await once(session, _mentee_profile_key(user_id), lambda: session.get(MenteeProfile, user_id))
 
 
 def keep_mentee_profile(session: AsyncSession, user_id: int, profile: MenteeProfile | None) -> None:
     """This transaction has just read the student's profile (None: they have none) as part of a larger read:
     `mentee_profile_of` gives it (storage.reads.keep)."""
-    keep(session, ("mentee_profile", user_id), profile)
+    keep(session, _mentee_profile_key(user_id), profile)
+
+
+def _mentee_profile_key(user_id: int) -> tuple[str, int]:
+    return ("mentee_profile", user_id)
 
 
 async def current_mentor_profile(session: AsyncSession, mentor_id: int) -> MentorProfile | None:
