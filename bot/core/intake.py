@@ -69,24 +69,29 @@ class Inbox:
         if not updates:
             return []
         now = self.clock.now()
+        rows: dict[str, dict[str, Any]] = {}  # a key once, as first seen (a batch may repeat one)
+        for item in updates:
+            rows.setdefault(item.update_key, item.payload)
+        values = [
+            {
+                "platform": platform,
+                "update_key": key,
+                "payload": payload,
+                "status": "pending",
+                "attempts": 1,
+                "not_before": now + LEASE,
+                "last_error": "",
+                "received_at": now,
+            }
+            for key, payload in rows.items()
+        ]
+        # One statement for the whole batch (a getUpdates batch holds up to 100): RETURNING names the rows
+        # inserted, not the ones the conflict skipped, on both databases.
         async with self.sessions() as session, session.begin():
             insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            fresh = []
-            for item in updates:
-                values = {
-                    "platform": platform,
-                    "update_key": item.update_key,
-                    "payload": item.payload,
-                    "status": "pending",
-                    "attempts": 1,
-                    "not_before": now + LEASE,
-                    "last_error": "",
-                    "received_at": now,
-                }
-                result = await session.execute(insert(InboxUpdate).values(**values).on_conflict_do_nothing())
-                if result.rowcount:  # type: ignore[attr-defined]
-                    fresh.append(item.update_key)
-        return fresh
+            statement = insert(InboxUpdate).values(values).on_conflict_do_nothing().returning(InboxUpdate.update_key)
+            inserted = set(await session.scalars(statement))
+        return [key for key in rows if key in inserted]
 
     async def claim_due(self, platform: str, *, limit: int = 100, everything: bool = False) -> list[Due]:
         """Pending updates whose lease ran out, each claimed by this process for a new lease, oldest first.
