@@ -83,7 +83,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN")
             return
         gate.enter(conn.connection.info)
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(sqlite_driver.BEGIN_WRITING)
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _on_checkin(_dbapi_connection: Any, record: Any) -> None:

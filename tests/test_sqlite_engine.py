@@ -6,6 +6,7 @@ talks to SQLite (storage/db.py, storage/sqlite_driver.py), which PostgreSQL depl
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -44,6 +45,31 @@ async def test_writers_side_by_side_each_get_their_turn_and_lose_nothing(engine:
     assert all(outcome is None or isinstance(outcome, ValueError) for outcome in outcomes)
     async with reading(sessions) as session:
         assert await session.scalar(text("SELECT n FROM counter WHERE id = 1")) == 40
+
+
+async def test_a_writer_waiting_for_another_process_leaves_the_event_loop_free(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    # Another process (a second connection of its own) holds the write lock until this event loop lets it go.
+    other = sqlite3.connect(tmp_path / "load.db", isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("UPDATE counter SET n = 100 WHERE id = 1")
+        sessions = make_sessionmaker(engine)
+
+        async def add_one() -> None:
+            async with sessions() as session, session.begin():
+                await session.execute(text("UPDATE counter SET n = n + 1 WHERE id = 1"))
+
+        writer = asyncio.create_task(add_one())
+        await asyncio.sleep(0.3)
+        assert not writer.done()  # waiting for the lock, in the driver's thread
+        other.execute("COMMIT")  # only possible because the wait did not hold up this loop
+        await asyncio.wait_for(writer, 60)
+    finally:
+        other.close()
+    async with reading(sessions) as session:
+        assert await session.scalar(text("SELECT n FROM counter WHERE id = 1")) == 101
 
 
 async def test_readers_do_not_wait_for_a_writer(engine: AsyncEngine) -> None:
