@@ -8,13 +8,14 @@ rows, row count and description come back together, and the cursor is closed in 
 (the thread, the queue, closing) is aiosqlite's own.
 
 Once a connection holds SQLite's write lock (its BEGIN IMMEDIATE went through), the statements of that
-transaction and its commit run on the event loop's thread instead, without the hand-over. Each hand-over
+transaction and its commit run on the event loop's thread instead, without the hand-over; so does the BEGIN
+IMMEDIATE itself when the lock is free (`begin_writing`). Each hand-over
 waits for a turn of the event loop to come back, and a busy loop (many updates at once) made a handled
 update's five statements take three times as long as alone, while every other writer of the process
 waited for the lock. Inline, they wait for nothing but the disk: in WAL mode the holder of the write lock
-waits neither for readers nor for other writers, and a commit's checkpoint is passive. The BEGIN IMMEDIATE
-itself still goes to the thread (it may wait for another process's writer), and so does every statement of
-a transaction that only reads, which may scan much more. The price: a long statement in a transaction that
+waits neither for readers nor for other writers, and a commit's checkpoint is passive. A BEGIN IMMEDIATE
+that finds another process writing waits in the thread, and every statement of a transaction that only
+reads goes there too, as it may scan much more. The price: a long statement in a transaction that
 writes (a sweep's batch) holds up the event loop for its length, where it held up only the other writers.
 """
 
@@ -67,9 +68,10 @@ class OneTripCursor:
         await self.close()
 
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> OneTripCursor:
-        self._keep(await self._connection.run(_run, sql, parameters))
         if sql == BEGIN_WRITING:
-            self._connection.writing = True
+            self._keep(await self._connection.begin_writing())
+        else:
+            self._keep(await self._connection.run(_run, sql, parameters))
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> OneTripCursor:
@@ -109,6 +111,26 @@ class OneTripConnection(aiosqlite.Connection):
         if self.writing:
             return step(self._conn, *arguments)  # type: ignore[no-any-return]
         return await self._execute(step, self._conn, *arguments)  # type: ignore[no-any-return]
+
+    async def begin_writing(self) -> Outcome:
+        """BEGIN IMMEDIATE: inline when the write lock is free (this process's writers have taken their turns
+        before they get here, so it usually is), else in the thread, which waits for another process's writer
+        as long as the busy timeout allows."""
+        connection = self._conn
+        patience = connection.execute("PRAGMA busy_timeout").fetchone()[0]
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            outcome = _run(connection, BEGIN_WRITING, ())
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            outcome = None
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={int(patience)}")
+        if outcome is None:
+            outcome = await self._execute(_run, connection, BEGIN_WRITING, ())
+        self.writing = True
+        return outcome  # type: ignore[no-any-return]
 
     async def commit(self) -> None:
         if not self.writing:
