@@ -1,6 +1,6 @@
 """Logging for `mentorbot`: one format, and no secret in any line at any level.
 
-python-telegram-bot and httpx put the bot token in request URLs, and PTB logs setWebhook's parameters (the
+python-telegram-bot puts the bot token in request URLs, and PTB logs setWebhook's parameters (the
 webhook secret) at DEBUG; an exception's text or traceback can carry either. Rather than trusting every
 library logger to stay quiet, every line the handlers write is passed through `hide_secrets`, which
 replaces each configured secret value wherever it appears, tracebacks included.
@@ -40,7 +40,3 @@ def configure(level: int, secrets: Iterable[str]) -> None:
     formatter = SecretsHidden(list(secrets))
     for handler in logging.getLogger().handlers:
         handler.setFormatter(formatter)
-    # httpx logs every request URL at INFO, and Telegram's URLs carry the token: it is hidden all the same,
-    # but a line per request is noise.
-    httpx = logging.getLogger("httpx")
-    httpx.setLevel(max(logging.WARNING, httpx.level))

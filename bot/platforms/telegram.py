@@ -55,7 +55,6 @@ from telegram.ext import (
     ExtBot,
     TypeHandler,
 )
-from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError, Settings
@@ -69,6 +68,7 @@ from bot.core.replies import Attachment, Button, Reply
 from bot.i18n import LANGUAGES, _, supported, use_language
 from bot.platforms.base import ChatKind, register
 from bot.platforms.console import to_plain
+from bot.platforms.telegram_request import AiohttpRequest
 from storage.models import Identity
 
 log = logging.getLogger(__name__)
@@ -330,8 +330,6 @@ class TelegramPlatform:
         settings = core.settings
         if settings.telegram_bot_token is None:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set, so the bot cannot start on Telegram.")
-        # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
-        logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         self.core = core
         self.staff_chat_id: int | None = settings.telegram_staff_chat_id
         self._menus: dict[str, MenuKey] = {}  # private chat id -> the menu last set there (`_refresh_menu`)
@@ -363,13 +361,15 @@ class TelegramPlatform:
             settings.telegram_bot_token.get_secret_value(),
             base_url=settings.telegram_api_base_url,
             base_file_url=settings.telegram_api_base_url.replace("/bot", "/file/bot"),
-            request=HTTPXRequest(
+            request=AiohttpRequest(
                 connect_timeout=request_timeout,
                 read_timeout=request_timeout,
                 write_timeout=request_timeout,
                 media_write_timeout=request_timeout,
             ),
-            get_updates_request=HTTPXRequest(connect_timeout=request_timeout, read_timeout=request_timeout),
+            get_updates_request=AiohttpRequest(
+                connections=1, connect_timeout=request_timeout, read_timeout=request_timeout
+            ),
             rate_limiter=limiter,
         )
         self.bot = bot

@@ -3,6 +3,7 @@ redelivered update. Nothing is lost, nothing is sent twice, nothing changes that
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
@@ -17,7 +18,7 @@ from bot.core.clock import ManualClock
 from bot.core.replies import Reply
 from bot.platforms.telegram import TelegramPlatform
 from storage.models import FormProgress, InboxUpdate, MentorProfile, Outbox, ProcessedUpdate, User
-from tests.telegram.conftest import STAFF_CHAT, WEBHOOK_SECRET, TelegramWorld, make_world
+from tests.telegram.conftest import STAFF_CHAT, WEBHOOK_SECRET, TelegramWorld, free_port, make_world
 from tests.telegram.fake_api import TOKEN, FakeTelegram
 from tests.telegram.test_profile_journey import fill_mentee, fill_mentor
 from tests.telegram.test_rendering import queue_for
@@ -61,6 +62,33 @@ async def test_a_reply_refused_with_429_goes_through_the_outbox(world: TelegramW
     assert len(texts_to(world, alex.chat_id, "Hello")) == 1
     await alex.press("student")  # its buttons work
     assert "full name" in alex.text
+
+
+async def test_telegram_out_of_reach_at_start_is_waited_out(
+    database_url: str, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    fake = FakeTelegram()
+    fake.port = port  # where the bot looks for Telegram: nothing listens there yet
+    core, world = await make_world(fake, database_url, clock)
+
+    async def telegram_comes_back() -> None:
+        await asyncio.sleep(0.5)  # the bot has knocked a few times by now
+        await fake.start(port)
+
+    back = asyncio.create_task(telegram_comes_back())
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.platforms.telegram"):
+            await world.start()  # ready once Telegram answers
+        await back
+        assert "cannot reach Telegram yet" in caplog.text
+        alex = world.person(5001, "Alex")
+        await alex.say("/start")
+        assert "Hello" in alex.text
+    finally:
+        await world.stop()
+        await core.close()
+        await fake.stop()
 
 
 @pytest.mark.parametrize("fault", ["500", "slow"])
