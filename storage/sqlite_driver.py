@@ -133,20 +133,18 @@ class OneTripConnection(aiosqlite.Connection):
         return outcome  # type: ignore[no-any-return]
 
     async def commit(self) -> None:
-        if not self.writing:
-            await super().commit()
-            return
-        try:
-            self._conn.commit()
-        finally:
-            self.writing = False
+        await self._end("commit")
 
     async def rollback(self) -> None:
+        await self._end("rollback")
+
+    async def _end(self, how: str) -> None:
+        """Commit or roll back: inline while writing, which gives the write lock up, else in the thread."""
         if not self.writing:
-            await super().rollback()
+            await getattr(super(), how)()
             return
         try:
-            self._conn.rollback()
+            getattr(self._conn, how)()
         finally:
             self.writing = False
 
