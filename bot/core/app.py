@@ -7,11 +7,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.config import Settings
 from bot.core import forms
@@ -382,6 +383,10 @@ _IDENTITY = (
 )
 
 
+_NEW_USER = insert(User).returning(User)
+_NEW_IDENTITY = insert(Identity).returning(Identity)
+
+
 # Where to reach a person is the identity they wrote from last (Delivery); to the minute is enough, and
 # someone answering a form step by step does not rewrite the row at every step.
 LAST_SEEN_PRECISION = dt.timedelta(minutes=1)
@@ -393,18 +398,24 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
     identity = await session.scalar(_IDENTITY, {"platform": actor.platform, "external_id": actor.external_id})
     if identity is None:
         # A name with NUL is storable too; the language the platform reports is theirs until they choose.
-        user = User(name=quoted(actor.display_name, 120), language=supported(actor.language), created_at=now)
-        identity = Identity(
-            user=user,
-            platform=actor.platform,
-            external_id=actor.external_id,
-            chat_id=actor.chat_id,
-            username=actor.username,
-            created_at=now,
-            last_seen_at=now,
-        )
-        session.add_all([user, identity])
-        await session.flush()
+        # Each row in one INSERT … RETURNING it, which leaves it in the session as if loaded; the unit of work
+        # spent more on its bookkeeping for the two than on the statements. What a newcomer has is known, so
+        # it is set as loaded instead of being looked up when asked: this identity, and no profile yet.
+        person = {"name": quoted(actor.display_name, 120), "language": supported(actor.language), "created_at": now}
+        user = (await session.scalars(_NEW_USER, [person])).one()
+        reached = {
+            "user_id": user.id,
+            "platform": actor.platform,
+            "external_id": actor.external_id,
+            "chat_id": actor.chat_id,
+            "username": actor.username,
+            "created_at": now,
+            "last_seen_at": now,
+        }
+        identity = (await session.scalars(_NEW_IDENTITY, [reached])).one()
+        set_committed_value(identity, "user", user)
+        for name, value in (("identities", [identity]), ("mentor_profile", None), ("mentee_profile", None)):
+            set_committed_value(user, name, value)
     else:
         user = identity.user
         if actor.chat_id and identity.chat_id != actor.chat_id:
