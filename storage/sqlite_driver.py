@@ -9,14 +9,14 @@ rows, row count and description come back together, and the cursor is closed in 
 
 Once a connection holds SQLite's write lock (its BEGIN IMMEDIATE went through), the statements of that
 transaction and its commit run on the event loop's thread instead, without the hand-over; so does the BEGIN
-IMMEDIATE itself when the lock is free (`begin_writing`). Each hand-over
-waits for a turn of the event loop to come back, and a busy loop (many updates at once) made a handled
-update's five statements take three times as long as alone, while every other writer of the process
-waited for the lock. Inline, they wait for nothing but the disk: in WAL mode the holder of the write lock
-waits neither for readers nor for other writers, and a commit's checkpoint is passive. A BEGIN IMMEDIATE
-that finds another process writing waits in the thread, and every statement of a transaction that only
-reads goes there too, as it may scan much more. The price: a long statement in a transaction that
-writes (a sweep's batch) holds up the event loop for its length, where it held up only the other writers.
+IMMEDIATE itself when the lock is free (`begin_writing`). Each hand-over waits for a turn of the event loop
+to come back, and a busy loop (many updates at once) made a handled update's five statements take three
+times as long as alone, while every other writer of the process waited for the lock. Inline, they wait for
+nothing but the disk: in WAL mode the holder of the write lock waits neither for readers nor for other
+writers, and a commit's checkpoint is passive. A BEGIN IMMEDIATE that finds another process writing waits in
+the thread, and every statement of a transaction that only reads goes there too, as it may scan much more.
+The price: a long statement in a transaction that writes (a sweep's batch) holds up the event loop for its
+length, where it held up only the other writers.
 """
 
 from __future__ import annotations
