@@ -102,6 +102,7 @@ class OneTripCursor:
 
 class OneTripConnection(aiosqlite.Connection):
     writing = False  # this connection holds SQLite's write lock: its statements run inline (see the module)
+    patience_ms = 5000  # its busy timeout (sqlite3's default), what `begin_writing` restores; set by `connect`
 
     def cursor(self) -> OneTripCursor:  # type: ignore[override]
         return OneTripCursor(self)
@@ -117,7 +118,6 @@ class OneTripConnection(aiosqlite.Connection):
         before they get here, so it usually is), else in the thread, which waits for another process's writer
         as long as the busy timeout allows."""
         connection = self._conn
-        patience = connection.execute("PRAGMA busy_timeout").fetchone()[0]
         connection.execute("PRAGMA busy_timeout=0")
         try:
             outcome = _run(connection, BEGIN_WRITING, ())
@@ -126,7 +126,7 @@ class OneTripConnection(aiosqlite.Connection):
                 raise
             outcome = None
         finally:
-            connection.execute(f"PRAGMA busy_timeout={int(patience)}")
+            connection.execute(f"PRAGMA busy_timeout={self.patience_ms}")
         if outcome is None:
             outcome = await self._execute(_run, connection, BEGIN_WRITING, ())
         self.writing = True
@@ -154,4 +154,6 @@ def connect(database: str, **options: Any) -> OneTripConnection:
     SQLite connection is used from the event loop's thread too (while writing), never at the same time."""
     connection = OneTripConnection(lambda: sqlite3.connect(database, check_same_thread=False, **options), 64)
     connection._thread.daemon = True
+    if "timeout" in options:
+        connection.patience_ms = int(options["timeout"] * 1000)
     return connection

@@ -17,8 +17,6 @@ import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-USER_AGENT = BaseRequest.USER_AGENT
-
 
 class AiohttpRequest(BaseRequest):
     """HTTP for one kind of PTB call (sending, or getUpdates' long poll), with at most `connections` open at
@@ -52,7 +50,7 @@ class AiohttpRequest(BaseRequest):
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections),
-                headers={"User-Agent": USER_AGENT},
+                headers={"User-Agent": BaseRequest.USER_AGENT},
             )
 
     async def shutdown(self) -> None:
