@@ -31,6 +31,7 @@ from bot.core.replies import Button, Reply
 from bot.i18n import use_language
 from bot.programme import Programme
 from storage.db import json_text
+from storage.lists import one_of
 from storage.models import Notice, Outbox, SweepMark, User
 
 DAY = "day"
@@ -176,11 +177,7 @@ claim_notices = claim_many  # the batch API under the name the scheduler's calle
 async def taken_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
     """Which of these keys are claimed already (one indexed lookup per 500 keys), to skip them cheaply."""
     wanted = list(dict.fromkeys(keys))
-    found: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        found.update(await session.scalars(select(Notice.key).where(Notice.key.in_(chunk))))
-    return found
+    return set(await session.scalars(select(Notice.key).where(one_of(Notice.key, wanted)))) if wanted else set()
 
 
 def _rendered(session: AsyncSession, note: Note) -> Note:
@@ -284,7 +281,7 @@ async def _add_to_waiting_many(session: AsyncSession, wanted: dict[int, tuple[st
     if not wanted:
         return set()
     keys = {key: user_id for user_id, (key, _notes) in wanted.items()}
-    rows = await session.execute(select(Notice.key, Notice.data).where(Notice.key.in_(sorted(keys))))
+    rows = await session.execute(select(Notice.key, Notice.data).where(one_of(Notice.key, keys)))
     outbox_of = {keys[key]: (data or {}).get("outbox_id") for key, data in rows}
     owner = {outbox_id: user_id for user_id, outbox_id in outbox_of.items() if outbox_id is not None}
     if not owner:
@@ -292,7 +289,7 @@ async def _add_to_waiting_many(session: AsyncSession, wanted: dict[int, tuple[st
     # Locked, so delivery claims them only after this transaction: with the added text, or not at all yet.
     waiting = await session.execute(
         select(Outbox.id, Outbox.reply)
-        .where(Outbox.id.in_(sorted(owner)), Outbox.status == "pending", Outbox.attempts == 0)
+        .where(one_of(Outbox.id, owner), Outbox.status == "pending", Outbox.attempts == 0)
         .order_by(Outbox.id)
         .with_for_update()
     )
@@ -389,7 +386,7 @@ async def users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:
             found[user_id] = user
     missing = sorted(ids - found.keys())
     if missing:
-        found.update({u.id: u for u in await session.scalars(select(User).where(User.id.in_(missing)))})
+        found.update({u.id: u for u in await session.scalars(select(User).where(one_of(User.id, missing)))})
     return found
 
 
@@ -430,9 +427,7 @@ async def since_last_run(session: AsyncSession, name: str, now: dt.datetime) -> 
 
 
 async def taken_at(session: AsyncSession, keys: Sequence[str]) -> dict[str, dt.datetime]:
-    found: dict[str, dt.datetime] = {}
-    for start in range(0, len(keys), 500):
-        chunk = list(keys[start : start + 500])
-        rows = await session.execute(select(Notice.key, Notice.created_at).where(Notice.key.in_(chunk)))
-        found.update({key: created for key, created in rows})
-    return found
+    if not keys:
+        return {}
+    rows = await session.execute(select(Notice.key, Notice.created_at).where(one_of(Notice.key, keys)))
+    return {key: created for key, created in rows}

@@ -34,6 +34,7 @@ from bot.i18n import _, date_languages
 from bot.programme import Programme
 from bot.services import contacts
 from bot.services.pairs import other_side, sides
+from storage.lists import one_of
 from storage.models import Meeting, Pair, User
 
 PROPOSED, CONFIRMED, CANCELLED, DONE = "proposed", "confirmed", "cancelled", "done"
@@ -452,7 +453,7 @@ async def sweep_meetings(
     past = [m for m in past if m.starts_at + dt.timedelta(minutes=m.minutes) <= now]
     pairs = {
         p.id: p
-        for p in await session.scalars(select(Pair).where(Pair.id.in_(sorted({m.pair_id for m in soon + past}))))
+        for p in await session.scalars(select(Pair).where(one_of(Pair.id, {m.pair_id for m in soon + past})))
     }
     users = await users_by_id(session, {uid for p in pairs.values() for uid in (p.mentor_id, p.mentee_id)})
     wanted: list[tuple[Claim, Outcome, User]] = []

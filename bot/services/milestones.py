@@ -42,6 +42,7 @@ from bot.programme import FormDefinition, Milestone, Programme, milestone_window
 from bot.services import cases
 from bot.services.meetings import CONFIRMED, DONE, PROPOSED
 from bot.services.pairs import other_side
+from storage.lists import one_of
 from storage.models import Meeting, MilestoneProgress, Pair, User
 
 PENDING, MET, FINISHED, MISSED = "pending", "met", "done", "missed"
@@ -732,7 +733,7 @@ async def sweep_milestones(
     meeting_by_id = {m.id: m for ms in meetings.values() for m in ms}
     for pair_id, pair_rows in by_pair.items():
         link_meetings(pair_rows, meetings[pair_id], programme, zone, now)
-    pairs = {p.id: p for p in await session.scalars(select(Pair).where(Pair.id.in_(sorted(by_pair))))}
+    pairs = {p.id: p for p in await session.scalars(select(Pair).where(one_of(Pair.id, by_pair)))}
     users = await users_by_id(session, {uid for p in pairs.values() for uid in (p.mentor_id, p.mentee_id)})
 
     # Which notices went out before, and when (reminders count from them).

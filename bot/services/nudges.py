@@ -38,6 +38,7 @@ from bot.i18n import _
 from bot.programme import Programme
 from bot.services import cases, contacts
 from bot.services.pairs import may_see_contact, sides
+from storage.lists import one_of
 from storage.models import Notice, Pair, User
 
 NUDGE_DUE, NUDGE, ESCALATION, ESCALATION_TOLD = "nudge_due", "nudge", "escalation", "escalation_told"
@@ -232,7 +233,7 @@ async def _still_open(session: AsyncSession, ids: list[int]) -> list[Pair]:
     return list(
         await session.scalars(
             select(Pair)
-            .where(Pair.id.in_(ids), Pair.status == "active", ~_escalated_since_contact.exists())
+            .where(one_of(Pair.id, ids), Pair.status == "active", ~_escalated_since_contact.exists())
             .order_by(Pair.id)
         )
     )

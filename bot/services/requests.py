@@ -58,6 +58,7 @@ from bot.services.matching import (
     staff_may_match,
     students_may_ask,
 )
+from storage.lists import one_of
 from storage.models import MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
 
 MIN_MESSAGE = 15  # characters: a sentence, so the mentor has something to answer
@@ -328,7 +329,7 @@ async def _set_statuses(
     moved = set(
         await session.scalars(
             update(MentorshipRequest)
-            .where(MentorshipRequest.id.in_(ids), MentorshipRequest.status == "pending")
+            .where(one_of(MentorshipRequest.id, ids), MentorshipRequest.status == "pending")
             .values(status=status, answered_at=now, reason=reason)
             .returning(MentorshipRequest.id)
             .execution_options(synchronize_session=False)
@@ -339,7 +340,7 @@ async def _set_statuses(
             if request.id in moved:
                 await note_answer(session, request.mentor_id)
     await session.execute(
-        select(MentorshipRequest).where(MentorshipRequest.id.in_(ids)).execution_options(populate_existing=True)
+        select(MentorshipRequest).where(one_of(MentorshipRequest.id, ids)).execution_options(populate_existing=True)
     )
     return moved
 
