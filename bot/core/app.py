@@ -383,8 +383,12 @@ _IDENTITY = (
 )
 
 
-_NEW_USER = insert(User).returning(User)
-_NEW_IDENTITY = insert(Identity).returning(Identity)
+# A newcomer's rows, each written by one INSERT … RETURNING every column and loaded from what it returns, as
+# a SELECT's rows are: the ORM's own bulk INSERT … RETURNING rebuilt its statement for every row it wrote.
+_USERS: Any = User.__table__
+_IDENTITIES: Any = Identity.__table__
+_NEW_USER = select(User).from_statement(insert(_USERS).returning(*_USERS.c))
+_NEW_IDENTITY = select(Identity).from_statement(insert(_IDENTITIES).returning(*_IDENTITIES.c))
 
 
 # Where to reach a person is the identity they wrote from last (Delivery); to the minute is enough, and
@@ -402,7 +406,7 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
         # spent more on its bookkeeping for the two than on the statements. What a newcomer has is known, so
         # it is set as loaded instead of being looked up when asked: this identity, and no profile yet.
         person = {"name": quoted(actor.display_name, 120), "language": supported(actor.language), "created_at": now}
-        user = (await session.scalars(_NEW_USER, [person])).one()
+        user = (await session.scalars(_NEW_USER, person)).one()
         reached = {
             "user_id": user.id,
             "platform": actor.platform,
@@ -412,7 +416,7 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
             "created_at": now,
             "last_seen_at": now,
         }
-        identity = (await session.scalars(_NEW_IDENTITY, [reached])).one()
+        identity = (await session.scalars(_NEW_IDENTITY, reached)).one()
         set_committed_value(identity, "user", user)
         for name, value in (("identities", [identity]), ("mentor_profile", None), ("mentee_profile", None)):
             set_committed_value(user, name, value)
