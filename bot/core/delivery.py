@@ -20,9 +20,9 @@ import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select, text, update
+from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
@@ -36,6 +36,15 @@ from bot.core.replies import Reply
 from bot.i18n import _
 from storage.db import reading
 from storage.models import Identity, Outbox, User
+
+# Built once, on the table rather than the model: every answer sent runs it, and the ORM's bulk UPDATE would
+# look through the session for Outbox objects to change as well (there are none: answers are plain rows).
+_OUTBOX: Any = Outbox.__table__
+_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status="sent", sent_at=bindparam("at", type_=_OUTBOX.c.sent_at.type))
+)
 
 log = logging.getLogger(__name__)
 
@@ -369,9 +378,7 @@ class Delivery:
 
     async def _mark_sent(self, ids: list[int]) -> None:
         async with self.sessions() as session, session.begin():
-            await session.execute(
-                update(Outbox).where(Outbox.id.in_(ids)).values(status="sent", sent_at=self.clock.now())
-            )
+            await session.execute(_SENT, {"ids": ids, "at": self.clock.now()})
 
     async def send_answers(self, answers: list[Outbox], send: SendAnswer | None = None) -> int:
         """Send answers Core.answer just wrote and committed (already claimed for ANSWER_LEASE), in order,
