@@ -175,7 +175,7 @@ claim_notices = claim_many  # the batch API under the name the scheduler's calle
 
 
 async def taken_keys(session: AsyncSession, keys: Iterable[str]) -> set[str]:
-    """Which of these keys are claimed already (one indexed lookup per 500 keys), to skip them cheaply."""
+    """Which of these keys are claimed already (one indexed lookup for them all), to skip them cheaply."""
     wanted = list(dict.fromkeys(keys))
     return set(await session.scalars(select(Notice.key).where(one_of(Notice.key, wanted)))) if wanted else set()
 
