@@ -354,7 +354,17 @@ class Outbox(Base):
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        # A person's one message of a local day from the scheduler is claimed by inserting it (bot.core.notices).
+        Index(
+            "uq_outbox_day_key",
+            "day_key",
+            unique=True,
+            sqlite_where=text("day_key IS NOT NULL"),
+            postgresql_where=text("day_key IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -372,6 +382,9 @@ class Outbox(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+    # `day:<person>:<their local date>` when this is the message gathering what the scheduler tells that
+    # person that day: whoever writes the row first queues the day's message, later news joins it.
+    day_key: Mapped[str | None] = mapped_column(String(80))
 
 
 class InboxUpdate(Base):

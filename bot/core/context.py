@@ -87,71 +87,79 @@ def queued_for_delivery(session: AsyncSession) -> bool:
 
 @dataclass(frozen=True)
 class Queued:
-    """One message for one person, already in their words, and when it may go out."""
+    """A person's message of one local day (`day_key`, see bot.core.notices), already in their words, and when
+    it may go out."""
 
     user_id: int
     reply: Reply
     not_before: dt.datetime
+    day_key: str
 
 
-async def queue_messages(session: AsyncSession, now: dt.datetime, messages: list[Queued]) -> list[int]:
-    """Write many messages already rendered (each in its reader's language) into the outbox, inside the
-    caller's transaction, in one multi-row INSERT; returns their outbox ids, in the order given.
+async def queue_day_messages(session: AsyncSession, now: dt.datetime, messages: list[Queued]) -> dict[str, int]:
+    """Write people's messages of the day (each in its reader's language) into the outbox, inside the caller's
+    transaction, in one INSERT; a day somebody queued a message for already is left alone (its key is unique).
+    Returns the day keys written, with their outbox ids.
 
     For the scheduler's batches: the same guarantees as `queue_message` (sent only after the commit), without
-    a round trip per message."""
+    a round trip per message, and the day claimed by the message itself rather than by a row beside it."""
     if not messages:
-        return []
+        return {}
     session.info[_FOR_THE_WORKER] = True
     if session.get_bind().dialect.name == "postgresql":
-        replies = [json_text(m.reply.to_dict()) for m in messages]
         found = await session.execute(
-            _MESSAGES_FROM_ARRAYS,
+            _DAYS_FROM_ARRAYS,
             {
                 "created_at": now,
                 "user_ids": [m.user_id for m in messages],
                 "not_befores": [m.not_before for m in messages],
-                "replies": replies,
+                "replies": [json_text(m.reply.to_dict()) for m in messages],
+                "day_keys": [m.day_key for m in messages],
             },
         )
     else:
         dialect = session.get_bind().dialect  # the column's own conversion, as SQLite's driver stores it
         when = _NOT_BEFORE.type.dialect_impl(dialect).bind_processor(dialect) or (lambda moment: moment)
-        rows = json_text([[m.user_id, when(m.not_before), m.reply.to_dict()] for m in messages])
-        found = await session.execute(_MESSAGES_FROM_JSON, {"created_at": now, "rows": rows})
-    # The rows are inserted in the order given (ORDER BY their place), each taking the next id: the ids,
-    # sorted, are in the order of the messages, whichever order RETURNING hands them back in.
-    return sorted(found.scalars().all())
+        rows = json_text([[m.user_id, when(m.not_before), m.reply.to_dict(), m.day_key] for m in messages])
+        found = await session.execute(_DAYS_FROM_JSON, {"created_at": now, "rows": rows})
+    return {day_key: row_id for day_key, row_id in found}
 
 
 # The whole batch in one statement, its rows as arrays (PostgreSQL) or one JSON array (SQLite): SQLAlchemy's
 # per-row parameter handling of a multi-row INSERT cost more than the database's own work. Each reply travels
 # as JSON text: PostgreSQL's as the text the column would have written (json_text), SQLite's inside the one
 # array, where json_extract hands an object back as its JSON text (encoding it once, not text within text);
-# the defaults are the columns' own.
+# the defaults are the columns' own. Rows go in in the order given (each takes the next id), and a day key
+# given twice is written once, by its first message. (SQLite needs the WHERE to read ON CONFLICT as the
+# INSERT's, not as a join's.)
 _NOT_BEFORE: Any = Outbox.__table__.c.not_before
-_MESSAGES_FROM_ARRAYS = text(
+_DAYS_FROM_ARRAYS = text(
     """
-    INSERT INTO outbox (user_id, to_staff, reply, status, attempts, not_before, last_error, created_at)
-    SELECT m.user_id, false, CAST(m.reply AS json), 'pending', 0, m.not_before, '', :created_at
-    FROM unnest(:user_ids, :not_befores, :replies) WITH ORDINALITY AS m(user_id, not_before, reply, place)
+    INSERT INTO outbox (user_id, to_staff, reply, status, attempts, not_before, last_error, created_at, day_key)
+    SELECT m.user_id, false, CAST(m.reply AS json), 'pending', 0, m.not_before, '', :created_at, m.day_key
+    FROM unnest(:user_ids, :not_befores, :replies, :day_keys) WITH ORDINALITY
+        AS m(user_id, not_before, reply, day_key, place)
     ORDER BY m.place
-    RETURNING id
+    ON CONFLICT (day_key) WHERE day_key IS NOT NULL DO NOTHING
+    RETURNING day_key, id
     """
 ).bindparams(
     bindparam("created_at", type_=_NOT_BEFORE.type),
     bindparam("user_ids", type_=ARRAY(Integer)),
     bindparam("not_befores", type_=ARRAY(_NOT_BEFORE.type)),
     bindparam("replies", type_=ARRAY(Text)),
+    bindparam("day_keys", type_=ARRAY(Text)),
 )
-_MESSAGES_FROM_JSON = text(
+_DAYS_FROM_JSON = text(
     """
-    INSERT INTO outbox (user_id, to_staff, reply, status, attempts, not_before, last_error, created_at)
+    INSERT INTO outbox (user_id, to_staff, reply, status, attempts, not_before, last_error, created_at, day_key)
     SELECT json_extract(m.value, '$[0]'), 0, json_extract(m.value, '$[2]'), 'pending', 0,
-        json_extract(m.value, '$[1]'), '', :created_at
+        json_extract(m.value, '$[1]'), '', :created_at, json_extract(m.value, '$[3]')
     FROM json_each(:rows) AS m
+    WHERE true
     ORDER BY m.key
-    RETURNING id
+    ON CONFLICT (day_key) WHERE day_key IS NOT NULL DO NOTHING
+    RETURNING day_key, id
     """
 ).bindparams(bindparam("created_at", type_=_NOT_BEFORE.type), bindparam("rows", type_=Text))
 

@@ -4,9 +4,10 @@ A notice is a row with a unique key (subject, kind, period), inserted with ON CO
 transaction that queues its message: whoever inserts the row sends the notice; a second sweep, a second
 process or a rerun after a crash finds the key taken and sends nothing.
 
-Everything the scheduler tells one person on one local day travels in one outbox message, recorded as a
-"day" notice (key day:<user>:<date>). A later sweep that finds more for that person adds it to that
-message while it still waits for their daytime; once it has gone out, the news waits for the next day.
+Everything the scheduler tells one person on one local day travels in one outbox message, whose row holds
+that day's unique key (day:<user>:<date>): whoever writes the row queues the day's message. A later sweep
+that finds more for that person adds it to that message while it still waits for their daytime; once it
+has gone out, the news waits for the next day.
 """
 
 from __future__ import annotations
@@ -17,14 +18,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Integer, String, Text, bindparam, delete, inspect, select, text, update
+from sqlalchemy import ARRAY, Integer, String, Text, bindparam, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.util import identity_key
 
 from bot.config import Settings
-from bot.core.context import Queued, queue_message, queue_messages, render
+from bot.core.context import Queued, queue_day_messages, queue_message, render
 from bot.core.daytime import daytime_start_on, local_day, next_daytime, zone_for
 from bot.core.language import reader_language
 from bot.core.replies import Button, Reply
@@ -242,61 +243,73 @@ async def _post_first_of_day(
     users: dict[int, User],
 ) -> set[int]:
     """The common cases in a few statements for the whole batch: people with nothing from us yet that day get
-    a new message and its day notice; people whose message of that day still waits get the news added to it.
-    Returns the people left for the one-by-one path."""
+    that day's message; people whose message of that day still waits get the news added to it. Returns the
+    people left for the one-by-one path."""
     if not by_user:
         return set()
     plans: dict[int, tuple[str, dt.datetime]] = {}
-    days: dict[ZoneInfo, tuple[str, dt.datetime]] = {}  # a batch's readers live in a few time zones
+    days: dict[ZoneInfo, tuple[dt.date, dt.datetime]] = {}  # a batch's readers live in a few time zones
     for user_id in sorted(by_user):
         zone = zone_for(users.get(user_id), settings)
         if zone not in days:
             send_at = next_daytime(now, zone, programme)
-            days[zone] = (local_day(send_at, zone).isoformat(), send_at)
+            days[zone] = (local_day(send_at, zone), send_at)
         day, send_at = days[zone]
-        plans[user_id] = (f"{DAY}:{user_id}:{day}", send_at)
-    taken = await taken_keys(session, [key for key, _at in plans.values()])
+        plans[user_id] = (day_key(user_id, day), send_at)
+    taken = await days_taken(session, [key for key, _at in plans.values()])
     fresh = [user_id for user_id, (key, _at) in plans.items() if key not in taken]
     added = await _add_to_waiting_many(
         session, {u: (plans[u][0], by_user[u]) for u in sorted(by_user) if plans[u][0] in taken}
     )
     if not fresh:
         return set(by_user) - added
-    queued = [Queued(u, combine(by_user[u]), plans[u][1]) for u in fresh]
-    outbox_of = dict(zip(fresh, await queue_messages(session, now, queued), strict=True))
-    claims = [Claim(plans[u][0], DAY, user_id=u, data={"outbox_id": outbox_of[u]}) for u in fresh]
-    won_keys = await claim_many(session, now, claims)
-    won = {c.user_id for c in claims if c.key in won_keys}
-    lost = [u for u in fresh if u not in won]  # another sweeper queued their day's message just now
-    if lost:
-        await session.execute(delete(Outbox).where(Outbox.id.in_([outbox_of[u] for u in lost])))
+    # A day another sweeper queued a message for just now is not written twice: theirs go the one-by-one way.
+    written = await queue_day_messages(
+        session, now, [Queued(u, combine(by_user[u]), plans[u][1], plans[u][0]) for u in fresh]
+    )
+    won = {u for u in fresh if plans[u][0] in written}
     return set(by_user) - won - added
 
 
-async def _add_to_waiting_many(session: AsyncSession, wanted: dict[int, tuple[str, list[Note]]]) -> set[int]:
-    """Add each person's news to that day's message (person -> the day notice's key, their news) if it has
-    not started going out (never claimed by delivery), for a whole batch in three statements:
-    the day notices, their outbox rows locked in one order, one UPDATE for all. Returns the people served;
-    the others (their message has started going out) take the one-by-one path to a later day."""
+def day_key(user_id: int, day: dt.date) -> str:
+    """The unique key of a person's message of one local day."""
+    return f"{DAY}:{user_id}:{day.isoformat()}"
+
+
+async def days_taken(session: AsyncSession, keys: Iterable[str]) -> set[str]:
+    """Which of these days have their message queued already (one indexed lookup for them all)."""
+    wanted = list(dict.fromkeys(keys))
     if not wanted:
         return set()
-    keys = {key: user_id for user_id, (key, _notes) in wanted.items()}
-    rows = await session.execute(select(Notice.key, Notice.data).where(one_of(Notice.key, keys)))
-    outbox_of = {keys[key]: (data or {}).get("outbox_id") for key, data in rows}
-    owner = {outbox_id: user_id for user_id, outbox_id in outbox_of.items() if outbox_id is not None}
-    if not owner:
+    found = select(Outbox.day_key).where(Outbox.day_key.is_not(None), one_of(Outbox.day_key, wanted))
+    return {key for key in await session.scalars(found) if key is not None}
+
+
+async def _add_to_waiting_many(session: AsyncSession, wanted: dict[int, tuple[str, list[Note]]]) -> set[int]:
+    """Add each person's news to that day's message (person -> the day's key, their news) if it has not started
+    going out (never claimed by delivery), for a whole batch in two statements: the waiting messages locked
+    in one order, one UPDATE for all. Returns the people served; the others (their message has started going
+    out) take the one-by-one path to a later day."""
+    if not wanted:
         return set()
+    owner = {key: user_id for user_id, (key, _notes) in wanted.items()}
     # Locked, so delivery claims them only after this transaction: with the added text, or not at all yet.
     waiting = await session.execute(
-        select(Outbox.id, Outbox.reply)
-        .where(one_of(Outbox.id, owner), Outbox.status == "pending", Outbox.attempts == 0)
+        select(Outbox.id, Outbox.day_key, Outbox.reply)
+        .where(
+            Outbox.day_key.is_not(None),
+            one_of(Outbox.day_key, owner),
+            Outbox.status == "pending",
+            Outbox.attempts == 0,
+        )
         .order_by(Outbox.id)
         .with_for_update()
     )
-    merged = [
-        {"row_id": outbox_id, "merged": combine(wanted[owner[outbox_id]][1], Reply.from_dict(reply)).to_dict()}
-        for outbox_id, reply in waiting
-    ]
+    merged = {
+        outbox_id: (owner[key], combine(wanted[owner[key]][1], Reply.from_dict(reply)).to_dict())
+        for outbox_id, key, reply in waiting
+        if key in owner
+    }
     if not merged:
         return set()
     table: Any = Outbox.__table__
@@ -304,9 +317,9 @@ async def _add_to_waiting_many(session: AsyncSession, wanted: dict[int, tuple[st
         update(table)
         .where(table.c.id == bindparam("row_id"), table.c.status == "pending", table.c.attempts == 0)
         .values(reply=bindparam("merged")),
-        merged,
+        [{"row_id": outbox_id, "merged": reply} for outbox_id, (_user, reply) in merged.items()],
     )
-    return {owner[row["row_id"]] for row in merged}
+    return {user_id for user_id, _reply in merged.values()}
 
 
 async def _post_for(
@@ -317,12 +330,8 @@ async def _post_for(
     send_at = next_daytime(now, zone, programme)
     for _attempt in range(MAX_DAYS_AHEAD):
         day = local_day(send_at, zone)
-        key = f"{DAY}:{user_id}:{day.isoformat()}"
-        notice_id = await claim(session, key, DAY, now, user_id=user_id)
-        if notice_id is not None:
-            row = queue_message(session, now, combine(notes), user_id=user_id, not_before=send_at)
-            await session.flush()
-            await session.execute(update(Notice).where(Notice.id == notice_id).values(data={"outbox_id": row.id}))
+        key = day_key(user_id, day)
+        if await queue_day_messages(session, now, [Queued(user_id, combine(notes), send_at, key)]):
             return
         if user_id in await _add_to_waiting_many(session, {user_id: (key, notes)}):  # unless it has gone out
             return
