@@ -88,9 +88,8 @@ class Inbox:
         # One statement for the whole batch (a getUpdates batch holds up to 100): RETURNING names the rows
         # inserted, not the ones the conflict skipped, on both databases.
         async with self.sessions() as session, session.begin():
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            statement = insert(InboxUpdate).values(values).on_conflict_do_nothing().returning(InboxUpdate.update_key)
-            inserted = set(await session.scalars(statement))
+            recorded = await session.execute(_RECORD[session.get_bind().dialect.name], values)
+            inserted = set(recorded.scalars())
         return [key for key in rows if key in inserted]
 
     async def claim_due(self, platform: str, *, limit: int = 100, everything: bool = False) -> list[Due]:
@@ -182,6 +181,12 @@ async def mark_handled(
 
 # Built once, as every handled update runs it (see bot.core.app's statements built once).
 _INBOX: Any = InboxUpdate.__table__
+# Given the batch's rows as parameters, SQLAlchemy writes them as one multi-row INSERT from a statement it
+# compiled once; a VALUES list built into the statement was compiled again for every batch, row by row.
+_RECORD = {
+    "postgresql": pg_insert(_INBOX).on_conflict_do_nothing().returning(_INBOX.c.update_key),
+    "sqlite": sqlite_insert(_INBOX).on_conflict_do_nothing().returning(_INBOX.c.update_key),
+}
 _HANDLED = (
     update(_INBOX)
     .where(_INBOX.c.platform == bindparam("of_platform"), _INBOX.c.update_key == bindparam("of_key"))
