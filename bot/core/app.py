@@ -21,7 +21,7 @@ from bot.core.context import Context, bind_sessions, queue_answers, queued_for_d
 from bot.core.delivery import Delivery
 from bot.core.errors import Refusal, database_unavailable
 from bot.core.events import Actor, Event, Origin
-from bot.core.intake import Inbox, mark_handled
+from bot.core.intake import Inbox, mark_handled, take_recorded
 from bot.core.language import reader_language
 from bot.core.markup import fmt
 from bot.core.payloads import quoted
@@ -145,7 +145,7 @@ class Core:
         try:
             async with self.sessions() as session, session.begin():
                 if event.update_key and not await self._first_delivery(session, event, now):
-                    if origin is not None:
+                    if origin is not None and not event.recorded:
                         await mark_handled(session, origin.platform, event.update_key, now)
                     return [], []
                 user, identity = await identify(session, event.actor, self.settings, now)
@@ -171,7 +171,7 @@ class Core:
                 shown_in_form = unless_refused_in_form and any(reply.errors for reply in replies)
                 answers: list[Outbox] = []
                 if origin is not None and not shown_in_form:
-                    answers = await self._queue(session, event, origin, private, replies, now)
+                    answers = await self._queue(session, event, origin, private, replies, now, taken=event.recorded)
             if queued_for_delivery(session):
                 self.delivery.kick()
             return replies, answers
@@ -213,19 +213,28 @@ class Core:
         replies: list[Reply],
         now: dt.datetime,
         error: str = "",
+        *,
+        taken: bool = False,
     ) -> list[Outbox]:
-        """The answers into the outbox (to the private chat instead, when `private`), and the update done."""
+        """The answers into the outbox (to the private chat instead, when `private`), and the update done
+        (`taken`: its inbox row was marked so when this transaction began, see `_first_delivery`)."""
         if private is not None:
             answers = await queue_answers(session, private, replies, now)
             if event.kind == "command":  # a button press moves on without a word in the group
                 answers += await queue_answers(session, origin, [answered_in_private()], now)
         else:
             answers = await queue_answers(session, origin, replies, now)
-        if event.update_key:
+        if event.update_key and not taken:
             await mark_handled(session, origin.platform, event.update_key, now, error)
         return answers
 
     async def _first_delivery(self, session: AsyncSession, event: Event, now) -> bool:  # type: ignore[no-untyped-def]
+        """Whether this transaction is the first to handle the event's update: its inbox row, when the platform
+        recorded it, taken from pending to handled in this transaction (one statement for both ends), else
+        the update's key added to those processed."""
+        assert event.update_key is not None
+        if event.recorded:
+            return await take_recorded(session, event.actor.platform, event.update_key, now)
         values = {"platform": event.actor.platform, "update_key": event.update_key, "created_at": now}
         result = await session.execute(_FIRST_DELIVERY[session.get_bind().dialect.name], values)
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -69,6 +69,9 @@ class Event:
     values: dict[str, Any] = field(default_factory=dict)  # form_submit: field name -> raw value
     form: str = ""  # form_submit: which form
     update_key: str | None = None  # the platform's update/event id: a redelivery is handled once
+    # The update was written into the inbox under update_key before the platform was told we have it
+    # (bot.core.intake): its row there says whether it has been handled, so nothing else needs to.
+    recorded: bool = False
     message_ref: str | None = None  # the message a button was pressed on (for edits)
     # form_submit from a form shown in pages (long Slack modals): "page" validates and saves the given
     # fields without finishing; "last" finishes, fields left out keeping the answers their page saved.

@@ -179,6 +179,15 @@ async def mark_handled(
     await session.execute(_HANDLED, {"of_platform": platform, "of_key": update_key, "at": now, "error": error[:500]})
 
 
+async def take_recorded(session: AsyncSession, platform: str, update_key: str, now: dt.datetime) -> bool:
+    """At the start of the transaction that handles a recorded update: its row is marked handled if it is
+    still pending, and True says this transaction is the one to handle it. False: it has been handled (by
+    another process, or before a restart) or set aside. A second transaction handling the same update waits
+    here for the first to end (the row is locked), then finds it handled; a rollback leaves it pending."""
+    taken = await session.execute(_TAKEN, {"of_platform": platform, "of_key": update_key, "at": now, "error": ""})
+    return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+
 # Built once, as every handled update runs it (see bot.core.app's statements built once).
 _INBOX: Any = InboxUpdate.__table__
 # Given the batch's rows as parameters, SQLAlchemy writes them as one multi-row INSERT from a statement it
@@ -192,3 +201,4 @@ _HANDLED = (
     .where(_INBOX.c.platform == bindparam("of_platform"), _INBOX.c.update_key == bindparam("of_key"))
     .values(status="handled", handled_at=bindparam("at", type_=_INBOX.c.handled_at.type), last_error=bindparam("error"))
 )
+_TAKEN = _HANDLED.where(_INBOX.c.status == "pending")

@@ -645,7 +645,8 @@ class TelegramPlatform:
         if not private and not self._meant_for_us(message, text):
             await self.core.inbox.done(PLATFORM, key)  # group chatter that isn't a command to us
             return
-        event = Event.command_from_text(self._actor(user, chat, private), text, update_key=key, origin=origin)
+        actor = self._actor(user, chat, private)
+        event = Event.command_from_text(actor, text, update_key=key, recorded=True, origin=origin)
         await self.core.delivery.send_answers(await self.core.answer(event))
         await self._refresh_menu(event.actor)
 
@@ -668,6 +669,7 @@ class TelegramPlatform:
             text=message.caption or "",
             file=IncomingFile(name, content, size),
             update_key=key,
+            recorded=True,
             origin=origin,
         )
         await self.core.delivery.send_answers(await self.core.answer(event))
@@ -690,6 +692,7 @@ class TelegramPlatform:
             action=action,
             payload=payload,
             update_key=key,
+            recorded=True,
             message_ref=origin.message_ref,
             origin=origin,
         )

@@ -43,6 +43,11 @@ class Incoming:
     file_size: int = 0
     file_url: str = ""
 
+    @property
+    def recorded(self) -> bool:
+        """Handled only once it is in the inbox (SlackPlatform._record, or taken up from it after a restart)."""
+        return self.key is not None
+
 
 def key(kind: str, ident: object) -> str | None:
     """The deduplication key for a Slack delivery; None (no deduplication) without an id, so two different

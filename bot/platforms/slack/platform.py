@@ -426,7 +426,15 @@ class SlackPlatform:
     async def _slash(self, incoming: Incoming) -> None:
         actor, origin = await self._in_dm(incoming.user)
         command, args = resolve(incoming.text, self._known)
-        event = Event(actor=actor, kind="command", command=command, args=args, update_key=incoming.key, origin=origin)
+        event = Event(
+            actor=actor,
+            kind="command",
+            command=command,
+            args=args,
+            update_key=incoming.key,
+            recorded=incoming.recorded,
+            origin=origin,
+        )
         await self._answer(event, _LiveAnswer(self, trigger=incoming.trigger))
 
     async def _button(self, incoming: Incoming) -> None:
@@ -442,6 +450,7 @@ class SlackPlatform:
             action=name,
             payload=payload,
             update_key=incoming.key,
+            recorded=incoming.recorded,
             message_ref=origin.message_ref,
             origin=origin,
         )
@@ -462,7 +471,14 @@ class SlackPlatform:
             except SlackApiError as error:  # the trigger expired: the form comes as a message instead
                 log.warning("Slack: views.open for %s failed: %s", incoming.user, error_code(error))
         actor, origin = await self._in_dm(incoming.user)
-        event = Event(actor=actor, kind="command", command="start", update_key=incoming.key, origin=origin)
+        event = Event(
+            actor=actor,
+            kind="command",
+            command="start",
+            update_key=incoming.key,
+            recorded=incoming.recorded,
+            origin=origin,
+        )
         live = _LiveAnswer(self, view_id=view_id)
         answers = await self._answer(event, live)
         if view_id is not None and not live.filled:
@@ -482,7 +498,15 @@ class SlackPlatform:
         text = html.unescape(incoming.text)
         if incoming.file_url:  # a text file (a CSV): the core reads it, with the words sent along
             file = await self._download(incoming)
-            event = Event(actor=actor, kind="file", text=text, file=file, update_key=incoming.key, origin=origin)
+            event = Event(
+                actor=actor,
+                kind="file",
+                text=text,
+                file=file,
+                update_key=incoming.key,
+                recorded=incoming.recorded,
+                origin=origin,
+            )
             await self.core.delivery.send_answers(await self.core.answer(event), _LiveAnswer(self))
             return
         if not text.strip():  # a file on its own, or nothing to read
@@ -492,10 +516,18 @@ class SlackPlatform:
         named = command_in_dm(text, self._known)
         if named is not None:
             event = Event(
-                actor=actor, kind="command", command=named[0], args=named[1], update_key=incoming.key, origin=origin
+                actor=actor,
+                kind="command",
+                command=named[0],
+                args=named[1],
+                update_key=incoming.key,
+                recorded=incoming.recorded,
+                origin=origin,
             )
         else:
-            event = Event(actor=actor, kind="text", text=text, update_key=incoming.key, origin=origin)
+            event = Event(
+                actor=actor, kind="text", text=text, update_key=incoming.key, recorded=incoming.recorded, origin=origin
+            )
         answers = await self.core.answer(event)
         if incoming.files and answers:  # the words are read; the file is not, and the person hears it once
             answers += await self.core.say(origin, [Reply(_files_not_read())])
