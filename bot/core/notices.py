@@ -308,7 +308,6 @@ async def _add_to_waiting_many(session: AsyncSession, wanted: dict[int, tuple[st
     merged = {
         outbox_id: (owner[key], combine(wanted[owner[key]][1], Reply.from_dict(reply)).to_dict())
         for outbox_id, key, reply in waiting
-        if key in owner
     }
     if not merged:
         return set()
