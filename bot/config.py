@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from storage.db import DEFAULT_URL, async_url
+from storage.db import DEFAULT_URL, POOL_SIZE, async_url
 
 # The platforms a STAFF_IDS entry may name; a new platform adds its name here with its other settings.
 PLATFORMS = ("telegram", "slack", "console")
@@ -25,6 +25,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True)
 
     database_url: str = DEFAULT_URL
+    # The database connections one process keeps open for reuse (storage.db.POOL_SIZE says why 24); it may
+    # open 10 more at a peak. On PostgreSQL, every process's share together must stay under the server's
+    # max_connections (100 by default): lower it when many processes share one server.
+    database_pool_size: int = Field(default=POOL_SIZE, ge=1, le=1000)
     programme: str = "university"
     timezone: str = "UTC"
     staff_ids: str = Field(default="", description="comma-separated platform:id pairs")

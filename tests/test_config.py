@@ -36,6 +36,8 @@ def test_database_urls_get_the_async_driver() -> None:
         ({"staff_ids": "fax:123"}, "STAFF_IDS"),
         ({"database_url": "mysql://x"}, "DATABASE_URL"),
         ({"sweep_interval_minutes": 0}, "SWEEP_INTERVAL_MINUTES"),
+        ({"database_pool_size": 0}, "DATABASE_POOL_SIZE"),
+        ({"database_pool_size": "many"}, "DATABASE_POOL_SIZE"),
     ],
 )
 def test_bad_settings_name_the_setting(overrides: dict[str, object], named: str) -> None:

@@ -8,7 +8,10 @@ from typing import Any
 
 from sqlalchemy import event, text
 
+from bot.app import create_core
+from bot.config import load_settings
 from bot.core.app import Core
+from bot.core.clock import ManualClock
 from bot.core.events import Actor, Event
 
 AT_ONCE = 20  # updates in hand at the same moment, more than SQLAlchemy's default pool of 5 keeps
@@ -40,3 +43,12 @@ async def test_updates_handled_side_by_side_reuse_the_connections_of_the_last_on
     second = await _wave(core, 2000)
     assert all("What you can do" in answer for answer in second)
     assert opened == []  # as many at once again, each on a connection kept from the first wave
+
+
+async def test_database_pool_size_says_how_many_connections_a_process_keeps(database_url: str) -> None:
+    settings = load_settings(database_url=database_url, database_pool_size=3, _env_file=None)
+    core = await create_core(settings, ManualClock(), migrate=False)
+    try:
+        assert core.engine.pool.size() == 3  # type: ignore[attr-defined]
+    finally:
+        await core.close()

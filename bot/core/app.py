@@ -65,7 +65,7 @@ class Core:
         """A core over what `using` holds: the composition root (bot.app) discovers the capabilities first."""
         programme = load_programme(settings.programme)
         using.prepare(programme)
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
         if migrate:
             try:
                 await upgrade(engine)
