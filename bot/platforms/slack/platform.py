@@ -51,7 +51,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import ConfigError, Settings
 from bot.core.app import Core
 from bot.core.delivery import Unreachable
-from bot.core.events import MAX_FILE_BYTES, Actor, Event, IncomingFile, Origin
+from bot.core.events import MAX_FILE_BYTES, Actor, Event, EventKind, IncomingFile, Origin
 from bot.core.intake import Due, Recorded
 from bot.core.replies import Button, FormView, Reply
 from bot.i18n import _
@@ -86,6 +86,12 @@ def _only_text() -> str:
 
 def _files_not_read() -> str:
     return _("I can't open files, so I read only the words you sent with it.")
+
+
+def _event(incoming: Incoming, actor: Actor, origin: Origin, kind: EventKind, **what: Any) -> Event:
+    """The core's event for what Slack delivered: its key, and whether the inbox holds it under that key,
+    always travel with it (every kind is handled once, by the inbox row when it is recorded)."""
+    return Event(actor=actor, kind=kind, update_key=incoming.key, recorded=incoming.recorded, origin=origin, **what)
 
 
 @register
@@ -426,15 +432,7 @@ class SlackPlatform:
     async def _slash(self, incoming: Incoming) -> None:
         actor, origin = await self._in_dm(incoming.user)
         command, args = resolve(incoming.text, self._known)
-        event = Event(
-            actor=actor,
-            kind="command",
-            command=command,
-            args=args,
-            update_key=incoming.key,
-            recorded=incoming.recorded,
-            origin=origin,
-        )
+        event = _event(incoming, actor, origin, "command", command=command, args=args)
         await self._answer(event, _LiveAnswer(self, trigger=incoming.trigger))
 
     async def _button(self, incoming: Incoming) -> None:
@@ -444,16 +442,7 @@ class SlackPlatform:
             kind = self.chat_kind(incoming.channel)
             origin = Origin(PLATFORM, incoming.channel, kind, thread=incoming.thread, message_ref=ref)
         name, payload = Button.parse(incoming.value)
-        event = Event(
-            actor=actor,
-            kind="action",
-            action=name,
-            payload=payload,
-            update_key=incoming.key,
-            recorded=incoming.recorded,
-            message_ref=origin.message_ref,
-            origin=origin,
-        )
+        event = _event(incoming, actor, origin, "action", action=name, payload=payload, message_ref=origin.message_ref)
         await self._answer(event, _LiveAnswer(self, trigger=incoming.trigger))
         if incoming.on_home:
             await self.publish_home(incoming.user)  # the Home tab shows the state after the press
@@ -471,14 +460,7 @@ class SlackPlatform:
             except SlackApiError as error:  # the trigger expired: the form comes as a message instead
                 log.warning("Slack: views.open for %s failed: %s", incoming.user, error_code(error))
         actor, origin = await self._in_dm(incoming.user)
-        event = Event(
-            actor=actor,
-            kind="command",
-            command="start",
-            update_key=incoming.key,
-            recorded=incoming.recorded,
-            origin=origin,
-        )
+        event = _event(incoming, actor, origin, "command", command="start")
         live = _LiveAnswer(self, view_id=view_id)
         answers = await self._answer(event, live)
         if view_id is not None and not live.filled:
@@ -498,15 +480,7 @@ class SlackPlatform:
         text = html.unescape(incoming.text)
         if incoming.file_url:  # a text file (a CSV): the core reads it, with the words sent along
             file = await self._download(incoming)
-            event = Event(
-                actor=actor,
-                kind="file",
-                text=text,
-                file=file,
-                update_key=incoming.key,
-                recorded=incoming.recorded,
-                origin=origin,
-            )
+            event = _event(incoming, actor, origin, "file", text=text, file=file)
             await self.core.delivery.send_answers(await self.core.answer(event), _LiveAnswer(self))
             return
         if not text.strip():  # a file on its own, or nothing to read
@@ -515,19 +489,9 @@ class SlackPlatform:
             return
         named = command_in_dm(text, self._known)
         if named is not None:
-            event = Event(
-                actor=actor,
-                kind="command",
-                command=named[0],
-                args=named[1],
-                update_key=incoming.key,
-                recorded=incoming.recorded,
-                origin=origin,
-            )
+            event = _event(incoming, actor, origin, "command", command=named[0], args=named[1])
         else:
-            event = Event(
-                actor=actor, kind="text", text=text, update_key=incoming.key, recorded=incoming.recorded, origin=origin
-            )
+            event = _event(incoming, actor, origin, "text", text=text)
         answers = await self.core.answer(event)
         if incoming.files and answers:  # the words are read; the file is not, and the person hears it once
             answers += await self.core.say(origin, [Reply(_files_not_read())])
