@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from bot.core.notices import days_taken
+from bot.core.notices import day_key, days_taken
 from storage.migrate import alembic_config
 from storage.models import Base, Notice, Outbox, UTCDateTime
 
@@ -117,7 +117,9 @@ async def test_a_day_claimed_before_the_upgrade_stays_claimed_by_its_message(dat
             await conn.run_sync(_migrate, url, "head")
         sessions = async_sessionmaker(engine)
         async with sessions() as session:
-            assert await days_taken(session, [day, f"day:{user_id}:2026-12-08"]) == {day}
+            # The day as the bot names it now finds the message the old notice pointed at; the next day is free.
+            today, tomorrow = (day_key(user_id, dt.date(2026, 12, d)) for d in (7, 8))
+            assert await days_taken(session, [today, tomorrow]) == {day}
             assert await session.scalar(select(Outbox.day_key).where(Outbox.id == outbox_id)) == day
             assert await session.scalar(select(func.count()).select_from(Notice)) == 0
         async with engine.begin() as conn:

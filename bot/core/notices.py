@@ -281,6 +281,7 @@ async def days_taken(session: AsyncSession, keys: Iterable[str]) -> set[str]:
     wanted = list(dict.fromkeys(keys))
     if not wanted:
         return set()
+    # "IS NOT NULL" repeats the unique index's own condition, so that the database may use that partial index.
     found = select(Outbox.day_key).where(Outbox.day_key.is_not(None), one_of(Outbox.day_key, wanted))
     return {key for key in await session.scalars(found) if key is not None}
 
