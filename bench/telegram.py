@@ -193,13 +193,14 @@ async def _limits_off(capacity: int, rounds: int = ROUNDS) -> list[str]:
         fast = await _run(lambda f: _mentorbot(f, 100_000), FakeTelegram(), capacity, "/help")
         echo = await _run(lambda f: _echo_bot(f, rate_limiter=False), FakeTelegram(), capacity, "hello")
         pairs.append((fast, echo))
-    ratios = sorted(fast.per_second / max(echo.per_second, 1e-9) for fast, echo in pairs)
-    fast, echo = sorted(pairs, key=lambda pair: pair[0].per_second / max(pair[1].per_second, 1e-9))[rounds // 2]
+    rated = sorted(
+        ((fast.per_second / max(echo.per_second, 1e-9), fast, echo) for fast, echo in pairs), key=lambda r: r[0]
+    )
+    ratio, fast, echo = rated[rounds // 2]
     return [
         f"| mentorbot, limits off ({capacity:,} updates, {fast.lost} unanswered; median of {rounds} rounds, "
-        f"ratios {', '.join(f'{r:.2f}' for r in ratios)}) | {fast.per_second:.0f} updates/s | "
-        f"PTB echo bot {echo.per_second:.0f} updates/s ({echo.lost} unanswered) | "
-        f"{fast.per_second / max(echo.per_second, 1e-9):.2f} × |"
+        f"ratios {', '.join(f'{r:.2f}' for r, _fast, _echo in rated)}) | {fast.per_second:.0f} updates/s | "
+        f"PTB echo bot {echo.per_second:.0f} updates/s ({echo.lost} unanswered) | {ratio:.2f} × |"
     ]
 
 
