@@ -12,13 +12,16 @@ import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the server's port comes from the tests' own picker (tests/ports.py)
+
+from tests.ports import free_port  # noqa: E402
+
 PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
 START_DEADLINE = 60  # seconds for the server to accept connections
 
@@ -35,12 +38,6 @@ def find_pg_bin() -> Path | None:
         return Path(initdb).resolve().parent
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(found[-1]).parent if found else None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Postgres:

@@ -8,7 +8,6 @@ import csv
 import io
 import logging
 import re
-import socket
 from collections.abc import AsyncIterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -28,6 +27,7 @@ from bot.core.events import IncomingFile
 from bot.logs import SecretsHidden
 from bot.services import audit, invitations, privacy
 from storage.models import AuditEntry, FormProgress, Identity, Invitation, User
+from tests.ports import free_port
 from tests.support import Harness, Person
 
 PASSWORD = "smtp-Pa55word-never-logged"
@@ -279,9 +279,7 @@ class Mailbox:
 @pytest.fixture
 async def smtp() -> AsyncIterator[tuple[Mailbox, int]]:
     box = Mailbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
+    port = free_port()
     controller = Controller(
         box, hostname="127.0.0.1", port=port, authenticator=box.authenticate, auth_require_tls=False
     )

@@ -19,6 +19,7 @@ from bot.app import create_core
 from bot.config import load_settings
 from storage.models import Lease, Outbox
 from tests.conftest import PG_URL
+from tests.ports import free_port
 from tests.reliability.bot_process import (
     NEWCOMERS,
     PAIRS,
@@ -29,7 +30,6 @@ from tests.reliability.bot_process import (
     until,
     until_nothing_pending,
 )
-from tests.telegram.conftest import free_port
 from tests.telegram.fake_api import WRITES, FakeTelegram
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode
@@ -19,15 +18,10 @@ from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.platforms.slack import SlackPlatform
 from bot.runner import run_platforms
+from tests.ports import free_port
 from tests.slack.driver import SECRET, Workspace, block_text, sign
 from tests.slack.fake_api import FakeSlackApi
 from tests.telegram.fake_api import FakeTelegram
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.asynccontextmanager
@@ -51,7 +45,7 @@ async def running(
 
 
 async def test_http_mode_listens_on_slack_port(database_url: str, clock: ManualClock, fake_slack: FakeSlackApi) -> None:
-    port = _free_port()
+    port = free_port()
     async with (
         running(database_url, clock, fake_slack, slack_port=port) as (core, platform),
         aiohttp.ClientSession() as http,
@@ -110,7 +104,7 @@ async def test_run_starts_slack_alone_when_only_slack_is_configured(
 ) -> None:
     telegram = FakeTelegram()  # where Telegram would be reached, had it been started
     await telegram.start()
-    port = _free_port()
+    port = free_port()
     config = load_settings(
         database_url=database_url,
         slack_bot_token="xoxb-test",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from bot.config import load_settings
 from bot.core.app import Core
 from bot.core.clock import ManualClock
 from bot.platforms.telegram import TelegramPlatform
+from tests.ports import free_port
 from tests.telegram.fake_api import TOKEN, Call, FakeTelegram
 
 STAFF_CHAT = -100500
@@ -182,12 +182,6 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def make_world(

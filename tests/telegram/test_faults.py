@@ -18,7 +18,8 @@ from bot.core.clock import ManualClock
 from bot.core.replies import Reply
 from bot.platforms.telegram import TelegramPlatform
 from storage.models import FormProgress, InboxUpdate, MentorProfile, Outbox, ProcessedUpdate, User
-from tests.telegram.conftest import STAFF_CHAT, WEBHOOK_SECRET, TelegramWorld, free_port, make_world
+from tests.ports import free_port
+from tests.telegram.conftest import STAFF_CHAT, WEBHOOK_SECRET, TelegramWorld, make_world
 from tests.telegram.fake_api import TOKEN, FakeTelegram
 from tests.telegram.test_profile_journey import fill_mentee, fill_mentor
 from tests.telegram.test_rendering import queue_for

@@ -12,8 +12,8 @@ import pytest
 from bot.config import load_settings
 from bot.platforms import platforms
 from bot.runner import run_platforms
+from tests.ports import free_port
 from tests.slack.driver import SECRET
-from tests.telegram.conftest import free_port
 from tests.telegram.fake_api import TOKEN, FakeTelegram
 
 NOTHING = {"telegram_bot_token": None, "slack_bot_token": None, "slack_signing_secret": None, "_env_file": None}
