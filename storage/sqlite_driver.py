@@ -29,6 +29,11 @@ import aiosqlite
 
 Outcome = tuple[Any, int, int | None, list[Any]]  # description, rowcount, lastrowid, rows
 BEGIN_WRITING = "BEGIN IMMEDIATE"  # how storage.db begins every transaction that writes
+# How far the next commit goes before it returns (storage.db): to the operating system, or to the disk.
+# Each only sets a number in the connection's memory, so it runs on the event loop's thread.
+COMMIT_TO_OS = "PRAGMA synchronous=NORMAL"
+COMMIT_TO_DISK = "PRAGMA synchronous=FULL"
+_IN_MEMORY = frozenset({COMMIT_TO_OS, COMMIT_TO_DISK})
 
 
 def _run(connection: sqlite3.Connection, sql: str, parameters: Sequence[Any] | dict[str, Any]) -> Outcome:
@@ -70,6 +75,8 @@ class OneTripCursor:
     async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> OneTripCursor:
         if sql == BEGIN_WRITING:
             self._keep(await self._connection.begin_writing())
+        elif sql in _IN_MEMORY:
+            self._keep(self._connection.at_once(_run, sql, parameters))
         else:
             self._keep(await self._connection.run(_run, sql, parameters))
         return self
@@ -112,6 +119,11 @@ class OneTripConnection(aiosqlite.Connection):
         if self.writing:
             return step(self._conn, *arguments)  # type: ignore[no-any-return]
         return await self._execute(step, self._conn, *arguments)  # type: ignore[no-any-return]
+
+    def at_once(self, step: Any, *arguments: Any) -> Outcome:
+        """A step that touches neither the disk nor a lock, on the event loop's thread (nothing else runs on
+        this connection between two of its session's statements)."""
+        return step(self._conn, *arguments)  # type: ignore[no-any-return]
 
     async def begin_writing(self) -> Outcome:
         """BEGIN IMMEDIATE: inline when the write lock is free (this process's writers have taken their turns

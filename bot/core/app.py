@@ -29,7 +29,7 @@ from bot.core.registry import ActionSpec, CommandSpec, Registry, RenderEnv, regi
 from bot.core.replies import Reply
 from bot.i18n import _, supported, switch_language, use_language
 from bot.programme import Programme, load_programme
-from storage.db import make_engine, make_sessionmaker
+from storage.db import make_engine, make_sessionmaker, transaction
 from storage.migrate import upgrade
 from storage.models import Identity, Outbox, ProcessedUpdate, User
 
@@ -142,8 +142,11 @@ class Core:
         origin = event.origin if queue else None
         private: Origin | None = None  # where the answers go instead, when not in the chat itself
         error = ""
+        # An update the inbox holds is handled again if a power cut takes this commit back; one it does not
+        # (a Slack form's submission, answered in its acknowledgement; the terminal) would be gone.
+        durable = not event.recorded
         try:
-            async with self.sessions() as session, session.begin():
+            async with transaction(self.sessions, durable=durable) as session:
                 if event.update_key and not await self._first_delivery(session, event, now):
                     if origin is not None and not event.recorded:
                         await mark_handled(session, origin.platform, event.update_key, now)
@@ -195,7 +198,7 @@ class Core:
         # Nothing of the event was kept; the refusal or the apology is recorded on its own (in private, too,
         # when the answer would have been: "you have no mentor yet" is nobody else's business).
         try:
-            async with self.sessions() as session, session.begin():
+            async with transaction(self.sessions, durable=durable) as session:
                 answers = await self._queue(session, event, origin, private, replies, now, error)
         except Exception as exc:
             # The database itself is failing: the update stays pending in the inbox and is handled again

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.core.clock import Clock
 from bot.core.outage import Outage
-from storage.db import reading
+from storage.db import reading, transaction
 from storage.models import InboxUpdate
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,8 @@ class Inbox:
         ]
         # One statement for the whole batch (a getUpdates batch holds up to 100): RETURNING names the rows
         # inserted, not the ones the conflict skipped, on both databases.
-        async with self.sessions() as session, session.begin():
+        # Durable: the platform is told it has these the moment this returns, and never sends them again.
+        async with transaction(self.sessions, durable=True) as session:
             recorded = await session.execute(_RECORD[session.get_bind().dialect.name], values)
             inserted = set(recorded.scalars())
         return [key for key in rows if key in inserted]
