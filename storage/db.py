@@ -99,11 +99,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(READ_ONLY):
+        options = conn.get_execution_options()
+        if options.get(READ_ONLY):
             conn.exec_driver_sql("BEGIN")
             return
         info = conn.connection.info
-        durable = bool(conn.get_execution_options().get(DURABLE))
+        durable = bool(options.get(DURABLE))
         if info.get(_COMMITS_TO_DISK) is not durable:  # SQLite takes this only between transactions
             conn.exec_driver_sql(sqlite_driver.COMMIT_TO_DISK if durable else sqlite_driver.COMMIT_TO_OS)
             info[_COMMITS_TO_DISK] = durable

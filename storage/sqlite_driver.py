@@ -117,12 +117,13 @@ class OneTripConnection(aiosqlite.Connection):
     async def run(self, step: Any, *arguments: Any) -> Outcome:
         """One statement's steps as one call: in the connection's thread, or inline while writing."""
         if self.writing:
-            return step(self._conn, *arguments)  # type: ignore[no-any-return]
+            return self.at_once(step, *arguments)
         return await self._execute(step, self._conn, *arguments)  # type: ignore[no-any-return]
 
     def at_once(self, step: Any, *arguments: Any) -> Outcome:
-        """A step that touches neither the disk nor a lock, on the event loop's thread (nothing else runs on
-        this connection between two of its session's statements)."""
+        """A step on the event loop's thread, without the hand-over: one that touches neither the disk nor a
+        lock, or any statement while this connection holds the write lock (see the module). Nothing else runs
+        on this connection between two of its session's statements."""
         return step(self._conn, *arguments)  # type: ignore[no-any-return]
 
     async def begin_writing(self) -> Outcome:
