@@ -130,7 +130,7 @@ class Core:
         try:
             async with transaction(self.sessions) as session:
                 for event in events:
-                    with use_language(supported(event.actor.language) or self.programme.language):
+                    with use_language(self._platform_language(event)):
                         now = self.clock.now()
                         _replies, queued = await self._handle_within(session, event, event.origin, now, _Where())
                     answers.append(queued)
@@ -167,9 +167,13 @@ class Core:
     async def _handle(
         self, event: Event, *, queue: bool, unless_refused_in_form: bool = False
     ) -> tuple[list[Reply], list[Outbox]]:
-        # In the language the platform says the person reads until the database says which they chose.
-        with use_language(supported(event.actor.language) or self.programme.language):
+        with use_language(self._platform_language(event)):
             return await self._handle_in_language(event, queue=queue, unless_refused_in_form=unless_refused_in_form)
+
+    def _platform_language(self, event: Event) -> str:
+        """What an event is handled in until the database says which language its person chose (identify,
+        then switch_language): the one the platform says they read, else the programme's."""
+        return supported(event.actor.language) or self.programme.language
 
     async def _handle_in_language(
         self, event: Event, *, queue: bool, unless_refused_in_form: bool
@@ -449,6 +453,7 @@ _IDENTITY_ROW = (
     .join_from(_IDENTITIES, _USERS, _IDENTITIES.c.user_id == _USERS.c.id)
     .where(_IDENTITIES.c.platform == bindparam("platform"), _IDENTITIES.c.external_id == bindparam("external_id"))
 )
+_IDENTITY_KEYS, _USER_KEYS = tuple(_IDENTITIES.c.keys()), tuple(_USERS.c.keys())  # a row's two halves, in order
 _NEW_USER = insert(_USERS).returning(_USERS.c.id)
 _NEW_IDENTITY = insert(_IDENTITIES).returning(_IDENTITIES.c.id)
 
@@ -485,9 +490,9 @@ async def _found(session: AsyncSession, actor: Actor) -> tuple[User, Identity] |
     row = (await session.execute(_IDENTITY_ROW, {"platform": actor.platform, "external_id": actor.external_id})).first()
     if row is None:
         return None
-    split = len(_IDENTITIES.c)
-    identity = _as_loaded(session, Identity, dict(zip(_IDENTITIES.c.keys(), row[:split], strict=True)))
-    user = _as_loaded(session, User, dict(zip(_USERS.c.keys(), row[split:], strict=True)))
+    split = len(_IDENTITY_KEYS)
+    identity = _as_loaded(session, Identity, dict(zip(_IDENTITY_KEYS, row[:split], strict=True)))
+    user = _as_loaded(session, User, dict(zip(_USER_KEYS, row[split:], strict=True)))
     set_committed_value(identity, "user", user)
     return user, identity
 
