@@ -3,10 +3,10 @@
 SQLAlchemy's `column.in_(values)` writes one placeholder per value at every execution ("expanding" IN), so a
 sweep's lookup of 4,000 notice keys cost more in rendering those placeholders, and on PostgreSQL in parsing
 and planning a statement whose text changes with the list's length, than in the lookup itself. `one_of`
-sends the list whole: PostgreSQL reads `column = ANY($1)` with the list as one array, SQLite reads
+sends the list whole: PostgreSQL reads `column = ANY(...)` with the list as one array, SQLite reads
 `column IN (SELECT value FROM json_each(?))` with the list as one JSON array, unpacked in C. The statement's
 text is the same for every list, so it is compiled once and, on PostgreSQL, prepared once per connection.
-Both use the column's index: a probe per value, as the IN list did.
+Both use the column's index, a probe per value, as the IN list did, however long the list (see `_on_postgresql`).
 """
 
 from __future__ import annotations
@@ -73,7 +73,11 @@ def one_of(column: Any, values: Iterable[Any]) -> OneOf:
 @compiles(OneOf, "postgresql")
 def _on_postgresql(element: OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     column, values = compiler.process(element.column, **kw), compiler.process(element.values, **kw)
-    return f"{column} = ANY ({values})"
+    # The array comes through a subquery, whose length the planner does not see: given the array itself, it
+    # weighs its length against the table's and, from a few hundred values on, reads the whole table rather
+    # than probe the index once per value (at 100,000 pairs, 16 ms to find 750 notice keys instead of 2.5 ms,
+    # and more with every notice kept).
+    return f"{column} = ANY (ARRAY(SELECT unnest({values})))"
 
 
 @compiles(OneOf)

@@ -5,8 +5,9 @@ must still be one lookup, and odd values must match only themselves."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, event, insert, select, text, update
 
 from bot.core.app import Core
 from bot.core.notices import taken_at, taken_keys
@@ -56,3 +57,36 @@ async def test_numbers_match_numbers_in_reads_updates_and_deletes(core: Core) ->
     async with core.sessions() as session:
         names = dict((await session.execute(select(User.id, User.name).where(one_of(User.id, ids)))).all())
     assert names == {**{i: "Renamed" for i in ids[:3]}, ids[3]: "Person 3", ids[4]: "Person 4"}
+
+
+async def test_a_long_list_is_looked_up_through_the_index_not_by_reading_the_whole_table(core: Core) -> None:
+    """Given a list of a few hundred values and a table a few times larger, PostgreSQL's planner, seeing
+    the list, would rather read every row: a sweep's lookup would then cost the whole history of notices.
+    The plan the database itself chooses (nothing priced out) probes the key's index."""
+    await _notices(core, [f"checkin:{i}" for i in range(5_000)])
+    engine = core.sessions.kw["bind"]
+    dialect = engine.dialect.name
+    async with engine.begin() as conn:
+        await conn.execute(text("ANALYZE notices" if dialect == "postgresql" else "ANALYZE"))
+    seen: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, sql: str, parameters: Any, _context: Any, _many: bool) -> None:
+        seen.append((sql, parameters))
+
+    asked = [f"checkin:{i}" for i in range(0, 3_000, 3)]  # 1,000 keys, a fifth of the table
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with core.sessions() as session:
+            found = await taken_keys(session, asked)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert found == set(asked)
+    [(sql, parameters)] = [(sql, parameters) for sql, parameters in seen if "notices" in sql]
+    async with engine.connect() as conn:
+        prefix = "EXPLAIN " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
+        rows = await conn.exec_driver_sql(prefix + sql, parameters)
+        plan = [str(row[0] if dialect == "postgresql" else row[-1]) for row in rows]
+    # The unique index on the key: its own name on PostgreSQL, SQLite's automatic index on SQLite.
+    probe = "uq_notices_key" if dialect == "postgresql" else "SEARCH notices USING COVERING INDEX"
+    assert any(probe in line for line in plan), plan
+    assert not any("Seq Scan on notices" in line or line.startswith("SCAN notices") for line in plan), plan
