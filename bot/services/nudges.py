@@ -281,10 +281,14 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
     """Step k (1..N) is a nudge to both sides, step N+1 tells staff; each due one interval after the
     previous contact or step, so after downtime the steps still come one interval apart."""
     # The query finds the overdue pairs quickly; the policy has the last word, so the two can never differ.
-    # The run's later batches read again only the pairs its first batch found due and left over.
+    # A batch weighs the steps of BATCH of them; the run's later batches read again only the pairs its first
+    # batch found overdue and left over, and weigh those.
     left = notices.left_over(session)
     found = await _overdue_pairs(session, now) if left is None else await _still_open(session, left[: notices.BATCH])
     pairs = [p for p in found if is_overdue(p, now) and (p.cycle_ends_at is None or p.cycle_ends_at > now)]
+    rest = [p.id for p in pairs[notices.BATCH :]] + (left[notices.BATCH :] if left is not None else [])
+    pairs = pairs[: notices.BATCH]
+    notices.leave_over(session, rest)
     limit = programme.nudges_before_escalation
     since = {p.id: _since(p) for p in pairs}
     keys = {p.id: [nudge_key(p.id, since[p.id], k) for k in range(1, limit + 1)] for p in pairs}
@@ -302,9 +306,6 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
             due_at = max(due_at, max(sent) + interval)
         if due_at <= now:
             due.append((pair, step))
-    rest = [p.id for p, _s in due[notices.BATCH :]] if left is None else left[notices.BATCH :]
-    due = due[: notices.BATCH]
-    notices.leave_over(session, rest)
     users = await users_by_id(session, {uid for p, _s in due for uid in (p.mentor_id, p.mentee_id)})
     nudging = [(pair, step) for pair, step in due if step <= limit]
     notes = await _nudge_all(session, now, nudging, users)
