@@ -459,13 +459,14 @@ _NEW_IDENTITY = insert(_IDENTITIES).returning(_IDENTITIES.c.id)
 
 
 def _column_defaults(table: Any) -> dict[str, Any]:
-    """Every column but the id, with the model's default where it has a plain one: a newcomer's row is
-    written with all its values, so that the object made of them has nothing left to load."""
-    return {
-        c.key: c.default.arg if c.default is not None and c.default.is_scalar else None
-        for c in table.c
-        if not c.primary_key
-    }
+    """Every column but the id, with the model's default where it has one: a newcomer's row is written with
+    all its values, so that the object made of them has nothing left to load. Only plain values can be
+    known here; a column whose default is worked out when the row is written (a function, the server's)
+    would be written as NULL, so such a column stops the module loading instead."""
+    for c in table.c:
+        if c.server_default is not None or (c.default is not None and not c.default.is_scalar):
+            raise TypeError(f"{table.name}.{c.key}: a newcomer's row is written with plain defaults only")
+    return {c.key: c.default.arg if c.default is not None else None for c in table.c if not c.primary_key}
 
 
 _USER_COLUMNS = _column_defaults(_USERS)
