@@ -201,3 +201,31 @@ async def test_journey_browse_filter_interested_accept_agree(harness: Harness) -
     async with core.sessions() as session:
         profile = await session.scalar(select(MentorProfile).where(MentorProfile.industry == "Software and IT"))
     assert profile.active_mentees == 1
+
+
+async def test_the_page_leaves_out_who_said_no_and_names_what_is_waiting_with_or_without_a_mentor(
+    harness: Harness,
+) -> None:
+    """The page reads the student's profile, mentorships and requests in one go: each still counts once,
+    whatever else the student has (a mentorship beside several requests answered and waiting)."""
+    core, clock = harness.core, harness.core.clock
+    ids = {name: await add_mentor(core, name, full=f"{name.title()} Mentor") for name in ("ann", "ben", "cat", "dan")}
+    alex = await add_student(core, "alex")
+    declined = await send(core, alex, ids["ann"])
+    async with core.sessions() as session, session.begin():
+        ann = await session.get(User, ids["ann"])
+        await requests.decline_request(session, ann, declined, "", clock.now(), core.programme)
+    await send(core, alex, ids["ben"])
+    await send(core, alex, ids["cat"])
+    person = harness.person("alex")
+    seen = [await person.say("/mentors")]
+    seen += [await person.press("Next") for _ in range(2)]
+    assert all("of 3 · best matches first" in text for text in seen)  # Ann said no: Ben, Cat and Dan
+    assert not any("Ann Mentor" in text for text in seen)
+    waiting = sorted(line for text in seen for line in text.splitlines() if "they'll answer soon." in line)
+    assert waiting == [f"You've sent {name} a request; they'll answer soon." for name in ("Ben", "Cat")]
+
+    await accept(core, ids["dan"], await send(core, alex, ids["dan"]))
+    page = await person.say("/mentors")
+    assert "Mentor 1 of 2 · best matches first" in page  # neither Ann nor Dan, their mentor now
+    assert "You already have a mentor, so you can't send requests for now." in page

@@ -87,7 +87,8 @@ def _place(ctx: Context) -> Place:
 
 async def card(ctx: Context, place: Place, *, edit: bool) -> Reply:
     """The mentor at `place`, with the reason they fit, how responsive they are, and the buttons."""
-    await read_before_ranking(ctx.session, ctx.user.id)  # what the policies below ask, in one round trip
+    # What the policies below ask, in one round trip.
+    await read_before_ranking(ctx.session, ctx.user.id, ctx.now, ctx.programme)
     eligible = await profiles.may_take_part_as_mentee(ctx.session, ctx.user, ctx.programme)
     if not eligible:
         return Reply(eligible.reason, edit=edit)

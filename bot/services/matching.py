@@ -30,6 +30,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    true,
     union_all,
     update,
 )
@@ -54,7 +55,7 @@ from bot.services.mentor_pool import (
 from bot.services.pairs import OPEN_PAIRS_ORDER, keep_open_pairs, open_pair_of, open_pairs_by_id
 from bot.services.profiles import keep_mentee_profile, mentee_profile_of, read_mentor_profile
 from storage.models import ContactLog, GoalNote, MenteeProfile, MentorProfile, MentorshipRequest, Pair, User
-from storage.reads import once
+from storage.reads import keep, once
 
 # Weights: what a student came for (areas, topics) counts most; shared background helps; no shared
 # language makes a conversation hard, so it pushes a mentor down without hiding them.
@@ -111,27 +112,37 @@ class Match:
     responsiveness: str  # plain words, may be ""
 
 
-async def read_before_ranking(session: AsyncSession, student_id: int) -> None:
-    """What a browse page asks of the database before it ranks, in one round trip instead of three: the
-    student's profile, their open mentorships and the mentor pool's stamp. Each is kept for the policy that
-    asks for it next (storage.reads.keep), so the page's answer is what these reads alone would have given."""
-    rows = (await session.execute(_before_ranking_statement(), {"student": student_id})).all()
+async def read_before_ranking(session: AsyncSession, student_id: int, now: dt.datetime, programme: Programme) -> None:
+    """What a browse page asks of the database before it ranks, in one round trip instead of four: the
+    student's profile, their open mentorships, the mentor pool's stamp and what they have asked of mentors
+    lately (`asked_lately`). Each is kept for the policy that asks for it next (storage.reads.keep), so the
+    page's answer is what these reads alone would have given. `now` dates the re-ask window, as for
+    `asked_lately`."""
+    params = {"student": student_id, "mentee": student_id, "since": _reask_since(now, programme)}
+    rows = (await session.execute(_before_ranking_statement(), params)).all()
     if not rows:
         return  # no such person: nothing to keep, each policy reads (and refuses) for itself
     keep_mentee_profile(session, student_id, rows[0][1])
-    keep_open_pairs(session, student_id, [row[2] for row in rows if row[2] is not None])
+    # Each open mentorship comes once per asked row beside it (and each asked row once per mentorship).
+    keep_open_pairs(session, student_id, list(dict.fromkeys(row[2] for row in rows if row[2] is not None)))
     keep_pool_stamp(session, rows[0][0])
+    keep(session, _asked_key(student_id, now, programme), _asked_from(dict.fromkeys(tuple(row[3:]) for row in rows)))
 
 
 @functools.cache
-def _before_ranking_statement() -> Select[int | None, MenteeProfile | None, Pair | None]:
-    """`read_before_ranking`'s statement, built once; its parameter: the student's id ("student")."""
+def _before_ranking_statement() -> Select[typing.Any]:
+    """`read_before_ranking`'s statement, built once; its parameters: the student's id ("student", and again
+    as "mentee") and the re-ask window's start ("since"), as for `_asked_statement`. The asked rows join every
+    row of the student's: a student has a mentorship or two at most and asks a handful, so the product stays
+    small, and it saves the round trip a read of their own would cost."""
     student = bindparam("student", type_=User.id.type)
+    asked = _asked_statement().subquery("asked")
     return (
-        select(pool_stamp(), MenteeProfile, Pair)
+        select(pool_stamp(), MenteeProfile, Pair, *asked.c)
         .select_from(User)
         .outerjoin(MenteeProfile, MenteeProfile.user_id == User.id)
         .outerjoin(Pair, open_pair_of(User.id))
+        .outerjoin(asked, true())
         .where(User.id == student)
         .order_by(*OPEN_PAIRS_ORDER)
     )
@@ -154,8 +165,16 @@ class Asked:
 async def asked_lately(session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme) -> Asked:
     """`Asked` for this student now. Read once per transaction until it writes (storage.reads): ranking and
     the request policy both ask, and one statement answers both (each round trip costs more than the rows)."""
-    key = ("asked", mentee_id, now, programme.reask_after_days)
+    key = _asked_key(mentee_id, now, programme)
     return await once(session, key, lambda: _asked(session, mentee_id, now, programme))
+
+
+def _asked_key(mentee_id: int, now: dt.datetime, programme: Programme) -> tuple[object, ...]:
+    return ("asked", mentee_id, now, programme.reask_after_days)
+
+
+def _reask_since(now: dt.datetime, programme: Programme) -> dt.datetime:
+    return now - dt.timedelta(days=programme.reask_after_days)
 
 
 async def mentors_who_said_no(
@@ -168,20 +187,25 @@ async def mentors_who_said_no(
 
 
 async def _asked(session: AsyncSession, mentee_id: int, now: dt.datetime, programme: Programme) -> Asked:
-    since = now - dt.timedelta(days=programme.reask_after_days)
+    # Through the connection, not the ORM: rows of columns need none of it, and it halves the statement's CPU.
+    params = {"mentee": mentee_id, "since": _reask_since(now, programme)}
+    asked = await (await session.connection()).execute(_asked_statement(), params)
+    return _asked_from(tuple(row) for row in asked.all())
+
+
+def _asked_from(rows: Iterable[tuple[typing.Any, ...]]) -> Asked:
+    """`Asked` from `_asked_statement`'s rows (kind, mentor id, moment, row id); a row of NULLs (no row to
+    join, in `read_before_ranking`) says nothing."""
     found: dict[int, dt.datetime] = {}
     pending: list[tuple[dt.datetime, int, int]] = []
-    # Through the connection, not the ORM: rows of columns need none of it, and it halves the statement's CPU.
-    asked = await (await session.connection()).execute(_asked_statement(), {"mentee": mentee_id, "since": since})
-    rows: list[typing.Any] = list(asked.all())
-    for row in rows:
-        kind, mentor_id, row_id, moment = row[0], int(row[1]), int(row[3]), _aware(row[2])
-        if moment is None:
+    for kind, mentor, moment_read, row_id in rows:
+        moment = _aware(moment_read)
+        if moment is None or mentor is None:
             continue
         if kind == "waiting":
-            pending.append((moment, row_id, mentor_id))
-        elif mentor_id not in found or moment > found[mentor_id]:
-            found[mentor_id] = moment
+            pending.append((moment, int(row_id), int(mentor)))
+        elif int(mentor) not in found or moment > found[int(mentor)]:
+            found[int(mentor)] = moment
     return Asked(found, {mentor_id: request_id for _moment, request_id, mentor_id in sorted(pending)})
 
 
@@ -192,7 +216,10 @@ def _asked_statement() -> CompoundSelect:
     mentee = bindparam("mentee", type_=MentorshipRequest.mentee_id.type)
     since = bindparam("since", type_=MentorshipRequest.answered_at.type)  # an aware moment, as the columns keep
     declined = select(
-        literal("no"), MentorshipRequest.mentor_id, MentorshipRequest.answered_at, MentorshipRequest.id
+        literal("no").label("kind"),
+        MentorshipRequest.mentor_id.label("mentor_id"),
+        MentorshipRequest.answered_at.label("moment"),
+        MentorshipRequest.id.label("row_id"),
     ).where(
         MentorshipRequest.mentee_id == mentee,
         MentorshipRequest.status == "declined",
