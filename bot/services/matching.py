@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import statistics
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -190,10 +190,10 @@ async def _asked(session: AsyncSession, mentee_id: int, now: dt.datetime, progra
     # Through the connection, not the ORM: rows of columns need none of it, and it halves the statement's CPU.
     params = {"mentee": mentee_id, "since": _reask_since(now, programme)}
     asked = await (await session.connection()).execute(_asked_statement(), params)
-    return _asked_from(tuple(row) for row in asked.all())
+    return _asked_from(asked.all())
 
 
-def _asked_from(rows: Iterable[tuple[typing.Any, ...]]) -> Asked:
+def _asked_from(rows: Iterable[Sequence[typing.Any]]) -> Asked:
     """`Asked` from `_asked_statement`'s rows (kind, mentor id, moment, row id); a row of NULLs (no row to
     join, in `read_before_ranking`) says nothing."""
     found: dict[int, dt.datetime] = {}
