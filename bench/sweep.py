@@ -8,7 +8,9 @@ Each size gets a fresh database with a realistic history: every pair has contact
 (earlier nudges, its half-way check-in once past it), mentors have profiles, a tenth of the mentors have a
 pending request. About 1 % of pairs are overdue for a nudge, some reach their half-way check-in, some
 requests pass 7 or 14 days. The sweep should cost in proportion to what is due, not to the pairs: the
-second, idle sweep (everything already claimed) shows the fixed cost.
+second, idle sweep (everything already claimed) shows the fixed cost. Each size is filled once and swept RUNS
+times, each time on a fresh copy of the filled database (this machine's timings vary by a fifth from one run to
+the next); the figures are the medians, beside the fastest and the slowest.
 
 Beside each figure, an anchor measured in the same run on the same database: the time of one plain
 `SELECT 1` round trip (the mean of ANCHOR_TRIPS), so the sweep reads as a number of round trips whatever
@@ -19,13 +21,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import gc
 import random
+import sqlite3
+import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +53,7 @@ SIZES = (1_000, 10_000, 100_000)
 LOGS_PER_PAIR = 3
 CHUNK = 5_000
 ANCHOR_TRIPS = 500
+RUNS = 3  # timed sweeps per size, each on a fresh copy of the same database; the figure is their median
 
 
 def _rows(n_pairs: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
@@ -176,17 +183,16 @@ async def _round_trip_s(engine: AsyncEngine) -> float:
         return (time.perf_counter() - started) / ANCHOR_TRIPS
 
 
-async def bench_one(url: str, n_pairs: int, *, show_plan: bool) -> dict[str, Any]:
+async def _sweep_once(url: str, *, show_plan: bool) -> dict[str, Any]:
+    """One due sweep, then one idle sweep an hour later, on the database at `url`, with the anchor."""
     engine = make_engine(url)
     try:
-        await upgrade(engine)
-        started = time.perf_counter()
-        await _fill(engine, _rows(n_pairs))
-        built = time.perf_counter() - started
-        gc.collect()  # the fixture's rows are gone before the clock starts: only the sweep's own work is timed
         sessions = make_sessionmaker(engine)
         settings = load_settings(database_url=url, _env_file=None)
         programme = load_programme("university")
+        async with engine.connect() as conn:  # the pool's connection is open before the clock starts
+            await conn.execute(text("SELECT 1"))
+        gc.collect()  # the fixture's rows are gone before the clock starts: only the sweep's own work is timed
         started = time.perf_counter()
         first = await run_sweeps(sessions, NOW, programme, settings)
         first_s = time.perf_counter() - started
@@ -198,8 +204,6 @@ async def bench_one(url: str, n_pairs: int, *, show_plan: bool) -> dict[str, Any
     finally:
         await engine.dispose()
     return {
-        "pairs": n_pairs,
-        "build_s": built,
         "sweep_s": first_s,
         "notes": first.total,
         "by_sweep": first.notes,
@@ -212,18 +216,87 @@ async def bench_one(url: str, n_pairs: int, *, show_plan: bool) -> dict[str, Any
     }
 
 
+class Copies:
+    """Fresh copies of one filled database, one per timed sweep: this machine's timings vary by a fifth from one
+    run to the next, so a figure is the median of RUNS sweeps over the same data rather than one draw."""
+
+    def __init__(self, admin_url: str | None = None) -> None:
+        self.admin_url = admin_url  # PostgreSQL: a database to run CREATE DATABASE from; None for SQLite files
+
+    @contextlib.asynccontextmanager
+    async def of(self, url: str, label: str) -> AsyncIterator[str]:
+        if self.admin_url is None:  # SQLite: the file, copied page by page by SQLite's own backup
+            path = url.partition(":///")[2]
+            copy = f"{path}.{label}"
+            await asyncio.to_thread(_copy_sqlite, path, copy)
+            try:
+                yield url.partition(":///")[0] + ":///" + copy
+            finally:
+                await asyncio.to_thread(_remove_sqlite, copy)
+            return
+        name = url.rpartition("/")[2]
+        copy = f"{name}_{label}"
+        await _pg_admin(self.admin_url, f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+        try:
+            yield url.rpartition("/")[0] + "/" + copy
+        finally:
+            await _pg_admin(self.admin_url, f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+
+
+def _copy_sqlite(path: str, copy: str) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as src, contextlib.closing(sqlite3.connect(copy)) as dst:
+        src.backup(dst)
+
+
+def _remove_sqlite(path: str) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(path + suffix).unlink(missing_ok=True)
+
+
+async def bench_one(url: str, n_pairs: int, *, show_plan: bool, copies: Copies, runs: int = RUNS) -> dict[str, Any]:
+    engine = make_engine(url)
+    try:
+        await upgrade(engine)
+        started = time.perf_counter()
+        await _fill(engine, _rows(n_pairs))
+        built = time.perf_counter() - started
+    finally:
+        await engine.dispose()  # a PostgreSQL database is copied only while nobody is connected to it
+    results = []
+    for run in range(runs):
+        async with copies.of(url, f"run{run}") as copy:
+            results.append(await _sweep_once(copy, show_plan=show_plan and run == 0))
+    middle = {key: statistics.median(r[key] for r in results) for key in ("sweep_s", "idle_s", "trip_s")}
+    failed = [name for r in results for name in r["failed"]]
+    counts = {(r["notes"], r["idle_notes"]) for r in results}
+    if len(counts) > 1:  # the same data and the same clock: a sweep that differs between copies is a fault
+        failed.append(f"the copies sent different numbers of notices: {sorted(counts)}")
+    return {
+        **results[0],
+        **middle,
+        "pairs": n_pairs,
+        "build_s": built,
+        "failed": failed,
+        "spread": (min(r["sweep_s"] for r in results), max(r["sweep_s"] for r in results)),
+        "by_time": {name: statistics.median(r["by_time"][name] for r in results) for name in results[0]["by_time"]},
+    }
+
+
 HEADER = (
-    "| database | pairs | notices | due sweep ms | ms per notice | idle sweep ms | idle notices "
+    f"| database | pairs | notices | due sweep ms (median of {RUNS}) | fastest - slowest ms | ms per notice "
+    "| idle sweep ms | idle notices "
     "| SELECT 1 round trip ms (anchor) | due sweep in round trips | idle sweep in round trips |\n"
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 
 def _row(label: str, result: dict[str, Any]) -> str:
     per = result["sweep_s"] / max(result["notes"], 1) * 1000
     trip = result["trip_s"]
+    low, high = result["spread"]
     return (
-        f"| {label} | {result['pairs']:,} | {result['notes']:,} | {result['sweep_s'] * 1000:.0f} | {per:.2f} "
+        f"| {label} | {result['pairs']:,} | {result['notes']:,} | {result['sweep_s'] * 1000:.0f} "
+        f"| {low * 1000:.0f} - {high * 1000:.0f} | {per:.2f} "
         f"| {result['idle_s'] * 1000:.0f} | {result['idle_notes']} | {trip * 1000:.3f} "
         f"| {result['sweep_s'] / trip:,.0f} | {result['idle_s'] / trip:,.0f} |"
         + (f" FAILED {result['failed']}" if result["failed"] else "")
@@ -235,7 +308,8 @@ def _print(label: str, result: dict[str, Any], rows: list[str]) -> None:
     per = result["sweep_s"] / max(result["notes"], 1) * 1000
     print(
         f"{label:10} {result['pairs']:>8,} pairs  built {result['build_s']:6.1f}s  "
-        f"sweep {result['sweep_s'] * 1000:8.1f} ms for {result['notes']:>5} notices ({per:5.2f} ms each)  "
+        f"sweep {result['sweep_s'] * 1000:8.1f} ms (median of {RUNS}) for {result['notes']:>5} notices "
+        f"({per:5.2f} ms each)  "
         f"idle sweep {result['idle_s'] * 1000:6.1f} ms ({result['idle_notes']} notices)  "
         f"anchor: SELECT 1 round trip {result['trip_s'] * 1000:.3f} ms"
         + (f"  FAILED {result['failed']}" if result["failed"] else ""),
@@ -258,7 +332,11 @@ async def _pg_admin(url: str, sql: str) -> None:
 
 
 def _table(rows: list[str]) -> str:
-    return "\n".join([f"One sweep at {NOW:%Y-%m-%d %H:%M} UTC; about 1 % of pairs overdue.", "", HEADER, *rows])
+    about = (
+        f"One sweep at {NOW:%Y-%m-%d %H:%M} UTC; about 1 % of pairs overdue. Each size is filled once and swept "
+        f"{RUNS} times, each time on a fresh copy of that database; the figures are the medians."
+    )
+    return "\n".join([about, "", HEADER, *rows])
 
 
 async def main(sizes: tuple[int, ...], pg_url: str | None, rows: list[str] | None = None) -> None:
@@ -266,10 +344,11 @@ async def main(sizes: tuple[int, ...], pg_url: str | None, rows: list[str] | Non
     load_capabilities()  # the sweeps are declared beside their services
     print(f"One sweep at {NOW:%Y-%m-%d %H:%M} UTC; about 1 % of pairs overdue.\n")
     with tempfile.TemporaryDirectory() as tmp:
-        await bench_one(f"sqlite+aiosqlite:///{Path(tmp) / 'warm_up.db'}", 200, show_plan=False)  # fill the caches
+        warm_up = f"sqlite+aiosqlite:///{Path(tmp) / 'warm_up.db'}"
+        await bench_one(warm_up, 200, show_plan=False, copies=Copies(), runs=1)  # fill the caches
         for n in sizes:
             url = f"sqlite+aiosqlite:///{Path(tmp) / f'bench_{n}.db'}"
-            _print("SQLite", await bench_one(url, n, show_plan=n == sizes[-1]), rows)
+            _print("SQLite", await bench_one(url, n, show_plan=n == sizes[-1], copies=Copies()), rows)
     if not pg_url:
         print("\nPostgreSQL: set MENTORBOT_BENCH_PG_URL (or use --pg-private) to run it too.")
         return
@@ -278,7 +357,8 @@ async def main(sizes: tuple[int, ...], pg_url: str | None, rows: list[str] | Non
         name = f"mb_bench_{uuid.uuid4().hex[:8]}"
         await _pg_admin(base, f'CREATE DATABASE "{name}"')
         try:
-            result = await bench_one(base.rpartition("/")[0] + "/" + name, n, show_plan=n == sizes[-1])
+            url = base.rpartition("/")[0] + "/" + name
+            result = await bench_one(url, n, show_plan=n == sizes[-1], copies=Copies(base))
             _print("PostgreSQL", result, rows)
         finally:
             await _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
