@@ -26,6 +26,11 @@ _COMMITS_TO_DISK = "mentorbot_commits_to_disk"  # in a SQLite connection's info:
 # for one update and closed after it: on SQLite a thread and three PRAGMAs, on PostgreSQL a login and its
 # prepared statements lost, which cost a busy bot about a fifth of its updates a second.
 POOL_SIZE = 24
+# How many statements each PostgreSQL connection keeps prepared (asyncpg's cache; its default is 100). The bot
+# speaks well over a hundred distinct statements (a third of its tests alone use about 220): with room for only
+# a hundred, a connection that served people between two hourly sweeps could drop the scheduler's statements
+# and prepare them again at each sweep, a round trip and a plan apiece: a tenth of a sweep at 100,000 pairs.
+PREPARED_STATEMENTS = 500
 
 
 def async_url(value: str) -> str:
@@ -60,7 +65,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # prepared its statements (asyncpg keeps them per connection), instead of cycling through the
         # pool so that every connection prepares every statement once; a first browse page on a cold
         # connection took about twice as long. The pre-ping finds a connection a server restart broke.
-        return create_async_engine(url, pool_pre_ping=True, pool_use_lifo=True, **kwargs)
+        connect_args = {"prepared_statement_cache_size": PREPARED_STATEMENTS, **kwargs.pop("connect_args", {})}
+        return create_async_engine(url, pool_pre_ping=True, pool_use_lifo=True, connect_args=connect_args, **kwargs)
     # Every session here ends its own transaction (commit, or rollback on close), so the pool's extra
     # rollback when a connection comes back would only be one more trip to the driver's thread for
     # each unit of work: about a tenth of the statements a handled update costs on SQLite.
