@@ -48,8 +48,8 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.astimezone(dt.UTC)
 
     def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
+        if value is None or value.tzinfo is dt.UTC:  # PostgreSQL's driver hands back UTC already
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
@@ -95,7 +95,8 @@ class User(Base):
 
     @property
     def first_name(self) -> str:
-        return self.name.split()[0] if self.name.strip() else ""
+        words = self.name.split()
+        return words[0] if words else ""
 
 
 class Identity(Base):

@@ -206,8 +206,10 @@ def combine(notes: list[Note], existing: Reply | None = None) -> Reply:
         texts.append(note.text)
         if note.buttons:
             groups.append(note.buttons)
-    named = len(groups) > 1
-    buttons = [[_named(b) if named else b for b in row] for group in groups for row in group]
+    if len(groups) > 1:
+        buttons = [[_named(b) for b in row] for group in groups for row in group]
+    else:  # one piece with buttons (a scheduler's batch is mostly these): its rows as they are
+        buttons = [list(row) for group in groups for row in group]
     return Reply("\n\n".join(texts), buttons=buttons)
 
 
