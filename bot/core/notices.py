@@ -224,12 +224,16 @@ async def post_notes(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings, notes: list[Note]
 ) -> int:
     """Queue the notes, one message per person per local day, in their daytime. Returns messages touched."""
-    by_user: dict[int, list[Note]] = {}
     readers = await users_by_id(session, {note.user_id for note in notes})  # the sweep has most of them loaded
+    in_language: dict[str, list[Note]] = {}  # a batch's readers read a few languages: each is set up once
     for note in notes:
         reader = readers.get(note.user_id)
-        with use_language(reader_language(reader.language if reader else None, programme)):  # in their own words
-            by_user.setdefault(note.user_id, []).append(_rendered(session, note))
+        in_language.setdefault(reader_language(reader.language if reader else None, programme), []).append(note)
+    by_user: dict[int, list[Note]] = {}
+    for language, written in in_language.items():
+        with use_language(language):  # in their own words; a person's news keeps its order, all in one language
+            for note in written:
+                by_user.setdefault(note.user_id, []).append(_rendered(session, note))
     slow = await _post_first_of_day(session, now, programme, settings, by_user, readers)
     for user_id in sorted(slow):  # one order everywhere, so two sweepers never wait on each other in a circle
         await _post_for(session, now, programme, settings, user_id, by_user[user_id])
