@@ -262,34 +262,22 @@ async def _post_first_of_day(
             days[zone] = (local_day(send_at, zone), send_at)
         day, send_at = days[zone]
         plans[user_id] = (day_key(user_id, day), send_at)
-    taken = await days_taken(session, [key for key, _at in plans.values()])
-    fresh = [user_id for user_id, (key, _at) in plans.items() if key not in taken]
-    added = await _add_to_waiting_many(
-        session, {u: (plans[u][0], by_user[u]) for u in sorted(by_user) if plans[u][0] in taken}
-    )
-    if not fresh:
-        return set(by_user) - added
-    # A day another sweeper queued a message for just now is not written twice: theirs go the one-by-one way.
+    # Every day's message is written at once, in one order; a day that has its message already (an earlier
+    # sweep of this run, another sweeper just now) is left as it is by the insert, which says so, and the news
+    # joins that message while it waits. No lookup first: the insert's own check on the key is that lookup.
     written = await queue_day_messages(
-        session, now, [Queued(u, combine(by_user[u]), plans[u][1], plans[u][0]) for u in fresh]
+        session, now, [Queued(u, combine(by_user[u]), at, key) for u, (key, at) in plans.items()]
     )
-    won = {u for u in fresh if plans[u][0] in written}
+    won = {u for u, (key, _at) in plans.items() if key in written}
+    added = await _add_to_waiting_many(
+        session, {u: (key, by_user[u]) for u, (key, _at) in plans.items() if u not in won}
+    )
     return set(by_user) - won - added
 
 
 def day_key(user_id: int, day: dt.date) -> str:
     """The unique key of a person's message of one local day."""
     return f"{DAY}:{user_id}:{day.isoformat()}"
-
-
-async def days_taken(session: AsyncSession, keys: Iterable[str]) -> set[str]:
-    """Which of these days have their message queued already (one indexed lookup for them all)."""
-    wanted = list(dict.fromkeys(keys))
-    if not wanted:
-        return set()
-    # "IS NOT NULL" repeats the unique index's own condition, so that the database may use that partial index.
-    found = select(Outbox.day_key).where(Outbox.day_key.is_not(None), one_of(Outbox.day_key, wanted))
-    return {key for key in await session.scalars(found) if key is not None}
 
 
 async def _add_to_waiting_many(session: AsyncSession, wanted: dict[int, tuple[str, list[Note]]]) -> set[int]:
