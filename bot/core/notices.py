@@ -414,19 +414,33 @@ async def unanswered_for(
 
 
 async def since_last_run(session: AsyncSession, name: str, now: dt.datetime) -> dt.datetime:
-    """The start of this run's window: the last run's mark (less an overlap), at most CATCH_UP ago.
+    """The start of this run's window: the last run's mark (less an overlap), at most CATCH_UP ago; this run's
+    mark is set at once, for a sweep that does its window in one transaction.
 
     What fell due before it was handled by that run; claimed keys make the overlap harmless."""
+    start = await window_start(session, name, now)
+    await mark_run(session, name, now)
+    return start
+
+
+async def window_start(session: AsyncSession, name: str, now: dt.datetime) -> dt.datetime:
+    """The start of this run's window, leaving the mark as it is: a sweep that does its window in several
+    transactions marks the run (`mark_run`) in the one that finishes it, so that a run cut short half-way is
+    done again from the same start by the next, and what the cut left undone is not lost."""
     mark = await session.get(SweepMark, name)
     start = now - CATCH_UP
     if mark is not None:
         start = max(start, min(mark.until, now) - OVERLAP)
+    return start
+
+
+async def mark_run(session: AsyncSession, name: str, now: dt.datetime) -> None:
+    """This run has done its window up to `now`: the next starts from here (less the overlap)."""
     await session.execute(
         insert_for(session)(SweepMark)
         .values(name=name, until=now)
         .on_conflict_do_update(index_elements=["name"], set_={"until": now})
     )
-    return start
 
 
 async def taken_at(session: AsyncSession, keys: Sequence[str]) -> dict[str, dt.datetime]:

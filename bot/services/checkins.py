@@ -13,17 +13,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.core import notices
 from bot.core.context import queue_message
 from bot.core.daytime import add_months, next_daytime, zone_for
 from bot.core.notices import (
     OVERLAP,
     Claim,
     Note,
+    batch,
     claim,
     claim_many,
-    since_last_run,
+    mark_run,
     taken_keys,
     users_by_id,
+    window_start,
 )
 from bot.core.outcomes import Outcome
 from bot.core.registry import sweep
@@ -31,6 +34,7 @@ from bot.programme import Programme
 from bot.services import cases
 from bot.services.nudges import answer, notice_for, open_pair_of, pair_sides
 from bot.services.pairs import sides
+from storage.lists import one_of
 from storage.models import Pair, Report, User
 
 CHECKIN_DUE, CHECKIN = "checkin_due", "checkin"
@@ -80,22 +84,24 @@ class CheckinAccount(Outcome):
 async def sweep_checkins(
     session: AsyncSession, now: dt.datetime, programme: Programme, settings: Settings
 ) -> list[Note]:
-    """'How is it going?' to both sides `checkin_months` after the start, while the cycle runs."""
-    since = await since_last_run(session, "checkins", now)
-    latest_start = add_months(now, -programme.checkin_months)
-    earliest_start = max(
-        add_months(since, -programme.checkin_months) - OVERLAP, add_months(now, -programme.cycle_months)
-    )
-    pairs = list(
-        await session.scalars(
-            select(Pair)
-            .where(Pair.status == "active", Pair.started_at <= latest_start, Pair.started_at > earliest_start)
-            .order_by(Pair.id)
+    """'How is it going?' to both sides `checkin_months` after the start, while the cycle runs.
+
+    A run's first batch finds every pair that reached the check-in in its window and asks BATCH of them; the
+    batches after it read only the pairs it left over. The run is marked by the batch that asks the last."""
+    left = notices.left_over(session)
+    if left is None:
+        pairs = await _reached_checkin(session, now, programme)
+    else:
+        pairs = list(
+            await session.scalars(
+                select(Pair).where(one_of(Pair.id, left[: notices.BATCH]), Pair.status == "active").order_by(Pair.id)
+            )
         )
-    )
-    taken = await taken_keys(session, [f"checkin:{p.id}" for p in pairs])
-    pairs = [p for p in pairs if f"checkin:{p.id}" not in taken and p.started_at is not None]
-    pairs = [p for p in pairs if add_months(p.started_at, programme.checkin_months) <= now]  # type: ignore[arg-type]
+    rest = [p.id for p in pairs[notices.BATCH :]] + (left[notices.BATCH :] if left is not None else [])
+    pairs = pairs[: notices.BATCH]
+    notices.leave_over(session, rest)
+    if not rest:
+        await mark_run(session, "checkins", now)
     users = await users_by_id(session, {uid for p in pairs for uid in (p.mentor_id, p.mentee_id)})
     notes: list[Note] = []
     won = await claim_many(session, now, [Claim(f"checkin:{p.id}", CHECKIN_DUE, pair_id=p.id) for p in pairs])
@@ -116,7 +122,26 @@ async def sweep_checkins(
         for claim, person, other in asked
         if claim.key in ids
     ]
-    return notes
+    return batch(notes, bool(rest))
+
+
+async def _reached_checkin(session: AsyncSession, now: dt.datetime, programme: Programme) -> list[Pair]:
+    """The running pairs that reached their check-in since the last run's window, not asked yet."""
+    since = await window_start(session, "checkins", now)
+    latest_start = add_months(now, -programme.checkin_months)
+    earliest_start = max(
+        add_months(since, -programme.checkin_months) - OVERLAP, add_months(now, -programme.cycle_months)
+    )
+    pairs = list(
+        await session.scalars(
+            select(Pair)
+            .where(Pair.status == "active", Pair.started_at <= latest_start, Pair.started_at > earliest_start)
+            .order_by(Pair.id)
+        )
+    )
+    taken = await taken_keys(session, [f"checkin:{p.id}" for p in pairs])
+    pairs = [p for p in pairs if f"checkin:{p.id}" not in taken and p.started_at is not None]
+    return [p for p in pairs if add_months(p.started_at, programme.checkin_months) <= now]  # type: ignore[arg-type]
 
 
 async def ask_for_staff(

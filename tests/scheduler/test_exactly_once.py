@@ -14,9 +14,10 @@ from sqlalchemy import func, select
 from bot.core import notices as sweeps
 from bot.core.app import Core
 from bot.core.clock import ManualClock
-from bot.core.daytime import next_daytime
+from bot.core.daytime import add_months, next_daytime
 from bot.core.registry import SweepSpec, registry
 from bot.platforms.console import ConsoleChat
+from bot.services.checkins import sweep_checkins
 from bot.services.nudges import sweep_nudges
 from scheduler.sweeps import run_sweeps
 from storage.db import make_engine, make_sessionmaker
@@ -168,6 +169,49 @@ async def test_a_sweep_that_dies_half_way_sends_nothing_twice(harness: Harness, 
     for i in range(3):
         assert len(harness.person(f"mentor{i}").inbox) == 1
         assert len(harness.person(f"student{i}").inbox) == 1
+
+
+async def test_check_ins_due_together_go_out_a_batch_at_a_time_and_a_run_cut_short_loses_none(
+    harness: Harness, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sweeps, "BATCH", 2)
+    core = harness.core
+    for i in range(5):
+        await pair(core, await person(core, f"mentor{i}", "alumnus"), await person(core, f"student{i}", "student"))
+    # All five reached their half-way check-in five days ago, while the bot was down: more than the overlap.
+    clock.set(add_months(START, 3) + 5 * DAY)
+    [checkins] = [spec for spec in registry.sweeps_in_order() if spec.name == "checkins"]
+    written: list[int] = []
+
+    async def killed_after_its_first_batch(session, now, programme, settings):  # type: ignore[no-untyped-def]
+        if written:
+            raise RuntimeError("the process was killed")
+        notes = await sweep_checkins(session, now, programme, settings)
+        written.append(len(notes))
+        return notes
+
+    cut = SweepSpec("checkins", killed_after_its_first_batch, order=checkins.order)
+    assert (await run_sweeps(core.sessions, clock.now(), core.programme, core.settings, [cut])).failed == ["checkins"]
+    assert written == [4]  # two pairs, both sides, committed before the cut
+
+    sizes: list[int] = []
+
+    async def counted(session, now, programme, settings):  # type: ignore[no-untyped-def]
+        notes = await sweep_checkins(session, now, programme, settings)
+        sizes.append(len(notes))
+        return notes
+
+    rest = await run_sweeps(
+        core.sessions, clock.now(), core.programme, core.settings, [SweepSpec("checkins", counted, 30)]
+    )
+    assert rest.notes["checkins"] == 6 and sizes == [4, 2]  # the three left, two pairs a transaction
+    later = await run_sweeps(core.sessions, clock.now() + DAY, core.programme, core.settings, [checkins])
+    assert later.total == 0
+    await core.delivery.flush()
+    for i in range(5):
+        for name in (f"mentor{i}", f"student{i}"):
+            [message] = harness.person(name).inbox
+            assert "how" in message.text.lower(), message.text
 
 
 async def test_the_terminal_clock_moves_time_and_shows_the_nudge(core: Core, clock: ManualClock) -> None:
