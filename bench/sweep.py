@@ -53,7 +53,7 @@ SIZES = (1_000, 10_000, 100_000)
 LOGS_PER_PAIR = 3
 CHUNK = 5_000
 ANCHOR_TRIPS = 500
-RUNS = 3  # timed sweeps per size, each on a fresh copy of the same database; the figure is their median
+RUNS = 5  # timed sweeps per size, each on a fresh copy of the same database; the figure is their median
 
 
 def _rows(n_pairs: int, seed: int = 7) -> dict[str, list[dict[str, Any]]]:
