@@ -27,7 +27,7 @@ _COMMITS_TO_DISK = "mentorbot_commits_to_disk"  # in a SQLite connection's info:
 # prepared statements lost, which cost a busy bot about a fifth of its updates a second.
 POOL_SIZE = 24
 # How many statements each PostgreSQL connection keeps prepared (asyncpg's cache; its default is 100). The bot
-# speaks well over a hundred distinct statements (a third of its tests alone use about 220): with room for only
+# speaks well over a hundred distinct statements (a hundred of its tests alone use some 220): with room for only
 # a hundred, a connection that served people between two hourly sweeps could drop the scheduler's statements
 # and prepare them again at each sweep, a round trip and a plan apiece: a tenth of a sweep at 100,000 pairs.
 PREPARED_STATEMENTS = 500
