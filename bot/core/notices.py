@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ARRAY, Integer, String, Text, bindparam, inspect, select, text, update
@@ -365,6 +365,23 @@ def left_over(session: AsyncSession) -> list[int] | None:
     transaction; None on a run's first batch (or outside a run): ask the database what is due."""
     held: dict[str, list[int]] | None = session.info.get(LEFT_OVER)
     return held.get("ids") if held is not None else None
+
+
+class _Subject(Protocol):
+    id: int
+
+
+SubjectT = TypeVar("SubjectT", bound=_Subject)
+
+
+def take_batch(session: AsyncSession, found: Sequence[SubjectT]) -> tuple[list[SubjectT], bool]:
+    """This transaction's BATCH of the subjects it found due (in their order); the ids of the rest, with what
+    an earlier batch left beyond the BATCH it handed this one, are left over for the next batch. Returns the
+    batch and whether more follow."""
+    left = left_over(session)
+    rest = [subject.id for subject in found[BATCH:]] + (left[BATCH:] if left is not None else [])
+    leave_over(session, rest)
+    return list(found[:BATCH]), bool(rest)
 
 
 def leave_over(session: AsyncSession, ids: list[int]) -> None:

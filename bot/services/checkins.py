@@ -97,10 +97,8 @@ async def sweep_checkins(
                 select(Pair).where(one_of(Pair.id, left[: notices.BATCH]), Pair.status == "active").order_by(Pair.id)
             )
         )
-    rest = [p.id for p in pairs[notices.BATCH :]] + (left[notices.BATCH :] if left is not None else [])
-    pairs = pairs[: notices.BATCH]
-    notices.leave_over(session, rest)
-    if not rest:
+    pairs, more = notices.take_batch(session, pairs)
+    if not more:
         await mark_run(session, "checkins", now)
     users = await users_by_id(session, {uid for p in pairs for uid in (p.mentor_id, p.mentee_id)})
     notes: list[Note] = []
@@ -122,7 +120,7 @@ async def sweep_checkins(
         for claim, person, other in asked
         if claim.key in ids
     ]
-    return batch(notes, bool(rest))
+    return batch(notes, more)
 
 
 async def _reached_checkin(session: AsyncSession, now: dt.datetime, programme: Programme) -> list[Pair]:

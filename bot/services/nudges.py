@@ -286,9 +286,7 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
     left = notices.left_over(session)
     found = await _overdue_pairs(session, now) if left is None else await _still_open(session, left[: notices.BATCH])
     pairs = [p for p in found if is_overdue(p, now) and (p.cycle_ends_at is None or p.cycle_ends_at > now)]
-    rest = [p.id for p in pairs[notices.BATCH :]] + (left[notices.BATCH :] if left is not None else [])
-    pairs = pairs[: notices.BATCH]
-    notices.leave_over(session, rest)
+    pairs, more = notices.take_batch(session, pairs)
     limit = programme.nudges_before_escalation
     since = {p.id: _since(p) for p in pairs}
     keys = {p.id: [nudge_key(p.id, since[p.id], k) for k in range(1, limit + 1)] for p in pairs}
@@ -312,7 +310,7 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
     for pair, step in due:
         if step > limit:
             notes += await _escalate(session, now, pair, users, settings)
-    return batch(notes, bool(rest))
+    return batch(notes, more)
 
 
 async def _nudge_all(
