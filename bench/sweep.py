@@ -9,8 +9,8 @@ Each size gets a fresh database with a realistic history: every pair has contact
 pending request. About 1 % of pairs are overdue for a nudge, some reach their half-way check-in, some
 requests pass 7 or 14 days. The sweep should cost in proportion to what is due, not to the pairs: the
 second, idle sweep (everything already claimed) shows the fixed cost. Each size is filled once and swept RUNS
-times, each time on a fresh copy of the filled database (this machine's timings vary by a fifth from one run to
-the next); the figures are the medians, beside the fastest and the slowest.
+times, each time on a fresh copy of the filled database (this machine's timings vary by a quarter from one run
+to the next); the figures are the medians, beside the fastest and the slowest.
 
 Beside each figure, an anchor measured in the same run on the same database: the time of one plain
 `SELECT 1` round trip (the mean of ANCHOR_TRIPS), so the sweep reads as a number of round trips whatever
@@ -237,7 +237,7 @@ async def _warm_up(
 
 
 class Copies:
-    """Fresh copies of one filled database, one per timed sweep: this machine's timings vary by a fifth from one
+    """Fresh copies of one filled database, one per timed sweep: this machine's timings vary by a quarter from one
     run to the next, so a figure is the median of RUNS sweeps over the same data rather than one draw."""
 
     def __init__(self, admin_url: str | None = None) -> None:
@@ -253,14 +253,19 @@ class Copies:
                 yield url.partition(":///")[0] + ":///" + copy
             finally:
                 await asyncio.to_thread(_remove_sqlite, copy)
-            return
-        name = url.rpartition("/")[2]
-        copy = f"{name}_{label}"
-        await _pg_admin(self.admin_url, f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
-        try:
-            yield url.rpartition("/")[0] + "/" + copy
-        finally:
-            await _pg_admin(self.admin_url, f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        else:
+            name = url.rpartition("/")[2]
+            copy = f"{name}_{label}"
+            await _pg_admin(self.admin_url, f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+            try:
+                yield _database(url, copy)
+            finally:
+                await _pg_admin(self.admin_url, f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+
+
+def _database(url: str, name: str) -> str:
+    """The URL of another database on the same PostgreSQL server."""
+    return url.rpartition("/")[0] + "/" + name
 
 
 def _copy_sqlite(path: str, copy: str) -> None:
@@ -382,8 +387,7 @@ async def main(sizes: tuple[int, ...], pg_url: str | None, rows: list[str] | Non
         name = f"mb_bench_{uuid.uuid4().hex[:8]}"
         await _pg_admin(base, f'CREATE DATABASE "{name}"')
         try:
-            url = base.rpartition("/")[0] + "/" + name
-            result = await bench_one(url, n, show_plan=n == sizes[-1], copies=Copies(base))
+            result = await bench_one(_database(base, name), n, show_plan=n == sizes[-1], copies=Copies(base))
             _print("PostgreSQL", result, rows)
         finally:
             await _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
