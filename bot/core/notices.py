@@ -13,16 +13,15 @@ has gone out, the news waits for the next day.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ARRAY, Integer, String, Text, bindparam, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.util import identity_key
 
 from bot.config import Settings
 from bot.core.context import Queued, queue_day_messages, queue_message, render
@@ -355,41 +354,24 @@ def batch(notes: list[Note], more: bool) -> Batch:
     return batch
 
 
-# Session.info: where the scheduler keeps, for one run of one sweep, the subjects its first batch found due
-# and left for the batches after it (scheduler.sweeps._run_one).
+# Session.info: where the scheduler keeps, for one run of one sweep, the ids its first batch found due and
+# left for the batches after it (scheduler.sweeps._run_one).
 LEFT_OVER = "sweep_left_over"
 
 
-def left_over(session: AsyncSession) -> list[int] | None:
-    """The ids an earlier batch of this run found due and left for later, to be read again in this
-    transaction; None on a run's first batch (or outside a run): ask the database what is due."""
+async def this_batch(session: AsyncSession, find_due: Callable[[], Awaitable[Sequence[int]]]) -> tuple[list[int], bool]:
+    """The ids of this transaction's BATCH of what one run of a sweep has due (in their order), and whether more
+    follow. The run's first batch asks the database (`find_due`: the ids of everything due, in order), keeps
+    BATCH of them and leaves the rest over; the batches after it take theirs from what is left instead of
+    asking again, which, with the BATCH a transaction serves, would cost one full query per batch. Outside a
+    run (no place to leave ids over) every call asks. Only ids travel between batches: each batch reads its own
+    subjects again, in its own transaction, and the sweep's rules have the last word on them there."""
     held: dict[str, list[int]] | None = session.info.get(LEFT_OVER)
-    return held.get("ids") if held is not None else None
-
-
-class _Subject(Protocol):
-    id: int
-
-
-SubjectT = TypeVar("SubjectT", bound=_Subject)
-
-
-def take_batch(session: AsyncSession, found: Sequence[SubjectT]) -> tuple[list[SubjectT], bool]:
-    """This transaction's BATCH of the subjects it found due (in their order); the ids of the rest, with what
-    an earlier batch left beyond the BATCH it handed this one, are left over for the next batch. Returns the
-    batch and whether more follow."""
-    left = left_over(session)
-    rest = [subject.id for subject in found[BATCH:]] + (left[BATCH:] if left is not None else [])
-    leave_over(session, rest)
-    return list(found[:BATCH]), bool(rest)
-
-
-def leave_over(session: AsyncSession, ids: list[int]) -> None:
-    """Hand the ids still due to this run's next batch, so that it reads those rather than asking from the
-    start (which, with the BATCH a transaction serves, would cost one full query per batch)."""
-    held: dict[str, list[int]] | None = session.info.get(LEFT_OVER)
+    left = held.get("ids") if held is not None else None
+    due = list(await find_due()) if left is None else left
     if held is not None:
-        held["ids"] = ids
+        held["ids"] = due[BATCH:]
+    return due[:BATCH], len(due) > BATCH
 
 
 # How far back each run looks again beyond the previous run's mark (clock skew between two bot processes).
@@ -400,8 +382,12 @@ async def users_by_id(session: AsyncSession, ids: set[int]) -> dict[int, User]:
     """These people, in one query for those the transaction has not loaded yet (a query would hand back the
     loaded ones as they are anyway)."""
     found: dict[int, User] = {}
+    loaded = session.identity_map
     for user_id in ids:
-        user = session.identity_map.get(identity_key(User, user_id))
+        # The identity key as `identity_key(User, user_id)` spells it (class, primary key, token), written out:
+        # a sweep asks for thousands of people it has loaded, and the call cost more than the lookup. Were the
+        # spelling ever to change, a miss only means the person is read again.
+        user = loaded.get((User, (user_id,), None))
         if user is not None and not inspect(user).expired_attributes:
             found[user_id] = user
     missing = sorted(ids - found.keys())

@@ -88,16 +88,10 @@ async def sweep_checkins(
 
     A run's first batch finds every pair that reached the check-in in its window and asks BATCH of them; the
     batches after it read only the pairs it left over. The run is marked by the batch that asks the last."""
-    left = notices.left_over(session)
-    if left is None:
-        pairs = await _reached_checkin(session, now, programme)
-    else:
-        pairs = list(
-            await session.scalars(
-                select(Pair).where(one_of(Pair.id, left[: notices.BATCH]), Pair.status == "active").order_by(Pair.id)
-            )
-        )
-    pairs, more = notices.take_batch(session, pairs)
+    due, more = await notices.this_batch(session, lambda: _reached_checkin(session, now, programme))
+    pairs = list(
+        await session.scalars(select(Pair).where(one_of(Pair.id, due), Pair.status == "active").order_by(Pair.id))
+    )
     if not more:
         await mark_run(session, "checkins", now)
     users = await users_by_id(session, {uid for p in pairs for uid in (p.mentor_id, p.mentee_id)})
@@ -123,23 +117,28 @@ async def sweep_checkins(
     return batch(notes, more)
 
 
-async def _reached_checkin(session: AsyncSession, now: dt.datetime, programme: Programme) -> list[Pair]:
-    """The running pairs that reached their check-in since the last run's window, not asked yet."""
+async def _reached_checkin(session: AsyncSession, now: dt.datetime, programme: Programme) -> list[int]:
+    """The ids of the running pairs that reached their check-in since the last run's window, not asked yet, in
+    order. Only ids and start dates: the window holds a few days of starts, and a batch reads its own pairs."""
     since = await window_start(session, "checkins", now)
     latest_start = add_months(now, -programme.checkin_months)
     earliest_start = max(
         add_months(since, -programme.checkin_months) - OVERLAP, add_months(now, -programme.cycle_months)
     )
-    pairs = list(
-        await session.scalars(
-            select(Pair)
+    started = list(
+        await session.execute(
+            select(Pair.id, Pair.started_at)
             .where(Pair.status == "active", Pair.started_at <= latest_start, Pair.started_at > earliest_start)
             .order_by(Pair.id)
         )
     )
-    taken = await taken_keys(session, [f"checkin:{p.id}" for p in pairs])
-    pairs = [p for p in pairs if f"checkin:{p.id}" not in taken and p.started_at is not None]
-    return [p for p in pairs if add_months(p.started_at, programme.checkin_months) <= now]  # type: ignore[arg-type]
+    taken = await taken_keys(session, [f"checkin:{pair_id}" for pair_id, _start in started])
+    months = programme.checkin_months
+    return [
+        pair_id
+        for pair_id, start in started
+        if f"checkin:{pair_id}" not in taken and start is not None and add_months(start, months) <= now
+    ]
 
 
 async def ask_for_staff(

@@ -212,24 +212,25 @@ _escalated_since_contact = select(Notice.id).where(
 )
 
 
-async def _overdue_pairs(session: AsyncSession, now: dt.datetime) -> list[Pair]:
-    """Active pairs with no contact for their agreed interval: per distinct interval (a few index probes,
-    skipping through the index), one range scan of (status, interval, last contact)."""
-    found: list[Pair] = []
+async def _overdue_pairs(session: AsyncSession, now: dt.datetime) -> list[int]:
+    """The ids of active pairs with no contact for their agreed interval, in order: per distinct interval (a
+    few index probes, skipping through the index), one range scan of (status, interval, last contact). Only
+    ids: a sweep's batch reads its own pairs (`_still_open`), so the pairs of later batches are not read twice."""
+    found: list[int] = []
     for days in list(await session.scalars(_INTERVALS)):
         cutoff = now - dt.timedelta(days=int(days))
-        base = select(Pair).where(
+        base = select(Pair.id).where(
             Pair.status == "active", Pair.contact_interval_days == days, ~_escalated_since_contact.exists()
         )
         found += await session.scalars(base.where(Pair.last_contact_at <= cutoff))
         found += await session.scalars(
             base.where(Pair.last_contact_at.is_(None), Pair.started_at.is_not(None), Pair.started_at <= cutoff)
         )
-    return sorted(found, key=lambda p: p.id)
+    return sorted(found)
 
 
 async def _still_open(session: AsyncSession, ids: list[int]) -> list[Pair]:
-    """These pairs, as `_overdue_pairs` would read them but for the contact rule (which the caller asks)."""
+    """These pairs, as `_overdue_pairs` would find them but for the contact rule (which the caller asks)."""
     return list(
         await session.scalars(
             select(Pair)
@@ -281,12 +282,10 @@ async def sweep_nudges(session: AsyncSession, now: dt.datetime, programme: Progr
     """Step k (1..N) is a nudge to both sides, step N+1 tells staff; each due one interval after the
     previous contact or step, so after downtime the steps still come one interval apart."""
     # The query finds the overdue pairs quickly; the policy has the last word, so the two can never differ.
-    # A batch weighs the steps of BATCH of them; the run's later batches read again only the pairs its first
-    # batch found overdue and left over, and weigh those.
-    left = notices.left_over(session)
-    found = await _overdue_pairs(session, now) if left is None else await _still_open(session, left[: notices.BATCH])
+    # A batch weighs the steps of BATCH of the pairs the run's first batch found overdue.
+    ids, more = await notices.this_batch(session, lambda: _overdue_pairs(session, now))
+    found = await _still_open(session, ids)
     pairs = [p for p in found if is_overdue(p, now) and (p.cycle_ends_at is None or p.cycle_ends_at > now)]
-    pairs, more = notices.take_batch(session, pairs)
     limit = programme.nudges_before_escalation
     since = {p.id: _since(p) for p in pairs}
     keys = {p.id: [nudge_key(p.id, since[p.id], k) for k in range(1, limit + 1)] for p in pairs}

@@ -217,7 +217,7 @@ async def test_the_sweeps_query_finds_exactly_the_pairs_the_contact_rule_calls_o
     for days in (0, 10, 25, 31, 45, 52, 60, 90):
         now = START + days * DAY
         async with core.sessions() as session:
-            found = [p.id for p in await _overdue_pairs(session, now)]
+            found = await _overdue_pairs(session, now)
             every = list(await session.scalars(select(Pair).order_by(Pair.id)))
             assert found == [p.id for p in every if is_overdue(p, now)], f"day {days}"
         overdue_some_day.update(found)
