@@ -543,25 +543,16 @@ async def sweep_requests(
     """Reminder to the mentor after `request_reminder_days`; expiry after `request_expiry_days`."""
     expiry = now - dt.timedelta(days=programme.request_expiry_days)
     remind = now - dt.timedelta(days=programme.request_reminder_days)
-    pending = MentorshipRequest.status == "pending"
-    # Sorted here, not by the query: ORDER BY id lets SQLite read every request in id order instead of the
-    # few due ones through (status, created_at).
-    to_remind = sorted(
+    due, more = await notices.this_batch(session, lambda: _due_requests(session, remind, expiry))
+    found = list(
         await session.scalars(
-            select(MentorshipRequest).where(
-                pending, MentorshipRequest.created_at <= remind, MentorshipRequest.created_at > expiry
-            )
-        ),
-        key=lambda r: r.id,
+            select(MentorshipRequest)
+            .where(one_of(MentorshipRequest.id, due), MentorshipRequest.status == "pending")
+            .order_by(MentorshipRequest.id)
+        )
     )
-    to_expire = sorted(
-        await session.scalars(select(MentorshipRequest).where(pending, MentorshipRequest.created_at <= expiry)),
-        key=lambda r: r.id,
-    )
-    taken = await taken_keys(session, [f"req_remind:{r.id}" for r in to_remind])
-    to_remind = [r for r in to_remind if f"req_remind:{r.id}" not in taken]
-    more = len(to_remind) > notices.BATCH or len(to_expire) > notices.BATCH
-    to_remind, to_expire = to_remind[: notices.BATCH], to_expire[: notices.BATCH]
+    to_expire = [r for r in found if r.created_at <= expiry]
+    to_remind = [r for r in found if expiry < r.created_at <= remind]
     users = await users_by_id(session, {uid for r in to_remind + to_expire for uid in (r.mentor_id, r.mentee_id)})
     notes: list[Note] = []
     reminding = [r for r in to_remind if not users[r.mentor_id].reminders_paused]
@@ -579,6 +570,26 @@ async def sweep_requests(
         notes.append(Note(mentor.id, outcome=RequestReminder(request, mentor, mentee, max(days_left, 1))))
     notes += await _expire_all(session, now, to_expire, users)
     return batch(notes, more)
+
+
+async def _due_requests(session: AsyncSession, remind: dt.datetime, expiry: dt.datetime) -> list[int]:
+    """The ids of the pending requests past their reminder and not reminded yet, and of those past their expiry,
+    in order (the two are apart: a request sent before `expiry` is expired, not reminded)."""
+    pending = MentorshipRequest.status == "pending"
+    to_remind = list(
+        await session.scalars(
+            select(MentorshipRequest.id).where(
+                pending, MentorshipRequest.created_at <= remind, MentorshipRequest.created_at > expiry
+            )
+        )
+    )
+    taken = await taken_keys(session, [f"req_remind:{request_id}" for request_id in to_remind])
+    to_expire = await session.scalars(
+        select(MentorshipRequest.id).where(pending, MentorshipRequest.created_at <= expiry)
+    )
+    # Sorted here, not by the query: ORDER BY id lets SQLite read every request in id order instead of the
+    # few due ones through (status, created_at).
+    return sorted([*(request_id for request_id in to_remind if f"req_remind:{request_id}" not in taken), *to_expire])
 
 
 async def _expire(
