@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, insert, inspect, select
+from sqlalchemy import bindparam, insert, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -187,7 +187,9 @@ class Core:
         durable = not event.recorded
         try:
             async with transaction(self.sessions, durable=durable) as session:
+                session.info[_SEEN_LATER] = durable
                 replies, answers = await self._handle_within(session, event, origin, now, where, unless_refused_in_form)
+            await self._record_seen(session)  # before delivery is woken: it picks where to reach people by it
             if queued_for_delivery(session):
                 self.delivery.kick()
             return replies, answers
@@ -219,6 +221,20 @@ class Core:
             log.warning("could not record the answer to %s %s: %s", event.kind, event.command or event.action, exc)
             return replies, []
         return replies, answers
+
+    async def _record_seen(self, session: AsyncSession) -> None:
+        """The moment a person was last seen, left by `identify` for after a durable transaction: written in a
+        transaction of its own that does not wait for the disk. A power cut could take it back, which costs
+        nothing (the next message stamps it again), where the durable commit of a page that otherwise only
+        read would wait for the disk for it alone."""
+        seen = session.info.pop(_SEEN_LATER, None)
+        if not isinstance(seen, tuple):
+            return
+        try:
+            async with self.engine.begin() as stamping:  # one statement: no session needed around it
+                await stamping.execute(_STAMP_SEEN, {"row_id": seen[0], "seen": seen[1]})
+        except Exception as exc:  # bookkeeping: the person has their answer whatever happens here
+            log.warning("could not record when identity %s was last seen: %s", seen[0], exc)
 
     async def _handle_within(
         self,
@@ -506,6 +522,17 @@ async def _added(session: AsyncSession, statement: Any, values: dict[str, Any]) 
 # Where to reach a person is the identity they wrote from last (Delivery); to the minute is enough, and
 # someone answering a form step by step does not rewrite the row at every step.
 LAST_SEEN_PRECISION = dt.timedelta(minutes=1)
+# Session.info: True while a durable transaction handles an event, then (identity id, moment) once `identify`
+# has left the last-seen stamp for after it (Core._record_seen).
+_SEEN_LATER = "seen_later"
+_STAMP_SEEN = (
+    update(_IDENTITIES)
+    .where(
+        _IDENTITIES.c.id == bindparam("row_id"),
+        or_(_IDENTITIES.c.last_seen_at.is_(None), _IDENTITIES.c.last_seen_at < bindparam("seen")),
+    )
+    .values(last_seen_at=bindparam("seen"))
+)
 
 
 async def identify(session: AsyncSession, actor: Actor, settings: Settings, now) -> tuple[User, Identity]:  # type: ignore[no-untyped-def]
@@ -544,7 +571,11 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
         if actor.username and identity.username != actor.username:
             identity.username = actor.username
         if identity.last_seen_at is None or now - identity.last_seen_at >= LAST_SEEN_PRECISION:
-            identity.last_seen_at = now
+            if session.info.get(_SEEN_LATER):  # a durable transaction: written after it (Core._record_seen)
+                set_committed_value(identity, "last_seen_at", now)
+                session.info[_SEEN_LATER] = (identity.id, now)
+            else:
+                identity.last_seen_at = now
     if user.blocked_bot_at is not None:
         user.blocked_bot_at = None  # they wrote to us, so they can hear us again
     if (actor.platform, actor.external_id) in settings.staff_identities and not user.is_staff:
