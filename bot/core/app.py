@@ -187,7 +187,8 @@ class Core:
         durable = not event.recorded
         try:
             async with transaction(self.sessions, durable=durable) as session:
-                session.info[_SEEN_LATER] = durable
+                if durable:
+                    session.info[_SEEN_LATER] = []
                 replies, answers = await self._handle_within(session, event, origin, now, where, unless_refused_in_form)
             await self._record_seen(session)  # before delivery is woken: it picks where to reach people by it
             if queued_for_delivery(session):
@@ -227,14 +228,14 @@ class Core:
         transaction of its own that does not wait for the disk. A power cut could take it back, which costs
         nothing (the next message stamps it again), where the durable commit of a page that otherwise only
         read would wait for the disk for it alone."""
-        seen = session.info.pop(_SEEN_LATER, None)
-        if not isinstance(seen, tuple):
+        seen: list[dict[str, Any]] = session.info.pop(_SEEN_LATER, None) or []
+        if not seen:
             return
         try:
             async with self.engine.begin() as stamping:  # one statement: no session needed around it
-                await stamping.execute(_STAMP_SEEN, {"row_id": seen[0], "seen": seen[1]})
+                await stamping.execute(_STAMP_SEEN, seen)
         except Exception as exc:  # bookkeeping: the person has their answer whatever happens here
-            log.warning("could not record when identity %s was last seen: %s", seen[0], exc)
+            log.warning("could not record when %s was last seen: %s", [row["row_id"] for row in seen], exc)
 
     async def _handle_within(
         self,
@@ -522,8 +523,8 @@ async def _added(session: AsyncSession, statement: Any, values: dict[str, Any]) 
 # Where to reach a person is the identity they wrote from last (Delivery); to the minute is enough, and
 # someone answering a form step by step does not rewrite the row at every step.
 LAST_SEEN_PRECISION = dt.timedelta(minutes=1)
-# Session.info: True while a durable transaction handles an event, then (identity id, moment) once `identify`
-# has left the last-seen stamp for after it (Core._record_seen).
+# Session.info, while a durable transaction handles an event: the last-seen stamps `identify` leaves for after
+# it (Core._record_seen), as the parameters of _STAMP_SEEN.
 _SEEN_LATER = "seen_later"
 _STAMP_SEEN = (
     update(_IDENTITIES)
@@ -571,9 +572,10 @@ async def identify(session: AsyncSession, actor: Actor, settings: Settings, now)
         if actor.username and identity.username != actor.username:
             identity.username = actor.username
         if identity.last_seen_at is None or now - identity.last_seen_at >= LAST_SEEN_PRECISION:
-            if session.info.get(_SEEN_LATER):  # a durable transaction: written after it (Core._record_seen)
+            later: list[dict[str, Any]] | None = session.info.get(_SEEN_LATER)
+            if later is not None:  # a durable transaction: written after it (Core._record_seen)
                 set_committed_value(identity, "last_seen_at", now)
-                session.info[_SEEN_LATER] = (identity.id, now)
+                later.append({"row_id": identity.id, "seen": now})
             else:
                 identity.last_seen_at = now
     if user.blocked_bot_at is not None:
